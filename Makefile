@@ -1,0 +1,55 @@
+# sohoa: `make demo` and `make test` set everything up on a fresh Debian/Ubuntu machine, then run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.sohoa-installed
+SYSTEM_STAMP := $(VENV)/.sohoa-system
+PARALLEL ?= 2
+
+.PHONY: setup system demo test bench lint format clean lock
+
+setup: $(STAMP) $(SYSTEM_STAMP)
+
+system $(SYSTEM_STAMP): scripts/system-tools.sh | $(VENV)/bin/python
+	bash scripts/system-tools.sh
+	@touch $(SYSTEM_STAMP)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.lock pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	# The kernel papermill runs every notebook in, registered inside the venv by name.
+	$(BIN)/python -m ipykernel install --sys-prefix --name sohoa --display-name "sohoa (.venv)" >/dev/null
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/sohoa demo-data
+	$(BIN)/sohoa batch --parallel $(PARALLEL)
+	@echo "Reports: outputs/index.html"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_inventory.py
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: setup
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+# Refresh the pins after changing dependencies in pyproject.toml (and mirror them in environment.yml).
+lock: $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip freeze --exclude-editable | grep -v '^sohoa' > requirements.lock
+
+clean:
+	rm -rf outputs/* data/ .pytest_cache
+	@touch outputs/.gitkeep

@@ -1,0 +1,29 @@
+"""sohoa: digitization of BHXH Việt Nam's paper archive and compilation of its statistics."""
+
+from .errors import (
+    InputError,
+    MissingToolError,
+    ParamsError,
+    SohoaError,
+    StageError,
+    UnknownUnitError,
+)
+from .paths import UnitPaths
+from .registry import current_units, successor, unit, units
+from .settings import UnitSettings, load_unit_settings
+
+__all__ = [
+    "InputError",
+    "MissingToolError",
+    "ParamsError",
+    "SohoaError",
+    "StageError",
+    "UnitPaths",
+    "UnitSettings",
+    "UnknownUnitError",
+    "current_units",
+    "load_unit_settings",
+    "successor",
+    "unit",
+    "units",
+]

@@ -1,0 +1,61 @@
+"""Coded metadata values (SPEC §2): one data file, parsed from a code or a name."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+import yaml
+
+from ._text import key
+
+
+@cache
+def code_lists() -> dict[str, dict]:
+    """The raw lists from data/codes.yaml, keyed by field name."""
+    text = resources.files("sohoa_lib").joinpath("data/codes.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def names(field: str) -> dict[str, str]:
+    """code → Vietnamese name for one coded field."""
+    return {str(c): str(n) for c, n in code_lists()[field]["codes"].items()}
+
+
+@cache
+def _lookup(field: str) -> dict[str, str]:
+    spec = code_lists()[field]
+    table: dict[str, str] = {}
+    for code, name in spec["codes"].items():
+        code = str(code)
+        table[key(code)] = code
+        table[key(name)] = code
+        if code.isdigit():
+            # Excel turns "01" into 1.
+            table[str(int(code))] = code
+    for code, aliases in (spec.get("aliases") or {}).items():
+        for alias in aliases:
+            table[key(str(alias))] = str(code)
+    return table
+
+
+def undetermined(field: str) -> frozenset[str]:
+    """Keys of the values that mean 'not determined' for this field (may be empty)."""
+    return frozenset(key(v) for v in code_lists()[field].get("undetermined", []))
+
+
+def parse_code(field: str, value: object) -> str | None:
+    """The code for `value` (a code, a name or an alias); None when blank; ValueError when unknown."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    found = _lookup(field).get(key(text))
+    if found is None:
+        expected = ", ".join(f"{c} {n}" for c, n in names(field).items())
+        raise ValueError(f"{text!r} is not a {field} value (expected one of: {expected})")
+    return found

@@ -1,0 +1,37 @@
+"""The error catalogue: every failure sohoa reports, each with its exit code."""
+
+from __future__ import annotations
+
+
+class SohoaError(Exception):
+    """Base of every error sohoa raises on purpose; the CLI prints it on one line."""
+
+    exit_code = 1
+
+
+class ParamsError(SohoaError):
+    """A params file is missing, malformed, or holds an unknown key or a bad value."""
+
+    exit_code = 2
+
+
+class UnknownUnitError(ParamsError):
+    """A unit code is not in the unit registry."""
+
+
+class InputError(SohoaError):
+    """An input file (inventory, scan, statistics table) cannot be read as expected."""
+
+    exit_code = 3
+
+
+class StageError(SohoaError):
+    """A stage's notebook failed; the message names the stage, the cell and the error."""
+
+    exit_code = 4
+
+
+class MissingToolError(SohoaError):
+    """A system tool (tesseract, pdftotext, …) is not installed."""
+
+    exit_code = 5
