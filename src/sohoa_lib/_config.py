@@ -37,7 +37,7 @@ def build(cls: type, data: dict[str, Any], *, source: Path, where: str = "") -> 
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ParamsError(
-            f"{source}: unknown key {where}{unknown[0]!r} (known keys: {', '.join(sorted(fields))})"
+            f"{source}: unknown key {where + unknown[0]!r} (known keys: {', '.join(sorted(fields))})"
         )
     values = {}
     for name, field in fields.items():

@@ -26,6 +26,8 @@ def atomic_path(final: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes the file private (0600); outputs are for reviewers to read.
+        tmp_path.chmod(0o644)
         os.replace(tmp_path, final)
     finally:
         tmp_path.unlink(missing_ok=True)

@@ -46,7 +46,10 @@ def undetermined(field: str) -> frozenset[str]:
 
 
 def parse_code(field: str, value: object) -> str | None:
-    """The code for `value` (a code, a name or an alias); None when blank; ValueError when unknown."""
+    """The code for `value` (a code, a name or an alias); None when blank; ValueError when unknown.
+
+    The message is Vietnamese: it lands in the rejected-rows table that archivists read.
+    """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -56,6 +59,7 @@ def parse_code(field: str, value: object) -> str | None:
         return None
     found = _lookup(field).get(key(text))
     if found is None:
-        expected = ", ".join(f"{c} {n}" for c, n in names(field).items())
-        raise ValueError(f"{text!r} is not a {field} value (expected one of: {expected})")
+        expected = "; ".join(f"{c} {n}" for c, n in names(field).items())
+        label = code_lists()[field]["label"]
+        raise ValueError(f'"{text}" không có trong danh mục {label} (các giá trị: {expected})')
     return found

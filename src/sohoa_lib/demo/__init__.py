@@ -1,0 +1,119 @@
+"""Demo inputs: inventories, scans and params files for the demo units, generated from a seed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from tqdm import tqdm
+
+from .._io import atomic_path, write_text
+from ._inventory import add_mistakes, generate_inventory, typed_inventory
+from ._units import DEMO_UNITS, DemoUnit
+
+__all__ = ["DEMO_UNITS", "DemoUnit", "unit_params", "write_demo_data"]
+
+NEW_TARGET_DATE = {"central": "2027-06-30", "province": "2027-12-31"}
+
+
+def unit_params(unit: DemoUnit, *, data: str, costs: str) -> dict:
+    """The params mapping of a demo unit; `data` and `costs` are paths relative to the params file."""
+    suffix = unit.inventory_format
+    return {
+        "unit": unit.code,
+        "name": unit.name,
+        "level": unit.level,
+        "phase": 1,
+        "deadline": "2023-12-30",
+        "new_target_date": NEW_TARGET_DATE[unit.level],
+        "profile": "tt05-2025",
+        "inventory": f"{data}/inventory.{suffix}",
+        "scans": f"{data}/scans",
+        "costs": costs,
+        "selection": {"target_share": 0.30, "year_from": 1995, "year_to": 2021},
+        "capacity": {"scanners": unit.scanners, "staff": unit.staff, "pages_per_scanner_day": 1500},
+        "signing": {"organisation": unit.name},
+    }
+
+
+def write_demo_data(out: Path, *, seed: int = 1838, params_dir: Path) -> list[Path]:
+    """Write every demo unit's inputs under `out/<UNIT>/` with its params file; return those files."""
+    costs = params_dir / "costs.yaml"
+    if not costs.is_file():
+        from ..errors import ParamsError
+
+        raise ParamsError(f"{costs}: cost norms not found (expected params/costs.yaml)")
+    written = []
+    for index, unit in enumerate(tqdm(DEMO_UNITS, desc="demo-data", disable=None)):
+        folder = out / unit.code
+        written.append(_write_unit(unit, folder, costs, np.random.default_rng([seed, index]), seed))
+    return written
+
+
+def _write_unit(
+    unit: DemoUnit, folder: Path, costs: Path, rng: np.random.Generator, seed: int
+) -> Path:
+    from ._scans import ScanRequest, write_demo_scans
+
+    clean = generate_inventory(unit, rng)
+    scanned = _pick_scanned(clean, len(unit.scans))
+    requests = []
+    for position, (row, (fmt, pages, defects)) in enumerate(zip(scanned, unit.scans, strict=True)):
+        last = position == len(unit.scans) - 1
+        counted = pages + (unit.missing_pages if last else 0)
+        clean.loc[row, ["so_trang", "so_to"]] = [counted, -(-counted // 2)]
+        requests.append(
+            ScanRequest(
+                ma_ho_so=clean.at[row, "ma_ho_so"],
+                parent=unit.parent,
+                issuer=unit.issuer,
+                place=unit.place,
+                year=clean.at[row, "start"].year,
+                pages=pages,
+                image_format=fmt,
+                defects=defects,
+            )
+        )
+    typed = add_mistakes(typed_inventory(clean, unit, rng), unit)
+    folder.mkdir(parents=True, exist_ok=True)
+    inventory = folder / f"inventory.{unit.inventory_format}"
+    with atomic_path(inventory) as tmp:
+        if unit.inventory_format == "xlsx":
+            typed.to_excel(tmp, index=False, sheet_name="Mục lục hồ sơ", engine="openpyxl")
+        else:
+            typed.to_csv(tmp, index=False, encoding="utf-8-sig")
+    manifest = write_demo_scans(requests, folder / "scans", folder / "ground_truth", seed)
+    with atomic_path(folder / "scans_manifest.csv") as tmp:
+        manifest.to_csv(tmp, index=False, encoding="utf-8")
+    params = unit_params(unit, data=".", costs=os.path.relpath(costs, folder))
+    path = folder / "params.yaml"
+    write_text(path, _params_yaml(unit, params))
+    return path
+
+
+def _pick_scanned(clean: pd.DataFrame, count: int) -> list[int]:
+    """The most used eligible files: the ones the selection takes first, so scanned first."""
+    start_year = clean["start"].map(lambda d: d.year)
+    eligible = (
+        start_year.between(1995, 2021)
+        & (clean["end_year"] <= 2021)
+        & clean["da_chinh_ly"]
+        & clean["thoi_han_bao_quan"].notna()
+        & ~clean["mat"]
+        & (clean["che_do_su_dung"] != "03")
+        & ~clean["qppl"]
+        & ~clean["da_co_dien_tu"]
+    )
+    top = clean[eligible].sort_values("so_luot_khai_thac", ascending=False, kind="stable")
+    return list(top.index[:count])
+
+
+def _params_yaml(unit: DemoUnit, params: dict) -> str:
+    header = (
+        f"# Params of {unit.name} ({unit.code}). Paths are relative to this file.\n"
+        "# Signing secrets never go here: they come from the environment or a prompt.\n"
+    )
+    return header + yaml.safe_dump(params, allow_unicode=True, sort_keys=False)

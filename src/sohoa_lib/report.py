@@ -1,0 +1,203 @@
+"""Report building blocks for notebooks: Vietnamese number formats, key figures, tables, charts."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # reports render off-screen; the notebook shows the PNG we embed
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+# Colours that print well in grey and keep meaning across reports.
+COLOURS = {"holdings": "#9aa5b1", "eligible": "#3e7cb1", "selected": "#c0392b", "target": "#2c3e50"}
+
+_CSS = """
+<style>
+.sh-title{font-family:'Liberation Serif','Times New Roman',serif;margin:0 0 .2em 0}
+.sh-sub{color:#555;margin:0 0 1em 0}
+.sh-cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:12px;margin:1em 0}
+.sh-card{border:1px solid #d0d7de;border-radius:8px;padding:12px 14px;background:#fafbfc}
+.sh-card .l{font-size:.85em;color:#57606a}.sh-card .v{font-size:1.6em;font-weight:600;margin:.15em 0}
+.sh-card .n{font-size:.85em;color:#57606a}.sh-card.warn{border-color:#d4a72c;background:#fff8e5}
+.sh-card.bad{border-color:#cf222e;background:#fff0f0}.sh-card.good{border-color:#2da44e;background:#f0fff4}
+table.sh-t{border-collapse:collapse;margin:.5em 0 1em 0;font-size:.92em}
+table.sh-t th{background:#eef1f4;text-align:left;padding:4px 8px;border-bottom:2px solid #c9d1d9}
+table.sh-t td{padding:3px 8px;border-bottom:1px solid #eaeef2;text-align:left}
+table.sh-t td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.sh-t tr.total td{font-weight:600;border-top:2px solid #c9d1d9}
+.sh-note{border-left:4px solid #d4a72c;background:#fff8e5;padding:8px 12px;margin:.8em 0}
+.sh-ok{border-left:4px solid #2da44e;background:#f0fff4;padding:8px 12px;margin:.8em 0}
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class Html:
+    """A piece of HTML that Jupyter (and nbconvert) renders as HTML."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+
+# --- numbers, Vietnamese style: 1.234.567 and 30,5% -------------------------------------------
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """`1234567.5` → `1.234.567,5` (dot for thousands, comma for decimals)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def percent(share: float | None, decimals: int = 1) -> str:
+    """`0.3` → `30,0%`."""
+    return "–" if share is None else number(share * 100, decimals) + "%"
+
+
+def money(amount: float, unit: str = "đồng") -> str:
+    """An amount in words a reader takes in at a glance: `12,35 tỷ đồng`, `845,2 triệu đồng`."""
+    if abs(amount) >= 1e9:
+        return f"{number(amount / 1e9, 2)} tỷ {unit}"
+    if abs(amount) >= 1e6:
+        return f"{number(amount / 1e6, 1)} triệu {unit}"
+    return f"{number(amount)} {unit}"
+
+
+def date(value: dt.date | str | None) -> str:
+    """`2023-12-30` → `30/12/2023`."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def as_of_date(value: str | dt.date | None) -> dt.date:
+    """The report date from a notebook parameter: ISO text, a date, or blank for today."""
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value) if value else dt.date.today()
+
+
+# --- blocks ------------------------------------------------------------------------------------
+
+
+def title(heading: str, *lines: str) -> Html:
+    """The report's heading, with the page style, and its subtitle lines."""
+    sub = "".join(f"<p class='sh-sub'>{html.escape(line)}</p>" for line in lines)
+    return Html(f"{_CSS}<h1 class='sh-title'>{html.escape(heading)}</h1>{sub}")
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One key figure: a label, the value as shown, a note and a tone (good, warn, bad or '')."""
+
+    label: str
+    value: str
+    note: str = ""
+    tone: str = ""
+
+
+def cards(figures: Iterable[KeyFigure]) -> Html:
+    """Key figures as a grid of cards, for the top of a report."""
+    body = "".join(
+        f"<div class='sh-card {f.tone}'><div class='l'>{html.escape(f.label)}</div>"
+        f"<div class='v'>{html.escape(f.value)}</div><div class='n'>{html.escape(f.note)}</div></div>"
+        for f in figures
+    )
+    return Html(f"{_CSS}<div class='sh-cards'>{body}</div>")
+
+
+def note(text: str, *, ok: bool = False) -> Html:
+    """A highlighted sentence: a warning by default, a success when ok."""
+    return Html(f"{_CSS}<div class='{'sh-ok' if ok else 'sh-note'}'>{html.escape(text)}</div>")
+
+
+Format = Callable[[object], str]
+
+
+def table(
+    frame: pd.DataFrame,
+    columns: dict[str, tuple[str, Format | None]],
+    *,
+    total: dict[str, object] | None = None,
+    max_rows: int | None = None,
+) -> Html:
+    """A table with Vietnamese headers: columns maps a column to (header, formatter or None).
+
+    Numbers are right-aligned; `total` adds a bold last row; `max_rows` keeps long tables short
+    (the CSV beside the report holds every row).
+    """
+    shown = frame if max_rows is None else frame.head(max_rows)
+    head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())
+    rows = [_row(rec, columns) for rec in shown.to_dict("records")]
+    if total is not None:
+        rows.append(_row(total, columns, css="total"))
+    more = ""
+    if max_rows is not None and len(frame) > max_rows:
+        more = (
+            f"<p class='sh-sub'>… và {number(len(frame) - max_rows)} dòng khác (xem tệp CSV).</p>"
+        )
+    return Html(f"{_CSS}<table class='sh-t'><tr>{head}</tr>{''.join(rows)}</table>{more}")
+
+
+def _row(record: dict, columns: dict[str, tuple[str, Format | None]], css: str = "") -> str:
+    cells = []
+    for column, (_, fmt) in columns.items():
+        value = record.get(column, "")
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+            text = ""
+        elif fmt is not None:
+            text = fmt(value)
+        elif numeric:
+            text = number(value)
+        else:
+            text = str(value)
+        cls = " class='num'" if numeric else ""
+        cells.append(f"<td{cls}>{html.escape(text)}</td>")
+    return f"<tr class='{css}'>{''.join(cells)}</tr>"
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+def new_figure(width: float = 8.0, height: float = 3.6) -> Figure:
+    """A figure with the report's style; not managed by pyplot, so nothing leaks between cells."""
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    return fig
+
+
+def figure_html(fig: Figure, alt: str) -> Html:
+    """Embed a chart as a PNG data URI, so the HTML report is one self-contained file."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return Html(
+        f"<figure style='margin:.5em 0 1.2em 0'><img alt='{html.escape(alt)}' "
+        f"src='data:image/png;base64,{data}' style='max-width:100%'/>"
+        f"<figcaption style='color:#555;font-size:.9em'>{html.escape(alt)}</figcaption></figure>"
+    )
+
+
+def style_axes(ax, *, grid_axis: str = "y") -> None:
+    """Light grid, no top/right frame, Vietnamese thousands on the value axis."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.grid(axis=grid_axis, color="#e5e8eb", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    axis = ax.yaxis if grid_axis == "y" else ax.xaxis
+    axis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))

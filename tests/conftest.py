@@ -1,0 +1,73 @@
+"""Shared fixtures: the project root, small params files and inventories written in tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def write_unit(tmp_path: Path):
+    """Write an inventory and a params file for unit TTLT; return the params path.
+
+    `rows` are inventory rows keyed by header as typed; `params` overrides params keys.
+    """
+
+    def write(rows: list[dict], params: dict | None = None, name: str = "inventory.csv") -> Path:
+        inventory = tmp_path / name
+        frame = pd.DataFrame(rows)
+        if name.endswith(".xlsx"):
+            frame.to_excel(inventory, index=False)
+        else:
+            frame.to_csv(inventory, index=False, encoding="utf-8-sig")
+        data = {
+            "unit": "TTLT",
+            "name": "Trung tâm Lưu trữ BHXH Việt Nam",
+            "level": "central",
+            "phase": 1,
+            "deadline": "2023-12-30",
+            "inventory": name,
+            "costs": str(ROOT / "params" / "costs.yaml"),
+            "capacity": {"scanners": 2, "staff": 3},
+            "signing": {"organisation": "Trung tâm Lưu trữ BHXH Việt Nam"},
+        }
+        data.update(params or {})
+        path = tmp_path / "TTLT.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return write
+
+
+def file_row(code: str, **overrides) -> dict:
+    """One eligible inventory row with Vietnamese headers; overrides by header."""
+    row = {
+        "Mã hồ sơ": code,
+        "Tiêu đề hồ sơ": f"Hồ sơ {code}",
+        "Nhóm hồ sơ": "Thu",
+        "Đơn vị hình thành": "Phòng Quản lý thu",
+        "Thời gian bắt đầu": "08/7/2005",
+        "Thời gian kết thúc": "",
+        "Thời hạn bảo quản": "Vĩnh viễn",
+        "Số lượng tờ": 5,
+        "Số lượng trang": 10,
+        "Tình trạng vật lý": "Tốt",
+        "Chế độ sử dụng": "Công khai",
+        "Số lượt khai thác": 1,
+        "Đã chỉnh lý": "x",
+        "Tài liệu mật": "",
+        "Văn bản QPPL": "",
+        "Đã có dữ liệu điện tử": "",
+    }
+    row.update(overrides)
+    return row

@@ -1,0 +1,69 @@
+"""Params files: validated on load, every error naming the file and the key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import file_row
+
+from sohoa_lib import ParamsError, load_unit_settings
+from sohoa_lib.demo import DEMO_UNITS, unit_params
+
+
+def test_valid_params_load_with_paths_relative_to_the_file(write_unit, tmp_path) -> None:
+    settings = load_unit_settings(write_unit([file_row("A")]))
+    assert settings.inventory == tmp_path / "inventory.csv"
+    assert settings.deadline == dt.date(2023, 12, 30)
+    assert settings.selection.target_share == 0.30
+    assert settings.profile == "tt05-2025"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"scaners": 2}, r"TTLT\.yaml: unknown key 'scaners'"),
+        ({"capacity": {"scanners": 2, "staff": 3, "speed": 9}}, r"unknown key 'capacity\.speed'"),
+        ({"deadline": "30/12/2023"}, r"key 'deadline' should be a date as YYYY-MM-DD, got '30/12/2023'"),
+        ({"deadline": "2023-02-30"}, r"key 'deadline' should be a date"),
+        ({"inventory": "missing.xlsx"}, r"key 'inventory': file not found: .*missing\.xlsx"),
+        ({"scans": "no-such-folder"}, r"key 'scans': folder not found"),
+        ({"unit": "XYZ"}, r"key 'unit': unknown unit 'XYZ'"),
+        ({"profile": "tt99"}, r"key 'profile' should be one of tt05-2025, tt02-2019"),
+        ({"selection": {"target_share": 1.5}}, r"key 'selection\.target_share' should be a share"),
+        ({"phase": "một"}, r"key 'phase' should be a number"),
+        ({"new_target_date": "2020-01-01"}, r"key 'new_target_date' should be after 'deadline'"),
+    ],
+)
+def test_params_errors_name_the_file_and_the_key(write_unit, params: dict, message: str) -> None:
+    path = write_unit([file_row("A")], params)
+    with pytest.raises(ParamsError, match=message) as info:
+        load_unit_settings(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_required_key(write_unit) -> None:
+    path = write_unit([file_row("A")])
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["deadline"]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ParamsError, match="missing required key 'deadline'"):
+        load_unit_settings(path)
+
+
+def test_missing_params_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ParamsError, match="params file not found"):
+        load_unit_settings(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("unit: [TTLT\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="bad.yaml: not valid YAML"):
+        load_unit_settings(bad)
+
+
+@pytest.mark.parametrize("unit", DEMO_UNITS, ids=lambda u: u.code)
+def test_committed_unit_params_match_the_demo_generator(root: Path, unit) -> None:
+    committed = yaml.safe_load((root / "params" / "units" / f"{unit.code}.yaml").read_text("utf-8"))
+    expected = unit_params(unit, data=f"../../data/demo/{unit.code}", costs="../costs.yaml")
+    assert committed == expected
