@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sohoa_lib._flags import parse_flag, parse_flags
+from sohoa_lib._flags import parse_flag
 
 YES = ["có", "co", "x", "X", "✓", "1", "1.0", "true", "yes", "y", "rồi", "đã", "c"]
 NO = ["không", "khong", "k", "0", "false", "no", "n", "chưa", "-"]
@@ -59,19 +59,3 @@ def variant(draw: st.DrawFn, word: str) -> str:
 def test_typing_variants_keep_their_meaning(data: st.DataObject, answer: bool) -> None:
     word = data.draw(st.sampled_from(YES if answer else NO))
     assert parse_flag(data.draw(variant(word))) is answer
-
-
-def test_vectorised() -> None:
-    values = pd.Series(
-        ["có", None, "abc", 1, True, 0, "k", "Có", np.nan] * 1000,
-        index=range(100, 9100),
-        dtype=object,
-        name="đã số hóa",
-    )
-    flags, errors = parse_flags(values)
-    assert str(flags.dtype) == "boolean"
-    assert flags.index.equals(values.index) and errors.index.equals(values.index)
-    assert flags.name == errors.name == "đã số hóa"
-    assert flags.iloc[:9].tolist() == [True, pd.NA, pd.NA, True, True, False, False, True, pd.NA]
-    assert errors.iloc[2].startswith('"abc" không phải giá trị có/không')
-    assert (errors != "").sum() == 1000

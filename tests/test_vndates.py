@@ -8,11 +8,10 @@ import unicodedata
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from sohoa_lib import _vndates
-from sohoa_lib._vndates import PartialDate, parse_vn_date, parse_vn_dates
+from sohoa_lib._vndates import PartialDate, parse_vn_date
 
 D = PartialDate(2022, 7, 8)
 M = PartialDate(2022, 7)
@@ -233,62 +232,3 @@ def test_month_and_year_forms_round_trip(
     year_form = data.draw(st.sampled_from([str(year), f"năm {year}", f"nam {year}"]))
     assert parse_vn_date(data.draw(typed_like_a_person(year_form))) == PartialDate(year)
     assert parse_vn_date(year) == parse_vn_date(float(year)) == PartialDate(year)
-
-
-CELLS = st.one_of(
-    VALID_DATES.map(lambda d: f"{d.day}/{d.month}/{d.year}"),
-    VALID_DATES.map(lambda d: f"ngày {d.day} tháng {d.month} năm {d.year}"),
-    st.integers(1, 12).map(lambda m: f"{m}/2022"),
-    st.sampled_from(["31/02/2020", "08/07/22", "1995-1997", "abc", "", " ", "-", "năm 1700"]),
-    st.text(max_size=12),
-    st.integers(-10, 90000),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.booleans(),
-    st.none(),
-    VALID_DATES,
-)
-
-
-@settings(max_examples=60)
-@given(cells=st.lists(CELLS, max_size=40), seed=st.integers(0, 2**16))
-def test_vectorised_agrees_with_scalar(cells: list[object], seed: int) -> None:
-    # A shuffled index checks that results stay aligned with their rows.
-    index = np.random.default_rng(seed).permutation(len(cells)) + 100
-    series = pd.Series(cells, index=index, dtype=object, name="ngày")
-    parsed, errors = parse_vn_dates(series)
-    assert parsed.index.equals(series.index) and errors.index.equals(series.index)
-    for cell, got, error in zip(cells, parsed, errors, strict=True):
-        try:
-            expected, expected_error = parse_vn_date(cell), ""
-        except ValueError as caught:
-            expected, expected_error = None, str(caught)
-        assert (got, error) == (expected, expected_error), cell
-
-
-def test_vectorised_parses_each_distinct_value_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[object] = []
-    real_attempt = _vndates._attempt
-
-    def counting_attempt(value: object) -> tuple[PartialDate | None, str]:
-        seen.append(value)
-        return real_attempt(value)
-
-    monkeypatch.setattr(_vndates, "_attempt", counting_attempt)
-    distinct = ["08/07/2022", "07/2022", "abc", "2022", None]
-    series = pd.Series(distinct * 20_000, dtype=object)
-    parsed, errors = parse_vn_dates(series)
-    assert len(seen) == 4
-    assert parsed.iloc[:5].tolist() == [D, M, None, Y, None]
-    assert errors.iloc[2].startswith('"abc" không phải là ngày tháng')
-    assert (errors == "").sum() == 80_000
-
-
-def test_vectorised_keeps_typed_columns_and_booleans_apart() -> None:
-    years, _ = parse_vn_dates(pd.Series([2022.0, np.nan, 1995.0]))
-    assert years.tolist() == [Y, None, PartialDate(1995)]
-    stamps, _ = parse_vn_dates(pd.Series(pd.to_datetime(["2022-07-08", None])))
-    assert stamps.tolist() == [D, None]
-    # pandas factorizes True together with 1, but they parse differently.
-    parsed, errors = parse_vn_dates(pd.Series([1, True, 0, False], dtype=object))
-    assert parsed.tolist() == [PartialDate(1900, 1, 1), None, None, None]
-    assert errors[1].startswith('"True"') and errors[2].startswith('"0"')

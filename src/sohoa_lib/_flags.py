@@ -47,25 +47,3 @@ def parse_flag(value: object) -> bool | None:
     if found is None:
         raise ValueError(f'"{text}" không phải giá trị có/không ({_EXPECTED})')
     return found
-
-
-def parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Read a flag column: ("boolean" series, <NA> where blank or wrong; error or "" per row).
-
-    Each distinct value is read once; both results keep the index and name of `values`.
-    """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    # One extra slot at the end, which code -1 (a missing value) indexes. factorize may merge True
-    # with 1 and False with 0, which is harmless here: they mean the same.
-    flags = np.empty(len(uniques) + 1, dtype=object)
-    errors = np.empty(len(uniques) + 1, dtype=object)
-    for i, unique in enumerate(uniques):
-        try:
-            flags[i], errors[i] = parse_flag(unique), ""
-        except ValueError as error:
-            flags[i], errors[i] = None, str(error)
-    flags[-1], errors[-1] = None, ""
-    return (
-        pd.Series(pd.array(flags[codes], dtype="boolean"), index=values.index, name=values.name),
-        pd.Series(errors[codes], index=values.index, name=values.name, dtype=str),
-    )

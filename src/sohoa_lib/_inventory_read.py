@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 
@@ -13,10 +13,10 @@ import pandas as pd
 import yaml
 
 from . import codes
-from ._flags import parse_flags
+from ._flags import parse_flag
 from ._io import read_raw_table
 from ._text import key, nfc
-from ._vndates import parse_vn_dates
+from ._vndates import PartialDate, parse_vn_date
 from .errors import InputError
 
 # Columns every later step relies on, in the order of the tidy table.
@@ -109,81 +109,77 @@ def read_inventory(path: Path) -> InventoryTable:
 def normalise(raw: pd.DataFrame, source: str) -> InventoryTable:
     """Parse a raw table (cells as typed) into the tidy inventory and its rejected rows."""
     mapping, ignored = map_headers(list(raw.columns), source)
-    raw = raw.rename(columns=mapping)[list(mapping.values())]
+    raw = raw.rename(columns=mapping)[list(mapping.values())].reset_index(drop=True)
     header_of = {v: k for k, v in mapping.items()}
     n = len(raw)
     out: dict[str, object] = {"dong": np.arange(2, n + 2)}  # row 1 holds the headers
     problems: list[pd.DataFrame] = []
 
-    def problem(mask: pd.Series | np.ndarray, column: str, message: pd.Series | str) -> None:
-        mask = np.asarray(mask, dtype=bool)
+    def problem(mask: np.ndarray, column: str, message: np.ndarray | str) -> None:
         if not mask.any():
             return
-        msg = message[mask] if isinstance(message, pd.Series) else message
         problems.append(
             pd.DataFrame(
                 {
                     "pos": np.flatnonzero(mask),
                     "cot": header_of.get(column, columns()[column].label),
                     "gia_tri": raw[column][mask].astype(str).to_numpy() if column in raw else "",
-                    "loi": np.asarray(msg, dtype=object) if not isinstance(msg, str) else msg,
+                    "loi": message if isinstance(message, str) else message[mask],
                 }
             )
         )
 
+    dates: dict[str, Distinct] = {}
     for col in columns().values():
-        series = raw[col.name] if col.name in raw else pd.Series([None] * n, dtype=object)
-        series = series.reset_index(drop=True)
-        blank = _blank(series)
+        cells = Distinct.of(raw[col.name] if col.name in raw else pd.Series([None] * n))
         if col.required and col.kind != "flag":
-            problem(blank, col.name, "thiếu giá trị bắt buộc")
+            blank = cells.take(cells.derive(lambda v: not str(v).strip()), blank=True)
+            problem(blank.astype(bool), col.name, "thiếu giá trị bắt buộc")
         if col.kind == "text":
-            out[col.name] = _map_unique(series, lambda v: nfc(str(v)) or None)
-        elif col.kind == "code":
-            values, errors = _parse_unique(series, lambda v, f=col.codes: codes.parse_code(f, v))
-            if col.name == "thoi_han_bao_quan":
-                undetermined = codes.undetermined(col.codes)
-                typed = _map_unique(series, lambda v: key(str(v)) in undetermined)
-                errors = errors.where(~typed.astype(bool), "")
-                values = values.where(~typed.astype(bool), None)
-            problem(errors != "", col.name, errors)
-            out[col.name] = values
-        elif col.kind == "count":
-            values, errors = _parse_unique(series, _parse_count)
-            problem(errors != "", col.name, errors)
-            out[col.name] = values
+            out[col.name] = cells.take(cells.derive(lambda v: nfc(str(v)) or None))
+            continue
+        parser = _PARSERS[col.kind] if col.kind != "code" else partial(codes.parse_code, col.codes)
+        values, errors = cells.parse(parser)
+        if col.name == "thoi_han_bao_quan":
+            # "Chưa xác định" is a value, not an error: the file is just not eligible.
+            undetermined = cells.derive(lambda v, u=codes.undetermined(col.codes): key(str(v)) in u)
+            errors[undetermined.astype(bool)] = ""
+        row_errors = cells.take(errors, blank="")
+        problem((row_errors != "").astype(bool), col.name, row_errors)
+        if col.kind == "date":
+            dates[col.name] = cells.with_values(values)
         elif col.kind == "flag":
-            values, errors = parse_flags(series)
-            problem(errors != "", col.name, errors)
             # A blank flag cell is how archivists write "no".
-            out[col.name] = values.fillna(False).astype(bool).to_numpy()
-        elif col.kind == "date":
-            values, errors = parse_vn_dates(series)
-            problem(errors != "", col.name, errors)
-            out[col.name] = values
-        else:  # pragma: no cover - guarded by the YAML file's own test
-            raise ValueError(f"unknown column kind {col.kind!r} for {col.name}")
+            out[col.name] = cells.take(values, blank=False).astype(bool)
+        else:
+            out[col.name] = cells.take(values)
 
-    start = pd.Series(out["thoi_gian_bat_dau"], dtype=object)
-    end = pd.Series(out["thoi_gian_ket_thuc"], dtype=object)
-    end = end.where(end.notna(), start)
-    out["nam_bat_dau"] = _map_unique(start, lambda d: d.year)
-    out["nam_ket_thuc"] = _map_unique(end, lambda d: d.year)
-    start_key = _map_unique(start, lambda d: d.first_day().toordinal())
-    end_key = _map_unique(end, lambda d: d.last_day().toordinal())
-    both = start_key.notna() & end_key.notna()
-    problem(both & (end_key < start_key), "thoi_gian_ket_thuc", "kết thúc trước thời gian bắt đầu")
-    out["thoi_gian_bat_dau"] = _map_unique(start, lambda d: d.iso())
-    out["thoi_gian_ket_thuc"] = _map_unique(end, lambda d: d.iso())
+    start, end = dates["thoi_gian_bat_dau"], dates["thoi_gian_ket_thuc"]
+    # A blank end means the file was closed in the period it was opened.
+    no_end = pd.isna(end.take(end.derive(_year)))
 
-    pages = pd.Series(out["so_trang"])
-    problem(pages.notna() & (pages == 0), "so_trang", "số trang phải lớn hơn 0")
+    def end_rows(fn) -> np.ndarray:
+        return np.where(no_end, start.take(start.derive(fn)), end.take(end.derive(fn)))
+
+    out["nam_bat_dau"] = start.take(start.derive(_year))
+    out["nam_ket_thuc"] = end_rows(_year)
+    out["thoi_gian_bat_dau"] = start.take(start.derive(PartialDate.iso))
+    out["thoi_gian_ket_thuc"] = end_rows(PartialDate.iso)
+    first = start.take(start.derive(lambda d: d.first_day().toordinal()))
+    last = end_rows(lambda d: d.last_day().toordinal())
+    known = ~(pd.isna(first) | pd.isna(last))
+    later = np.zeros(n, dtype=bool)
+    later[known] = last[known].astype(np.int64) < first[known].astype(np.int64)
+    problem(later, "thoi_gian_ket_thuc", "kết thúc trước thời gian bắt đầu")
+    problem(pd.Series(out["so_trang"], dtype=object).eq(0).to_numpy(),
+            "so_trang", "số trang phải lớn hơn 0")  # fmt: skip
     ma = pd.Series(out["ma_ho_so"], dtype=object)
-    dup = ma.notna() & ma.duplicated(keep="first")
+    dup = (ma.notna() & ma.duplicated(keep="first")).to_numpy()
     if dup.any():
-        first_row = pd.Series(out["dong"]).groupby(ma).transform("first")
-        # Blank codes have no group, hence NaN, hence floats: back to whole row numbers.
-        problem(dup, "ma_ho_so", "mã hồ sơ trùng với dòng " + first_row.astype("Int64").astype(str))
+        first_row = pd.Series(out["dong"]).groupby(ma).transform("first").to_numpy()
+        messages = np.full(n, "", dtype=object)
+        messages[dup] = [f"mã hồ sơ trùng với dòng {int(r)}" for r in first_row[dup]]
+        problem(dup, "ma_ho_so", messages)
 
     frame = pd.DataFrame(out)
     rejected = _rejected_table(problems, frame)
@@ -204,6 +200,58 @@ def normalise(raw: pd.DataFrame, source: str) -> InventoryTable:
     )
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """A column as its distinct values and, per row, which one it holds (-1 for blank).
+
+    Inventories repeat values a lot (a million rows, a few thousand dates), so every parse and
+    derivation runs once per distinct value and rows just index the result.
+    """
+
+    codes: np.ndarray
+    uniques: np.ndarray
+    values: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, series: pd.Series) -> Distinct:
+        codes_, uniques = pd.factorize(pd.Series(series, dtype=object), use_na_sentinel=True)
+        return cls(codes_, np.asarray(uniques, dtype=object))
+
+    def with_values(self, values: np.ndarray) -> Distinct:
+        """The same rows, with parsed values standing in for the distinct cells."""
+        return Distinct(self.codes, self.uniques, values)
+
+    def derive(self, fn) -> np.ndarray:
+        """`fn` of each distinct value (of the parsed values when set; None stays None)."""
+        source = self.uniques if self.values is None else self.values
+        result = np.empty(len(source), dtype=object)
+        for i, value in enumerate(source):
+            result[i] = None if value is None else fn(value)
+        return result
+
+    def parse(self, parser) -> tuple[np.ndarray, np.ndarray]:
+        """Per distinct value: (parsed value or None, error message or "")."""
+        values = np.empty(len(self.uniques), dtype=object)
+        errors = np.full(len(self.uniques), "", dtype=object)
+        for i, raw in enumerate(self.uniques):
+            try:
+                values[i] = parser(raw)
+            except ValueError as exc:
+                errors[i] = str(exc)
+        return values, errors
+
+    def take(self, per_unique: np.ndarray, blank: object = None) -> np.ndarray:
+        """Per row: the distinct value's result, or `blank` for a blank cell."""
+        return np.append(per_unique.astype(object), np.array([blank], dtype=object))[self.codes]
+
+
+_PARSERS = {"date": parse_vn_date, "flag": parse_flag, "count": None}
+
+
+def _year(d: PartialDate) -> int:
+    return d.year
+
+
 def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame) -> pd.DataFrame:
     if not problems:
         return pd.DataFrame(columns=["pos", *REJECTED_COLUMNS])
@@ -211,32 +259,6 @@ def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame) -> pd.Dat
     table["dong"] = frame["dong"].to_numpy()[table["pos"]]
     table["ma_ho_so"] = pd.Series(frame["ma_ho_so"], dtype=object).to_numpy()[table["pos"]]
     return table.sort_values(["dong", "cot"], kind="stable").reset_index(drop=True)
-
-
-def _blank(series: pd.Series) -> pd.Series:
-    return series.isna() | _map_unique(series, lambda v: not str(v).strip()).astype(bool)
-
-
-def _map_unique(series: pd.Series, fn) -> pd.Series:
-    """Apply `fn` once per distinct non-blank value (inventories repeat values a lot)."""
-    codes_, uniques = pd.factorize(pd.Series(series, dtype=object), use_na_sentinel=True)
-    mapped = np.array([None] + [fn(u) for u in uniques], dtype=object)
-    return pd.Series(mapped[codes_ + 1], dtype=object)
-
-
-def _parse_unique(series: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
-    """Like _map_unique for a parser that raises ValueError: (values, error messages or "")."""
-
-    def safe(value):
-        try:
-            return (fn(value), "")
-        except ValueError as exc:
-            return (None, str(exc))
-
-    pairs = _map_unique(series, safe)
-    values = pairs.map(lambda p: None if p is None else p[0])
-    errors = pairs.map(lambda p: "" if p is None else p[1])
-    return values, errors
 
 
 def _parse_count(value: object) -> int | None:
@@ -262,3 +284,6 @@ def _parse_count(value: object) -> int | None:
     if number < 0:
         raise ValueError(f'"{value}" là số âm: cần số nguyên ≥ 0')
     return int(number)
+
+
+_PARSERS["count"] = _parse_count

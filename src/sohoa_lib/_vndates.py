@@ -130,52 +130,12 @@ def parse_vn_date(value: object) -> PartialDate | None:
     return _from_text(nfc(str(value)))
 
 
-def parse_vn_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse a date column: (PartialDate or None per row, error message or "" per row).
-
-    Each distinct value is parsed once: inventories have a million rows but few distinct dates.
-    Both results keep the index and name of `values`.
-    """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    # One extra slot at the end, which code -1 (a missing value) indexes.
-    parsed = np.empty(len(uniques) + 1, dtype=object)
-    errors = np.empty(len(uniques) + 1, dtype=object)
-    for i, unique in enumerate(uniques):
-        parsed[i], errors[i] = _attempt(unique)
-    parsed[-1], errors[-1] = None, ""
-    row_parsed, row_errors = parsed[codes], errors[codes]
-
-    if values.dtype == object:
-        # factorize treats True as 1 and False as 0, which parse differently: redo those rows.
-        merged = [i for i, u in enumerate(uniques) if _is_zero_or_one(u)]
-        if merged:
-            raw = values.to_numpy()
-            for row in np.flatnonzero(np.isin(codes, merged)):
-                row_parsed[row], row_errors[row] = _attempt(raw[row])
-
-    return (
-        pd.Series(row_parsed, index=values.index, name=values.name, dtype=object),
-        pd.Series(row_errors, index=values.index, name=values.name, dtype=str),
-    )
-
-
-def _attempt(value: object) -> tuple[PartialDate | None, str]:
-    try:
-        return parse_vn_date(value), ""
-    except ValueError as error:
-        return None, str(error)
-
-
 def _is_blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
         return not value.strip()
     return bool(pd.api.types.is_scalar(value) and pd.isna(value))
-
-
-def _is_zero_or_one(value: object) -> bool:
-    return isinstance(value, numbers.Number | np.bool_) and value in (0, 1)
 
 
 def _from_text(text: str) -> PartialDate | None:
