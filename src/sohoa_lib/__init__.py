@@ -10,6 +10,7 @@ from .errors import (
 )
 from .paths import UnitPaths
 from .registry import current_units, successor, unit, units
+from .runner import run_batch, run_unit
 from .settings import UnitSettings, load_unit_settings
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "UnknownUnitError",
     "current_units",
     "load_unit_settings",
+    "run_batch",
+    "run_unit",
     "successor",
     "unit",
     "units",

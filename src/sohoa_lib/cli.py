@@ -1,0 +1,176 @@
+"""The `sohoa` command: run a unit, a batch, write demo data; errors end as one line and a code."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import ParamsError, SohoaError, StageError
+
+log = logging.getLogger("sohoa_lib")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error becomes a ParamsError: one line on stderr, like every other."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        command = self.prog.removeprefix("sohoa").strip()  # "run" in `sohoa run`'s parser
+        raise ParamsError(f"{command}: {message}" if command else message)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _stage_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _outputs(args: argparse.Namespace, root: Path) -> Path:
+    # --outputs is relative to where the command is typed; the default lives in the project.
+    return Path(args.outputs).resolve() if args.outputs else root / "outputs"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from . import runner
+
+    root = runner.project_root()
+    unit = args.unit
+    params = (
+        Path(args.params).resolve() if args.params else root / "params" / "units" / f"{unit}.yaml"
+    )
+    record = runner.run_unit(
+        unit,
+        params_file=params,
+        outputs=_outputs(args, root),
+        stages=args.stages,
+        notebooks_dir=root / "notebooks",
+        as_of=args.as_of,
+    )
+    for stage in record.stages:
+        print(f"{stage.name:<11} {stage.status:<7} {stage.seconds:>7.1f} s  {stage.report or ''}")
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from . import runner
+
+    root = runner.project_root()
+    outputs = _outputs(args, root)
+    results = runner.run_batch(
+        args.units or None, root=root, outputs=outputs, parallel=args.parallel, as_of=args.as_of
+    )
+    failed = [r["unit"] for r in results if r["status"] != "ok"]
+    print(f"Reports: {outputs / 'index.html'}")
+    if failed:
+        raise StageError(f"{len(failed)} of {len(results)} runs failed: {', '.join(failed)}")
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from . import runner
+
+    try:  # the demo generator lands separately; the rest of the CLI must work without it
+        from .demo import write_demo_data
+    except ImportError as exc:
+        raise SohoaError(f"the demo data generator is not available: {exc}") from None
+    root = runner.project_root()
+    out = Path(args.out).resolve() if args.out else root / "data" / "demo"
+    write_demo_data(out, seed=args.seed, params_dir=root / "params")
+    print(f"Demo data: {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with one sub-command per job."""
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS so `-v` given before the sub-command is not reset by the sub-command's default
+    # (the action object is shared by every parser built from `common`, so no set_defaults).
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="say more (-vv: debug)",
+    )
+    parser = _Parser(
+        prog="sohoa",
+        description="Số hóa tài liệu lưu trữ và thống kê ngành BHXH Việt Nam.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common], help="run one unit's stage notebooks")
+    run.add_argument("unit", metavar="UNIT", help="unit code, e.g. TTLT")
+    run.add_argument(
+        "--params", metavar="FILE", help="params file (default params/units/UNIT.yaml)"
+    )
+    run.add_argument(
+        "--stages",
+        type=_stage_list,
+        metavar="LIST",
+        help="comma-separated stages: inventory,digitize,sign,statistics (default: all present)",
+    )
+    run.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    run.add_argument(
+        "--as-of", type=_date, metavar="YYYY-MM-DD", help="report date (default today)"
+    )
+    run.set_defaults(func=cmd_run)
+
+    batch = sub.add_parser(
+        "batch", parents=[common], help="run units, then the national report and the index page"
+    )
+    batch.add_argument(
+        "units", nargs="*", metavar="UNIT", help="unit codes (default: every params file)"
+    )
+    batch.add_argument(
+        "--parallel", type=int, default=2, metavar="N", help="units at once (default 2)"
+    )
+    batch.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    batch.add_argument(
+        "--as-of", type=_date, metavar="YYYY-MM-DD", help="report date (default today)"
+    )
+    batch.set_defaults(func=cmd_batch)
+
+    demo = sub.add_parser("demo-data", parents=[common], help="write the demo inputs and params")
+    demo.add_argument("--out", metavar="DIR", help="where to write (default data/demo/)")
+    demo.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    demo.set_defaults(func=cmd_demo_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `sohoa`: 0 on success, else the error's exit code and one line on stderr."""
+    try:
+        args = build_parser().parse_args(argv)
+        _configure_logging(getattr(args, "verbose", 0))
+        return args.func(args)
+    except SohoaError as exc:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("traceback", exc_info=True)
+        print(f"sohoa: {_one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("sohoa: interrupted", file=sys.stderr)
+        return 130
+
+
+def _configure_logging(verbose: int) -> None:
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _one_line(message: str) -> str:
+    # YAML and nbconvert messages span lines; the contract is one line.
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

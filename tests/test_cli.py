@@ -1,0 +1,143 @@
+"""The `sohoa` command line: exit codes, one-line errors, defaults taken from the project folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sohoa_lib import cli
+
+# The fake project is shared with the runner's tests (a conftest.py fixture would be the next step).
+from test_runner import make_project
+
+FAILURE = "sohoa: stage 01_inventory failed at cell [3]: ValueError: hỏng dữ liệu"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_project(tmp_path / "project")
+    monkeypatch.setenv("SOHOA_HOME", str(root))
+    return root
+
+
+def test_run_failure_is_one_line_and_exit_code(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["run", "BN", "--outputs", str(tmp_path / "out")]) == 4
+    assert capsys.readouterr().err.splitlines() == [FAILURE]
+    assert (tmp_path / "out" / "BN" / "run.json").is_file()
+
+
+def test_run_failure_from_a_real_process(project: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sohoa_lib.cli", "run", "BN", "--outputs", str(tmp_path / "out")],
+        capture_output=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=False,
+    )
+    assert done.returncode == 4
+    assert done.stderr.splitlines() == [FAILURE]
+    assert (tmp_path / "out" / "BN" / "notebooks" / "01_inventory.ipynb").is_file()
+
+
+def test_run_selected_stage_into_outputs_relative_to_cwd(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = [
+        "-v",
+        "run",
+        "TTLT",
+        "--stages",
+        "inventory",
+        "--outputs",
+        "out",
+        "--as-of",
+        "2024-12-31",
+    ]
+    assert cli.main(argv) == 0
+    reports = tmp_path / "out" / "TTLT" / "reports"
+    assert [p.name for p in reports.iterdir()] == ["01_inventory.html"]
+    done = tmp_path / "out" / "TTLT" / "inventory" / "done.txt"
+    assert done.read_text(encoding="utf-8") == "2024-12-31"
+
+
+def test_batch_exit_status_and_index(project: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert cli.main(["batch", "BN", "--parallel", "2", "--outputs", str(out)]) == 4
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == "sohoa: 1 of 1 runs failed: BN"
+    assert "hỏng dữ liệu" in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("argv", "pattern"),
+    [
+        (
+            ["run", "TTLT", "--stages", "inventory,quet"],
+            r"unknown stage 'quet'.*inventory, digitize",
+        ),
+        (
+            ["run", "TTLT", "--as-of", "2024-13-01"],
+            r"^sohoa: run: argument --as-of: .*'2024-13-01'",
+        ),
+        (["run", "XX"], r"XX\.yaml: params file not found"),
+        (["vẽ"], r"^sohoa: argument COMMAND: invalid choice: 'vẽ'"),
+        ([], r"^sohoa: the following arguments are required: COMMAND$"),
+        (["batch", "--parallel", "0"], r"--parallel should be at least 1"),
+    ],
+)
+def test_bad_requests_exit_2_with_one_line(
+    project: Path, argv: list[str], pattern: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("sohoa: ") and re.search(pattern, line), line
+
+
+def test_outside_a_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SOHOA_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "TTLT"]) == 2
+    assert capsys.readouterr().err == (
+        "sohoa: run sohoa from the project folder or set SOHOA_HOME\n"
+    )
+
+
+def test_demo_data_defaults(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sohoa_lib.demo
+
+    calls = []
+    monkeypatch.setattr(
+        sohoa_lib.demo,
+        "write_demo_data",
+        lambda out, *, seed, params_dir: calls.append((out, seed, params_dir)),
+        raising=False,
+    )
+    assert cli.main(["demo-data", "--seed", "7"]) == 0
+    assert calls == [(project / "data" / "demo", 7, project / "params")]
+
+
+def test_verbose_before_or_after_the_command() -> None:
+    parser = cli.build_parser()
+    assert parser.parse_args(["-v", "run", "X"]).verbose == 1
+    assert parser.parse_args(["run", "X", "-vv"]).verbose == 2
+
+
+def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from sohoa_lib import runner
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "project_root", interrupted)
+    assert cli.main(["run", "TTLT"]) == 130
+    assert capsys.readouterr().err == "sohoa: interrupted\n"
