@@ -19,6 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 # Colours that print well in grey and keep meaning across reports.
 COLOURS = {"holdings": "#9aa5b1", "eligible": "#3e7cb1", "selected": "#c0392b", "target": "#2c3e50"}
 
+# JupyterLab's own table rule right-aligns every cell with a stronger selector, hence !important.
 _CSS = """
 <style>
 .sh-title{font-family:'Liberation Serif','Times New Roman',serif;margin:0 0 .2em 0}
@@ -29,9 +30,9 @@ _CSS = """
 .sh-card .n{font-size:.85em;color:#57606a}.sh-card.warn{border-color:#d4a72c;background:#fff8e5}
 .sh-card.bad{border-color:#cf222e;background:#fff0f0}.sh-card.good{border-color:#2da44e;background:#f0fff4}
 table.sh-t{border-collapse:collapse;margin:.5em 0 1em 0;font-size:.92em}
-table.sh-t th{background:#eef1f4;text-align:left;padding:4px 8px;border-bottom:2px solid #c9d1d9}
-table.sh-t td{padding:3px 8px;border-bottom:1px solid #eaeef2;text-align:left}
-table.sh-t td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.sh-t th{background:#eef1f4;text-align:left!important;padding:4px 8px;border-bottom:2px solid #c9d1d9}
+table.sh-t td{padding:3px 8px;border-bottom:1px solid #eaeef2;text-align:left!important}
+table.sh-t td.num{text-align:right!important;font-variant-numeric:tabular-nums}
 table.sh-t tr.total td{font-weight:600;border-top:2px solid #c9d1d9}
 .sh-note{border-left:4px solid #d4a72c;background:#fff8e5;padding:8px 12px;margin:.8em 0}
 .sh-ok{border-left:4px solid #2da44e;background:#f0fff4;padding:8px 12px;margin:.8em 0}
