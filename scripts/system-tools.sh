@@ -11,17 +11,22 @@ need_cmd qpdf qpdf
 need_cmd certutil libnss3-tools
 need_cmd fc-list fontconfig
 if command -v tesseract >/dev/null 2>&1; then
-  tesseract --list-langs 2>/dev/null | grep -qx vie || missing+=(tesseract-ocr-vie)
+  langs=$(tesseract --list-langs 2>/dev/null || true)
+  grep -qx vie <<<"$langs" || missing+=(tesseract-ocr-vie)
 else
   missing+=(tesseract-ocr-vie)
 fi
 # Fonts with Vietnamese glyphs: Liberation Serif (Times New Roman metrics) for stamps and demo
-# pages, DejaVu as the fallback that matplotlib ships with anyway.
+# pages. Debian's fonts-liberation (1.07) has no ơ, ư or tone marks; fonts-liberation2 has them,
+# so ask fontconfig for a Liberation Serif that covers Vietnamese, not just any.
 if command -v fc-list >/dev/null 2>&1; then
-  fc-list | grep -q "LiberationSerif-Regular" || missing+=(fonts-liberation)
-  fc-list | grep -q "DejaVuSans.ttf" || missing+=(fonts-dejavu-core)
+  # Here-strings, not pipes: grep -q closes the pipe early and pipefail would call that a failure.
+  vi_fonts=$(fc-list :lang=vi family)
+  all_fonts=$(fc-list)
+  grep -q "Liberation Serif" <<<"$vi_fonts" || missing+=(fonts-liberation2)
+  grep -q "DejaVuSans.ttf" <<<"$all_fonts" || missing+=(fonts-dejavu-core)
 else
-  missing+=(fonts-liberation fonts-dejavu-core)
+  missing+=(fonts-liberation2 fonts-dejavu-core)
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

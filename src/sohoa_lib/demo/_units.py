@@ -50,8 +50,9 @@ DEMO_UNITS: tuple[DemoUnit, ...] = (
         name="Trung tâm Lưu trữ BHXH Việt Nam",
         level="central",
         place="Hà Nội",
-        parent="BẢO HIỂM XÃ HỘI VIỆT NAM",
-        issuer="TRUNG TÂM LƯU TRỮ",
+        # The Archive Centre keeps BHXH Việt Nam's own records, issued by BHXH Việt Nam itself.
+        parent="",
+        issuer="BẢO HIỂM XÃ HỘI VIỆT NAM",
         files=4000,
         inventory_format="xlsx",
         headers="formal",
