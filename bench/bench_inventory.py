@@ -82,7 +82,7 @@ def run_row_loop(path: Path) -> dict:
             end = row["Đến ngày"]
             end_year = int(str(end)[-4:]) if end else year
             ok = (
-                1995 <= year
+                year >= 1995
                 and end_year <= 2021
                 and row["Chỉnh lý"] == "Có"
                 and row["THBQ"] not in ("", "Chưa xác định")

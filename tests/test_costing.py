@@ -24,7 +24,13 @@ STEP = {"code": "quet", "name": "Quét", "stage": "Số hóa", "per": "trang", "
 
 
 def test_costs_per_step_and_stage(tmp_path: Path) -> None:
-    prep = STEP | {"code": "cb", "stage": "Chuẩn bị", "per": "to", "minutes": 1, "other_per_unit": 0}
+    prep = STEP | {
+        "code": "cb",
+        "stage": "Chuẩn bị",
+        "per": "to",
+        "minutes": 1,
+        "other_per_unit": 0,
+    }
     norms = load_cost_norms(_norms(tmp_path, [prep, STEP]))
     budget = estimate_costs(norms, files=10, sheets=480, pages=960, hours_per_day=8)
     # 480 sheets × 1 min = 8 h = 1 day; 960 pages × 0.5 min = 1 day, plus 960 × 100 đ.

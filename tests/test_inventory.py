@@ -7,8 +7,8 @@ import unicodedata
 
 import pandas as pd
 import pytest
-from conftest import file_row
 
+from conftest import file_row
 from sohoa_lib import InputError, UnitPaths, load_unit_settings
 from sohoa_lib._inventory_read import normalise, read_inventory
 from sohoa_lib.inventory import REASONS, eligibility, run_inventory, select
@@ -107,7 +107,10 @@ def test_electronic_files_are_outside_the_base_of_the_target() -> None:
         ["MÃ HỒ SƠ", "NHÓM TÀI LIỆU", "NGÀY BẮT ĐẦU", "SỐ TRANG", "ĐÃ CHỈNH LÝ"],
         ["Ma ho so", "Nhom ho so", "Nam bat dau", "So trang", "Da chinh ly"],
         ["ma_ho_so", "nhom", "thoi_gian_bat_dau", "so_trang", "da_chinh_ly"],
-        [unicodedata.normalize("NFD", h) for h in ["Mã HS", "Lĩnh vực", "Từ ngày", "Số trang", "Chỉnh lý"]],
+        [
+            unicodedata.normalize("NFD", h)
+            for h in ["Mã HS", "Lĩnh vực", "Từ ngày", "Số trang", "Chỉnh lý"]
+        ],
     ],
 )
 def test_headers_as_archivists_type_them(headers: list[str]) -> None:
@@ -119,7 +122,9 @@ def test_headers_as_archivists_type_them(headers: list[str]) -> None:
 
 
 def test_missing_required_column_names_the_file_and_the_header() -> None:
-    raw = pd.DataFrame([["A.1", "Thu", "2005", "x"]], columns=["Mã hồ sơ", "Nhóm", "Năm", "Chỉnh lý"])
+    raw = pd.DataFrame(
+        [["A.1", "Thu", "2005", "x"]], columns=["Mã hồ sơ", "Nhóm", "Năm", "Chỉnh lý"]
+    )
     with pytest.raises(InputError, match=r"kho\.csv: no column for 'Số lượng trang'"):
         normalise(raw, "kho.csv")
 

@@ -21,7 +21,8 @@ def test_counts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new"), [("HD", "HP"), ("BG", "BN"), ("HP", "HP"), ("BN", "BN"), ("HUE", "HUE"), ("BDG", "HCM")]
+    ("old", "new"),
+    [("HD", "HP"), ("BG", "BN"), ("HP", "HP"), ("BN", "BN"), ("HUE", "HUE"), ("BDG", "HCM")],
 )
 def test_mergers(old: str, new: str) -> None:
     assert successor(old) == new
@@ -39,7 +40,10 @@ def test_registry_agrees_with_the_checked_reference_data() -> None:
     rows = list(csv.DictReader(SHARED.open(encoding="utf-8")))
     by_name = {u.name: u for u in units().values()}
     for row in rows:
-        assert by_name[row["province_before_2025_07_01"]].current_name == row["province_from_2025_07_01"]
+        assert (
+            by_name[row["province_before_2025_07_01"]].current_name
+            == row["province_from_2025_07_01"]
+        )
 
 
 def test_unknown_unit() -> None:

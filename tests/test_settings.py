@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import file_row
 
+from conftest import file_row
 from sohoa_lib import ParamsError, load_unit_settings
 from sohoa_lib.demo import DEMO_UNITS, unit_params
 
@@ -26,7 +26,10 @@ def test_valid_params_load_with_paths_relative_to_the_file(write_unit, tmp_path)
     [
         ({"scaners": 2}, r"TTLT\.yaml: unknown key 'scaners'"),
         ({"capacity": {"scanners": 2, "staff": 3, "speed": 9}}, r"unknown key 'capacity\.speed'"),
-        ({"deadline": "30/12/2023"}, r"key 'deadline' should be a date as YYYY-MM-DD, got '30/12/2023'"),
+        (
+            {"deadline": "30/12/2023"},
+            r"key 'deadline' should be a date as YYYY-MM-DD, got '30/12/2023'",
+        ),
         ({"deadline": "2023-02-30"}, r"key 'deadline' should be a date"),
         ({"inventory": "missing.xlsx"}, r"key 'inventory': file not found: .*missing\.xlsx"),
         ({"scans": "no-such-folder"}, r"key 'scans': folder not found"),
@@ -58,7 +61,7 @@ def test_missing_params_file_and_bad_yaml(tmp_path: Path) -> None:
         load_unit_settings(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("unit: [TTLT\n", encoding="utf-8")
-    with pytest.raises(ParamsError, match="bad.yaml: not valid YAML"):
+    with pytest.raises(ParamsError, match=r"bad\.yaml: not valid YAML"):
         load_unit_settings(bad)
 
 

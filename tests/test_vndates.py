@@ -107,7 +107,10 @@ def test_blank_is_none(value: object) -> None:
         ("1995–1997", "là khoảng năm"),
         ("1995/1997", "là khoảng năm"),
         ("1995-97", "là khoảng năm"),
-        ("abc", '"abc" không phải là ngày tháng: cần dạng dd/mm/yyyy, mm/yyyy, yyyy, "ngày … tháng … năm …"'),
+        (
+            "abc",
+            '"abc" không phải là ngày tháng: cần dạng dd/mm/yyyy, mm/yyyy, yyyy, "ngày … tháng … năm …"',
+        ),
         ("7", "không phải là ngày tháng: cần dạng"),
         ("08/07/2022 rồi", "không phải là ngày tháng: cần dạng"),
         ("08/07-2022", "không phải là ngày tháng: cần dạng"),

@@ -43,7 +43,10 @@ def build(cls: type, data: dict[str, Any], *, source: Path, where: str = "") -> 
     for name, field in fields.items():
         dotted = f"{where}{name}"
         if name not in data:
-            if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            if (
+                field.default is dataclasses.MISSING
+                and field.default_factory is dataclasses.MISSING
+            ):
                 raise ParamsError(f"{source}: missing required key {dotted!r}")
             continue
         values[name] = _convert(hints[name], data[name], source=source, dotted=dotted)
@@ -66,7 +69,8 @@ def _convert(hint: Any, value: Any, *, source: Path, dotted: str) -> Any:
         if not isinstance(value, list):
             raise ParamsError(f"{source}: key {dotted!r} should be a list, got {value!r}")
         return tuple(
-            _convert(args[0], v, source=source, dotted=f"{dotted}[{i}]") for i, v in enumerate(value)
+            _convert(args[0], v, source=source, dotted=f"{dotted}[{i}]")
+            for i, v in enumerate(value)
         )
     if hint is dt.date:
         return _date(value, source=source, dotted=dotted)

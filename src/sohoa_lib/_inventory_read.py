@@ -142,7 +142,8 @@ def normalise(raw: pd.DataFrame, source: str) -> InventoryTable:
         values, errors = cells.parse(parser)
         if col.name == "thoi_han_bao_quan":
             # "Chưa xác định" is a value, not an error: the file is just not eligible.
-            undetermined = cells.derive(lambda v, u=codes.undetermined(col.codes): key(str(v)) in u)
+            words = codes.undetermined(col.codes)
+            undetermined = cells.derive(lambda v, words=words: key(str(v)) in words)
             errors[undetermined.astype(bool)] = ""
         row_errors = cells.take(errors, blank="")
         problem((row_errors != "").astype(bool), col.name, row_errors)

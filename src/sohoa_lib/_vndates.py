@@ -120,7 +120,9 @@ def parse_vn_date(value: object) -> PartialDate | None:
         # Through numpy rather than pd.Timestamp, whose range ends in 1677 and 2262.
         day = value.astype("datetime64[D]").item()
         if not isinstance(day, datetime.date):
-            raise ValueError(f'"{value}" không phải là ngày hợp lệ (ngoài khoảng {MIN_YEAR}–{MAX_YEAR})')
+            raise ValueError(
+                f'"{value}" không phải là ngày hợp lệ (ngoài khoảng {MIN_YEAR}–{MAX_YEAR})'
+            )
         value = day
     if isinstance(value, datetime.date):
         text = value.isoformat()

@@ -88,6 +88,25 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from . import catalog
+
+    if args.limit < 1:
+        raise ParamsError(f"search: --limit must be at least 1, got {args.limit}")
+    if args.outputs:  # searching needs no project folder when told where the outputs are
+        outputs = Path(args.outputs).resolve()
+    else:
+        from . import runner
+
+        outputs = runner.project_root() / "outputs"
+    hits = catalog.search_outputs(outputs, args.query, limit=args.limit, unit=args.unit)
+    if not hits:
+        print(f"Không tìm thấy kết quả cho “{args.query}”.")
+    for hit in hits:
+        print(catalog.format_hit(hit), end="\n\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with one sub-command per job."""
     common = argparse.ArgumentParser(add_help=False)
@@ -143,6 +162,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", metavar="DIR", help="where to write (default data/demo/)")
     demo.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     demo.set_defaults(func=cmd_demo_data)
+
+    search = sub.add_parser(
+        "search", parents=[common], help="search the catalogue (diacritics optional)"
+    )
+    search.add_argument("query", metavar="QUERY", help='words, "a phrase" or a prefix*')
+    search.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    search.add_argument("--unit", metavar="UNIT", help="only this unit's documents")
+    search.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="at most N results (default 20)"
+    )
+    search.set_defaults(func=cmd_search)
     return parser
 
 

@@ -263,7 +263,7 @@ def write_outputs(result: InventoryResult, paths: UnitPaths) -> None:
                 "ly_do_loai",
                 *reason_cols,
             ]
-        ],  # fmt: skip
+        ],
     )
     write_csv(folder / "rejected.csv", result.table.rejected)
     write_csv(folder / "volume.csv", result.volume)

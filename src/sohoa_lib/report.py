@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")  # reports render off-screen; the notebook shows the PNG we embed
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import pandas as pd
+from matplotlib.figure import Figure
 
 # Colours that print well in grey and keep meaning across reports.
 COLOURS = {"holdings": "#9aa5b1", "eligible": "#3e7cb1", "selected": "#c0392b", "target": "#2c3e50"}
