@@ -1,0 +1,632 @@
+"""The catalogue: hồ sơ, văn bản and pages in SQLite, searchable with or without diacritics."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._io import atomic_path
+from ._text import fold, nfc
+from .errors import InputError
+
+SCHEMA_VERSION = 1
+"""Stored in `PRAGMA user_version`; a catalogue with a higher number is refused."""
+CATALOG_NAME = "catalog.sqlite"
+NATIONAL = "national"
+"""The outputs folder of the national catalogue, merged from every unit's."""
+
+# Columns after `unit`, with their SQL types; their names are the keys write_file accepts.
+FILE_COLUMNS: dict[str, str] = {
+    "ma_ho_so": "TEXT NOT NULL",
+    "tieu_de": "TEXT",
+    "thoi_han_bao_quan": "TEXT",
+    "che_do_su_dung": "TEXT",
+    "ngon_ngu": "TEXT",
+    "thoi_gian_bat_dau": "TEXT",
+    "thoi_gian_ket_thuc": "TEXT",
+    "tong_so_van_ban": "INTEGER",
+    "so_luong_to": "INTEGER",
+    "so_luong_trang": "INTEGER",
+    "tinh_trang_vat_ly": "TEXT",
+    "ky_hieu_thong_tin": "TEXT",
+    "tu_khoa": "TEXT",
+    "muc_do_tin_cay": "TEXT",
+    "ma_ho_so_goc_giay": "TEXT",
+    "che_do_du_phong": "TEXT",
+    "tinh_trang_du_phong": "TEXT",
+    "chu_giai": "TEXT",
+    "pdf": "TEXT",
+    "needs_rescan": "INTEGER NOT NULL",
+    "status": "TEXT",
+}
+DOCUMENT_COLUMNS: dict[str, str] = {
+    "ma_dinh_danh": "TEXT NOT NULL",
+    "ma_ho_so": "TEXT NOT NULL",
+    "so_thu_tu": "INTEGER NOT NULL",
+    "ten_loai": "TEXT",
+    "so": "TEXT",
+    "ky_hieu": "TEXT",
+    "ngay": "TEXT",
+    "co_quan_ban_hanh": "TEXT",
+    "trich_yeu": "TEXT",
+    "ngon_ngu": "TEXT",
+    "so_trang": "INTEGER",
+    "trang_dau": "INTEGER",
+    "trang_cuoi": "INTEGER",
+    "ghi_chu": "TEXT",
+    "ky_hieu_thong_tin": "TEXT",
+    "tu_khoa": "TEXT",
+    "che_do_su_dung": "TEXT",
+    "muc_do_tin_cay": "TEXT",
+    "but_tich": "TEXT",
+    "tinh_trang_vat_ly": "TEXT",
+    "nguoi_ky": "TEXT",
+    "chuc_vu_nguoi_ky": "TEXT",
+    "pdf": "TEXT",
+    "flagged": "TEXT",
+}
+PAGE_COLUMNS: dict[str, str] = {
+    "ma_ho_so": "TEXT NOT NULL",
+    "so_trang": "INTEGER NOT NULL",
+    "so_thu_tu": "INTEGER",  # the document's sequence in the file; NULL when not split yet
+    "text": "TEXT",
+    "ocr_confidence": "REAL",
+}
+
+# Fields whose text is indexed with a document, per FTS column (weights in _RANK).
+_TITLE_FIELDS = (
+    "ten_loai", "so", "ky_hieu", "trich_yeu", "co_quan_ban_hanh", "nguoi_ky", "chuc_vu_nguoi_ky",
+    "tu_khoa", "ghi_chu", "ma_dinh_danh",
+)  # fmt: skip
+_FILE_FIELDS = ("tieu_de", "tu_khoa", "chu_giai")
+_RANK = "bm25(doc_fts, 4.0, 1.0, 0.5)"  # title fields, page text, the hồ sơ's title
+
+
+def _table(name: str, columns: Mapping[str, str], constraints: str) -> str:
+    body = ",\n".join(f"  {column} {kind}" for column, kind in columns.items())
+    return f"CREATE TABLE {name} (\n{body},\n{constraints}\n)"
+
+
+_UNIT = {"unit": "TEXT NOT NULL"}
+# `unit` leads every key so unit catalogues merge into the national one without collisions;
+# documents.id is local to one database (it is the FTS rowid), (unit, ma_dinh_danh) is stable.
+_SCHEMA = (
+    _table("files", _UNIT | FILE_COLUMNS, "  PRIMARY KEY (unit, ma_ho_so)"),
+    _table(
+        "documents",
+        {"id": "INTEGER PRIMARY KEY"} | _UNIT | DOCUMENT_COLUMNS,
+        "  UNIQUE (unit, ma_dinh_danh),\n"
+        "  UNIQUE (unit, ma_ho_so, so_thu_tu),\n"
+        "  FOREIGN KEY (unit, ma_ho_so) REFERENCES files (unit, ma_ho_so) ON DELETE CASCADE",
+    ),
+    _table(
+        "pages",
+        _UNIT | PAGE_COLUMNS,
+        "  PRIMARY KEY (unit, ma_ho_so, so_trang),\n"
+        "  FOREIGN KEY (unit, ma_ho_so) REFERENCES files (unit, ma_ho_so) ON DELETE CASCADE,\n"
+        "  FOREIGN KEY (unit, ma_ho_so, so_thu_tu)"
+        " REFERENCES documents (unit, ma_ho_so, so_thu_tu) ON DELETE CASCADE",
+    ),
+    "CREATE INDEX pages_document ON pages (unit, ma_ho_so, so_thu_tu)",
+    # Folded text (no diacritics, đ → d), so one query form matches both spellings; the original
+    # text stays in the tables above, for display and snippets.
+    "CREATE VIRTUAL TABLE doc_fts USING fts5(title, body, ho_so, tokenize = 'unicode61')",
+)
+_TABLES = ("files", "documents", "pages")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One document matching a search."""
+
+    unit: str
+    ma_dinh_danh: str
+    """The document's code (mã định danh văn bản)."""
+    ma_ho_so: str
+    ten_loai: str | None
+    """Document type (tên loại văn bản)."""
+    so_ky_hieu: str | None
+    """Number and symbol, `123/QĐ-BHXH`."""
+    trich_yeu: str | None
+    """Summary (trích yếu nội dung)."""
+    ngay: str | None
+    """Date, ISO."""
+    snippet: str
+    """Original text around the first match, each match in [brackets]."""
+    score: float
+    """Relevance, higher is better (comparable within one catalogue)."""
+
+
+# ---- opening -------------------------------------------------------------------------------
+
+
+def open_catalog(path: Path) -> sqlite3.Connection:
+    """Open (creating if absent) a catalogue for writing: WAL, foreign keys on, autocommit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _open(path, wal=True)
+
+
+def _open(path: Path, *, wal: bool) -> sqlite3.Connection:
+    # Autocommit: write_file and merge open their own explicit transactions.
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, uri=True)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        if wal:
+            conn.execute("PRAGMA journal_mode = WAL")
+        _ensure_schema(conn, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise InputError(f"{path}: not a usable SQLite catalogue: {exc}") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
+    if _version(conn, path, "main") == SCHEMA_VERSION:
+        return
+    with _transaction(conn):
+        # Re-read under the write lock: another process may have just created it.
+        if _version(conn, path, "main") == SCHEMA_VERSION:
+            return
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise InputError(f"{path}: not a sohoa catalogue (it holds other tables)")
+        for statement in _SCHEMA:
+            conn.execute(statement)
+        # PRAGMA takes no bound parameters; the value is this module's integer constant.
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+
+
+def _version(conn: sqlite3.Connection, path: Path, schema: str) -> int:
+    version = conn.execute(f"PRAGMA {schema}.user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            f"{path}: catalogue schema version {version} is newer than this sohoa supports "
+            f"({SCHEMA_VERSION}); update sohoa"
+        )
+    return version
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise InputError(f"{path}: no catalogue at this path")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        if _version(conn, path, "main") != SCHEMA_VERSION:
+            raise InputError(f"{path}: not a sohoa catalogue (schema version 0)")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise InputError(f"{path}: not a usable SQLite catalogue: {exc}") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    if conn.in_transaction:
+        raise ValueError("the catalogue connection already has a transaction open")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+
+def write_file(
+    conn: sqlite3.Connection,
+    *,
+    unit: str,
+    file: Mapping[str, object],
+    documents: Sequence[Mapping[str, object]],
+    pages: Sequence[Mapping[str, object]],
+) -> None:
+    """Insert or replace one hồ sơ (file) with its documents and pages, in one transaction.
+
+    Keys are the column names of FILE_COLUMNS, DOCUMENT_COLUMNS and PAGE_COLUMNS; unknown keys are
+    errors. A page's `so_thu_tu` names its document; when absent it is taken from the document
+    whose `trang_dau`..`trang_cuoi` holds the page.
+    """
+    unit = nfc(unit)
+    row = _row(file, FILE_COLUMNS, "file")
+    code = row["ma_ho_so"]
+    if not unit or not code:
+        raise ValueError("write_file needs a unit and the file's ma_ho_so")
+    row["needs_rescan"] = int(bool(row["needs_rescan"]))
+    docs = [
+        _child(d, DOCUMENT_COLUMNS, f"{code}: document {i}", code)
+        for i, d in enumerate(documents, 1)
+    ]
+    page_rows = [_child(p, PAGE_COLUMNS, f"{code}: page {i}", code) for i, p in enumerate(pages, 1)]
+    _assign_pages(docs, page_rows, code)
+    body: dict[int, list[str]] = {}
+    for page in sorted(page_rows, key=lambda p: p["so_trang"]):
+        if page["so_thu_tu"] is not None and page["text"]:
+            body.setdefault(page["so_thu_tu"], []).append(page["text"])
+    file_text = fold(_joined(row, _FILE_FIELDS))
+
+    with _transaction(conn):
+        old = conn.execute(
+            "SELECT id FROM documents WHERE unit = ? AND ma_ho_so = ?", (unit, code)
+        ).fetchall()
+        conn.executemany("DELETE FROM doc_fts WHERE rowid = ?", old)
+        # Cascades to the file's documents and pages, so a rerun replaces, never duplicates.
+        conn.execute("DELETE FROM files WHERE unit = ? AND ma_ho_so = ?", (unit, code))
+        try:
+            conn.execute(_insert("files", FILE_COLUMNS), (unit, *row.values()))
+            for doc in docs:
+                doc_id = conn.execute(
+                    _insert("documents", DOCUMENT_COLUMNS), (unit, *doc.values())
+                ).lastrowid
+                text = "\n".join(body.get(doc["so_thu_tu"], ()))
+                conn.execute(
+                    "INSERT INTO doc_fts (rowid, title, body, ho_so) VALUES (?, ?, ?, ?)",
+                    (doc_id, fold(_joined(doc, _TITLE_FIELDS)), fold(text), file_text),
+                )
+            conn.executemany(
+                _insert("pages", PAGE_COLUMNS), [(unit, *p.values()) for p in page_rows]
+            )
+        except sqlite3.IntegrityError as exc:
+            raise InputError(f"{unit} {code}: the catalogue refuses this file: {exc}") from None
+
+
+def _insert(table: str, columns: Mapping[str, str]) -> str:
+    # Identifiers come from this module's constants; every value is a bound parameter.
+    names = ", ".join(("unit", *columns))
+    marks = ", ".join("?" * (len(columns) + 1))
+    return f"INSERT INTO {table} ({names}) VALUES ({marks})"
+
+
+def _row(values: Mapping[str, object], columns: Mapping[str, str], what: str) -> dict:
+    unknown = sorted(set(values) - set(columns))
+    if unknown:
+        raise ValueError(f"{what}: unknown field(s) {', '.join(unknown)}")
+    row = {}
+    for column, kind in columns.items():
+        value = _cell(values.get(column))
+        if value is not None and kind.startswith(("INTEGER", "REAL")):
+            try:
+                value = int(value) if kind.startswith("INTEGER") else float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{what}: {column} should be a number, got {value!r}") from None
+        row[column] = value
+    return row
+
+
+def _child(values: Mapping[str, object], columns: Mapping[str, str], what: str, code: str) -> dict:
+    """A document or page row, checked to belong to file `code` and to carry its keys."""
+    row = _row(values, columns, what)
+    if row["ma_ho_so"] is None:
+        row["ma_ho_so"] = code
+    elif row["ma_ho_so"] != code:
+        raise ValueError(f"{what}: ma_ho_so {row['ma_ho_so']} is not the file's")
+    missing = [c for c, kind in columns.items() if "NOT NULL" in kind and row[c] is None]
+    if missing:
+        raise ValueError(f"{what}: no {', '.join(missing)}")
+    return row
+
+
+def _cell(value: object) -> object:
+    """A value as SQLite stores it: text in NFC (empty → NULL), lists comma-joined, no NaN."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return nfc(value) or None
+    if value != value:  # NaN and NaT, as pandas rows carry them
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(nfc(str(v)) for v in value) or None
+    item = getattr(value, "item", None)  # numpy scalars, which sqlite3 cannot bind
+    return item() if callable(item) else value
+
+
+def _assign_pages(docs: list[dict], pages: list[dict], code: str) -> None:
+    sequences = {doc["so_thu_tu"] for doc in docs}
+    for page in pages:
+        if page["so_thu_tu"] is None:
+            for doc in docs:
+                first, last = doc["trang_dau"], doc["trang_cuoi"]
+                if first is not None and last is not None and first <= page["so_trang"] <= last:
+                    page["so_thu_tu"] = doc["so_thu_tu"]
+                    break
+        elif page["so_thu_tu"] not in sequences:
+            raise ValueError(
+                f"{code}: page {page['so_trang']} names document {page['so_thu_tu']}, "
+                "which is not among the file's documents"
+            )
+
+
+def _joined(row: Mapping[str, object], fields: Sequence[str]) -> str:
+    return " · ".join(str(row[f]) for f in fields if row.get(f) not in (None, ""))
+
+
+# ---- merging -------------------------------------------------------------------------------
+
+
+def merge(sources: Sequence[Path], out: Path) -> None:
+    """Write `out` (the national catalogue) with every row of every catalogue in `sources`.
+
+    Built under a temporary name and renamed, so readers see the old catalogue or the new one.
+    """
+    with atomic_path(out) as tmp:
+        # No WAL: the national file is written once and read by many, possibly from read-only
+        # storage, so it must be one self-contained file.
+        conn = _open(tmp, wal=False)
+        try:
+            for source in sources:
+                _merge_one(conn, Path(source))
+            # One index segment: the national file is only read from now on.
+            conn.execute("INSERT INTO doc_fts (doc_fts) VALUES ('optimize')")
+        finally:
+            conn.close()
+
+
+def _merge_one(conn: sqlite3.Connection, source: Path) -> None:
+    if not source.is_file():
+        raise InputError(f"{source}: no catalogue at this path")
+    try:
+        conn.execute("ATTACH DATABASE ? AS src", (f"{source.resolve().as_uri()}?mode=ro",))
+        try:
+            if _version(conn, source, "src") != SCHEMA_VERSION:
+                raise InputError(f"{source}: not a sohoa catalogue (schema version 0)")
+            with _transaction(conn):
+                _copy_rows(conn)
+        finally:
+            conn.execute("DETACH DATABASE src")
+    except sqlite3.IntegrityError as exc:
+        raise InputError(f"{source}: rows already merged from another catalogue ({exc})") from None
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{source}: cannot be merged: {exc}") from None
+
+
+def _copy_rows(conn: sqlite3.Connection) -> None:
+    """Copy every row of the attached catalogue `src` into `main`."""
+    for table, columns in zip(_TABLES, (FILE_COLUMNS, DOCUMENT_COLUMNS, PAGE_COLUMNS), strict=True):
+        names = ", ".join(("unit", *columns))
+        # Identifiers from this module's constants; rows keep their source order, documents
+        # get new ids (their stable key is unit + ma_dinh_danh).
+        conn.execute(
+            f"INSERT INTO main.{table} ({names}) SELECT {names} FROM src.{table} ORDER BY rowid"
+        )
+    # The folded text is copied, not recomputed, under the merged documents' ids.
+    conn.execute(
+        "INSERT INTO main.doc_fts (rowid, title, body, ho_so)"
+        " SELECT d.id, f.title, f.body, f.ho_so FROM src.documents AS s"
+        " JOIN src.doc_fts AS f ON f.rowid = s.id"
+        " JOIN main.documents AS d ON d.unit = s.unit AND d.ma_dinh_danh = s.ma_dinh_danh"
+    )
+
+
+# ---- searching -----------------------------------------------------------------------------
+
+
+def search(
+    conn_or_path: sqlite3.Connection | Path | str,
+    query: str,
+    *,
+    limit: int = 20,
+    unit: str | None = None,
+) -> list[Hit]:
+    """Documents matching every word (or "quoted phrase", or prefix*) of `query`, best first.
+
+    Diacritics are optional on either side: `so hoa` finds `số hóa` and `số hóa` finds `so hoa`.
+    `unit` keeps one unit's documents (useful on the national catalogue).
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    terms = _terms(query)
+    if not terms:
+        return []
+    if isinstance(conn_or_path, sqlite3.Connection):
+        return _search(conn_or_path, terms, limit, unit)
+    conn = _open_readonly(Path(conn_or_path))
+    try:
+        return _search(conn, terms, limit, unit)
+    finally:
+        conn.close()
+
+
+def search_outputs(
+    outputs: Path, query: str, *, limit: int = 20, unit: str | None = None
+) -> list[Hit]:
+    """Search the national catalogue under `outputs` if there is one, else every unit's."""
+    hits = [
+        h for path in catalogues(outputs, unit) for h in search(path, query, limit=limit, unit=unit)
+    ]
+    # Scores come from separate indexes, so across units the order is approximate.
+    hits.sort(key=lambda h: (-h.score, h.unit, h.ma_dinh_danh))
+    return hits[:limit]
+
+
+def catalogues(outputs: Path, unit: str | None = None) -> list[Path]:
+    """The catalogues a search reads: `national/catalog.sqlite`, else each unit's, sorted."""
+    national = outputs / NATIONAL / CATALOG_NAME
+    if national.is_file():
+        return [national]
+    if unit:
+        found = [p for p in [outputs / unit / CATALOG_NAME] if p.is_file()]
+    else:
+        found = sorted(p for p in outputs.glob(f"*/{CATALOG_NAME}") if p.parent.name != NATIONAL)
+    if not found:
+        where = f"{unit}/{CATALOG_NAME}" if unit else f"<UNIT>/{CATALOG_NAME}"
+        raise InputError(
+            f"{outputs}: no catalogue (neither {NATIONAL}/{CATALOG_NAME} nor {where}); "
+            "run the digitize stage first"
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class _Term:
+    tokens: tuple[str, ...]
+    """Folded words, in order (more than one: a phrase)."""
+    prefix: bool
+    """The last word may be the start of a longer one (`hoa*`)."""
+
+
+_WORD = re.compile(r"[^\W_]+")  # letters and digits, as FTS5's unicode61 tokenizer splits
+_QUERY_PART = re.compile(r'"([^"]*)"?|([^\s"]+)')
+
+
+def _terms(query: str) -> list[_Term]:
+    """The query's terms; operators and punctuation are not syntax here, only separators."""
+    terms = []
+    for phrase, word in _QUERY_PART.findall(fold(nfc(query))):
+        tokens = tuple(_WORD.findall(phrase or word))
+        if tokens:
+            terms.append(_Term(tokens, prefix=not phrase and word.endswith("*")))
+    return terms
+
+
+def _fts_query(terms: Sequence[_Term]) -> str:
+    # Every term a quoted string, so user text can never be read as FTS5 syntax (OR, NEAR, -, :).
+    return " AND ".join(f'"{" ".join(t.tokens)}"' + (" *" if t.prefix else "") for t in terms)
+
+
+def _search(
+    conn: sqlite3.Connection, terms: list[_Term], limit: int, unit: str | None
+) -> list[Hit]:
+    sql = (
+        "SELECT d.unit, d.ma_dinh_danh, d.ma_ho_so, d.so_thu_tu, d.ten_loai, d.so, d.ky_hieu,"
+        " d.ngay, d.trich_yeu, d.co_quan_ban_hanh, d.nguoi_ky, d.chuc_vu_nguoi_ky, d.tu_khoa,"
+        f" d.ghi_chu, f.tieu_de, f.chu_giai, f.tu_khoa AS file_tu_khoa, {_RANK} AS rank"
+        " FROM doc_fts JOIN documents AS d ON d.id = doc_fts.rowid"
+        " JOIN files AS f ON f.unit = d.unit AND f.ma_ho_so = d.ma_ho_so"
+        " WHERE doc_fts MATCH ? AND (? IS NULL OR d.unit = ?)"
+        " ORDER BY rank, d.unit, d.ma_dinh_danh LIMIT ?"
+    )
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    rows = cursor.execute(sql, (_fts_query(terms), unit, unit, limit)).fetchall()
+    pattern = _pattern(terms)
+    hits = []
+    for row in rows:
+        body = " ".join(
+            text
+            for (text,) in conn.execute(
+                "SELECT text FROM pages WHERE unit = ? AND ma_ho_so = ? AND so_thu_tu = ?"
+                " ORDER BY so_trang",
+                (row["unit"], row["ma_ho_so"], row["so_thu_tu"]),
+            )
+            if text
+        )
+        fields = dict(row)
+        file_fields = fields | {"tu_khoa": fields["file_tu_khoa"]}
+        sources = (body, _joined(fields, _TITLE_FIELDS), _joined(file_fields, _FILE_FIELDS))
+        hits.append(
+            Hit(
+                unit=row["unit"],
+                ma_dinh_danh=row["ma_dinh_danh"],
+                ma_ho_so=row["ma_ho_so"],
+                ten_loai=row["ten_loai"],
+                so_ky_hieu="/".join(str(p) for p in (row["so"], row["ky_hieu"]) if p) or None,
+                trich_yeu=row["trich_yeu"],
+                ngay=row["ngay"],
+                snippet=_snippet(sources, pattern),
+                score=-row["rank"],
+            )
+        )
+    return hits
+
+
+# ---- snippets ------------------------------------------------------------------------------
+
+_BEFORE, _AFTER = 60, 140  # characters of context around the first match
+
+
+@functools.cache
+def _letter_classes() -> dict[str, str]:
+    """For each folded letter, a regex class of every Latin letter that folds to it.
+
+    Matching the original text with `[aàáảãạăằ…]` finds a folded word in accented text directly,
+    so no offsets need mapping back from folded to original text.
+    """
+    variants: dict[str, set[str]] = {}
+    for code in (
+        *range(0x41, 0x5B),
+        *range(0x61, 0x7B),
+        *range(0xC0, 0x250),
+        *range(0x1E00, 0x1F00),
+    ):
+        letter = chr(code)
+        folded = fold(letter)
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            variants.setdefault(folded, set()).add(letter)
+    return {base: "[" + "".join(sorted(letters)) + "]" for base, letters in variants.items()}
+
+
+def _pattern(terms: Sequence[_Term]) -> re.Pattern[str]:
+    classes = _letter_classes()
+    alternatives = []
+    for term in terms:
+        words = ["".join(classes.get(c) or re.escape(c) for c in token) for token in term.tokens]
+        end = r"[^\W_]*" if term.prefix else r"(?![^\W_])"  # a prefix marks its whole word
+        alternatives.append(r"(?<![^\W_])" + r"[\W_]+".join(words) + end)
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)
+
+
+def _snippet(sources: Sequence[str], pattern: re.Pattern[str]) -> str:
+    """Original text around the first match in the first source that has one, matches [marked].
+
+    Falls back to the start of the first non-empty source (the match was in text not shown).
+    """
+    texts = [" ".join(s.split()) for s in sources if s and s.strip()]
+    for text in texts:
+        first = pattern.search(text)
+        if first:
+            break
+    else:
+        text = texts[0] if texts else ""
+        end = _word_end(text, _BEFORE + _AFTER)
+        return text[:end] + ("…" if end < len(text) else "")
+    start = text.rfind(" ", 0, max(0, first.start() - _BEFORE)) + 1
+    end = _word_end(text, first.end() + _AFTER)
+    parts, at = [], start
+    for match in pattern.finditer(text, start, end):
+        parts += [text[at : match.start()], "[", match.group(), "]"]
+        at = match.end()
+    parts.append(text[at:end])
+    return ("…" if start else "") + "".join(parts) + ("…" if end < len(text) else "")
+
+
+def _word_end(text: str, at: int) -> int:
+    space = text.find(" ", at)
+    return len(text) if space < 0 or at >= len(text) else space
+
+
+def format_hit(hit: Hit) -> str:
+    """A hit as `sohoa search` prints it: a heading line, the trích yếu, the snippet."""
+    heading = [hit.ma_dinh_danh, hit.ten_loai, hit.so_ky_hieu, _vn_date(hit.ngay), f"({hit.unit})"]
+    lines = ["  ".join(part for part in heading if part)]
+    if hit.trich_yeu:
+        lines.append(f"    {hit.trich_yeu}")
+    if hit.snippet:
+        lines.append(f"    {hit.snippet}")
+    return "\n".join(lines)
+
+
+def _vn_date(iso: str | None) -> str | None:
+    """`2005-03-15` → `15/03/2005` (and `2005-03` → `03/2005`); anything else as it is."""
+    if not iso:
+        return None
+    parts = iso.split("-")
+    if len(parts) in (2, 3) and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+        return "/".join(reversed(parts))
+    return iso
