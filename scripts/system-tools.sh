@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the system tools sohoa calls are installed: apt-get them when root, otherwise print
-# the one command to run and fail.
+# the one command to run and fail. Arguments name extra Debian packages to ensure as well.
 set -euo pipefail
 
 missing=()
@@ -28,6 +28,11 @@ if command -v fc-list >/dev/null 2>&1; then
 else
   missing+=(fonts-liberation2 fonts-dejavu-core)
 fi
+
+# Extra packages named on the command line (e.g. `ghostscript` for make bench).
+for extra in "$@"; do
+  dpkg -s "$extra" >/dev/null 2>&1 || missing+=("$extra")
+done
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 # shellcheck disable=SC2207

@@ -45,6 +45,22 @@ class Capacity:
 
 
 @dataclass(frozen=True)
+class Digitize:
+    """How stage 2 checks, reads and packages the scans."""
+
+    ocr_model: str = "fast"
+    """`fast`: Debian's tesseract-ocr-vie; `best`: tessdata_best vie (scripts/fetch-tessdata-best.sh)."""
+    tessdata_dir: Path | None = None
+    """Folder holding the `best` model's vie.traineddata."""
+    workers: int = 0
+    """Processes for page work; 0 means one per core."""
+    pdf_per: str = "document"
+    """`document`: one PDF/A per văn bản, `<mã hồ sơ>.<seq>.pdf`; `file`: `<mã hồ sơ>.pdf`."""
+    document_list: Path | None = None
+    """CSV of known documents (ma_ho_so, trang_dau, trang_cuoi); it wins over detection."""
+
+
+@dataclass(frozen=True)
 class Signing:
     """Who signs the archive's files; keys and secrets are never here (see SPEC §5)."""
 
@@ -84,6 +100,8 @@ class UnitSettings:
     """Compliance profile: tt05-2025 (default) or tt02-2019."""
     selection: Selection = field(default_factory=Selection)
     """Eligibility years and target share."""
+    digitize: Digitize = field(default_factory=Digitize)
+    """OCR model, workers and PDF packaging."""
     source: Path = field(default=Path(), compare=False)
     """The params file these settings came from."""
 
@@ -103,7 +121,9 @@ def _validate(s: UnitSettings, path: Path) -> None:
     except ParamsError as exc:
         raise ParamsError(f"{path}: key 'unit': {exc}") from None
     if s.level not in LEVELS:
-        raise ParamsError(f"{path}: key 'level' should be one of {', '.join(LEVELS)}, got {s.level!r}")
+        raise ParamsError(
+            f"{path}: key 'level' should be one of {', '.join(LEVELS)}, got {s.level!r}"
+        )
     if s.profile not in PROFILES:
         raise ParamsError(
             f"{path}: key 'profile' should be one of {', '.join(PROFILES)}, got {s.profile!r}"
@@ -118,10 +138,24 @@ def _validate(s: UnitSettings, path: Path) -> None:
     if s.capacity.scanners < 1 or s.capacity.staff < 1:
         raise ParamsError(f"{path}: keys 'capacity.scanners' and 'capacity.staff' should be ≥ 1")
     if s.new_target_date is not None and s.new_target_date <= s.deadline:
-        raise ParamsError(f"{path}: key 'new_target_date' should be after 'deadline' ({s.deadline})")
+        raise ParamsError(
+            f"{path}: key 'new_target_date' should be after 'deadline' ({s.deadline})"
+        )
     for name in ("inventory", "costs"):
         if not getattr(s, name).is_file():
             raise ParamsError(f"{path}: key {name!r}: file not found: {getattr(s, name)}")
+    if s.digitize.ocr_model not in ("fast", "best"):
+        raise ParamsError(
+            f"{path}: key 'digitize.ocr_model' should be fast or best, got {s.digitize.ocr_model!r}"
+        )
+    if s.digitize.pdf_per not in ("document", "file"):
+        raise ParamsError(
+            f"{path}: key 'digitize.pdf_per' should be document or file, got {s.digitize.pdf_per!r}"
+        )
+    if s.digitize.document_list is not None and not s.digitize.document_list.is_file():
+        raise ParamsError(
+            f"{path}: key 'digitize.document_list': file not found: {s.digitize.document_list}"
+        )
     for name in ("scans", "statistics"):
         folder = getattr(s, name)
         if folder is not None and not folder.is_dir():

@@ -1,0 +1,98 @@
+"""Stage 2 end to end on rendered scans: checks, OCR, PDF/A, documents, catalogue, resume."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pikepdf
+import pytest
+
+from conftest import file_row
+from sohoa_lib import UnitPaths, load_unit_settings
+from sohoa_lib import catalog as cat
+from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
+from sohoa_lib.digitize import run_digitize
+from sohoa_lib.inventory import run_inventory
+
+GOOD, BAD, WAITING = "TTLT.2019.VP.00001", "TTLT.2018.THU.00002", "TTLT.2017.CDCS.00003"
+
+
+@pytest.fixture(scope="module")
+def unit(tmp_path_factory) -> tuple[Path, Path]:
+    """A unit with three selected files: one scanned well, one with a blank page, one not scanned."""
+    root = tmp_path_factory.mktemp("unit")
+    scans = root / "scans"
+    requests = [
+        ScanRequest(GOOD, "", "BẢO HIỂM XÃ HỘI VIỆT NAM", "Hà Nội", 2019, 3, "png"),
+        ScanRequest(
+            BAD, "", "BẢO HIỂM XÃ HỘI VIỆT NAM", "Hà Nội", 2018, 2, "jpeg", ((1, "blank"),)
+        ),
+    ]
+    write_demo_scans(requests, scans, root / "truth", seed=7)
+    rows = [
+        file_row(GOOD, **{"Số lượt khai thác": 30, "Số lượng trang": 3}),
+        file_row(BAD, **{"Số lượt khai thác": 20, "Số lượng trang": 2}),
+        file_row(WAITING, **{"Số lượt khai thác": 10, "Số lượng trang": 4}),
+    ]
+    pd.DataFrame(rows).to_csv(root / "inventory.csv", index=False, encoding="utf-8-sig")
+    params = root / "TTLT.yaml"
+    costs = Path(__file__).resolve().parents[1] / "params" / "costs.yaml"
+    params.write_text(
+        "unit: TTLT\nname: Trung tâm Lưu trữ BHXH Việt Nam\nlevel: central\nphase: 1\n"
+        f"deadline: '2023-12-30'\ninventory: inventory.csv\nscans: scans\ncosts: {costs}\n"
+        "capacity: {scanners: 1, staff: 1}\nsigning: {organisation: Trung tâm Lưu trữ}\n"
+        "selection: {target_share: 1.0}\n",
+        encoding="utf-8",
+    )
+    settings = load_unit_settings(params)
+    paths = UnitPaths(root / "out", "TTLT")
+    run_inventory(settings, paths)
+    return params, root / "out"
+
+
+@pytest.fixture(scope="module")
+def first_run(unit):
+    params, out = unit
+    settings = load_unit_settings(params)
+    with cf.ProcessPoolExecutor(2) as pool:
+        return run_digitize(settings, UnitPaths(out, "TTLT"), executor=pool)
+
+
+def test_statuses(first_run) -> None:
+    status = dict(zip(first_run.files["ma_ho_so"], first_run.files["trang_thai"], strict=True))
+    assert status == {GOOD: "hoàn thành", BAD: "cần quét lại", WAITING: "chờ quét"}
+    bad = first_run.files.set_index("ma_ho_so").loc[BAD, "ly_do"]
+    assert "trang trắng" in bad.lower() or "trắng" in bad
+
+
+def test_pdfa_files_with_text_layer_and_metadata(first_run, unit) -> None:
+    _, out = unit
+    pdfs = sorted((out / "TTLT" / "digitize" / "pdfa").glob("*.pdf"))
+    assert pdfs and all(p.name.startswith(GOOD + ".") for p in pdfs)
+    assert len(pdfs) == len(first_run.documents)
+    for pdf in pdfs:
+        with pikepdf.open(pdf) as doc:
+            assert doc.open_metadata().pdfa_status == "2B"
+        subprocess.run(["qpdf", "--check", str(pdf)], check=True, capture_output=True)
+    text = subprocess.run(["pdftotext", str(pdfs[0]), "-"], capture_output=True, text=True).stdout
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+
+
+def test_documents_found_and_catalogued(first_run, unit) -> None:
+    _, out = unit
+    docs = first_run.documents
+    assert set(docs["ma_ho_so"]) == {GOOD}
+    assert docs["so"].notna().all() and docs["ngay"].notna().all()
+    hits = cat.search(out / "TTLT" / "catalog.sqlite", "cong hoa xa hoi")
+    assert {h.ma_ho_so for h in hits} == {GOOD}
+
+
+def test_rerun_redoes_nothing_and_gives_the_same_tables(first_run, unit) -> None:
+    params, out = unit
+    again = run_digitize(load_unit_settings(params), UnitPaths(out, "TTLT"))
+    assert again.ocr_pages == 0
+    pd.testing.assert_frame_equal(again.documents, first_run.documents)
+    assert list(again.files["trang_thai"]) == list(first_run.files["trang_thai"])

@@ -1,0 +1,233 @@
+"""OCR: real Tesseract on rendered Vietnamese pages, read back from the text-only PDF."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from sohoa_lib import _tesseract, ocr
+from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
+from sohoa_lib.errors import InputError, MissingToolError, ParamsError
+
+ROOT = Path(__file__).resolve().parents[1]
+BN = {"parent": "BẢO HIỂM XÃ HỘI VIỆT NAM", "issuer": "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"}
+# A one-page document each: header, body, signature and seal on the page; JPEG and PNG scans.
+REQUESTS = (
+    ScanRequest("BN.2003.GDYT.0001", **BN, place="Bắc Ninh", year=2003, pages=1,
+                image_format="jpeg"),
+    ScanRequest("BN.2019.THU.0042", **BN, place="Bắc Ninh", year=2019, pages=1,
+                image_format="png"),
+)  # fmt: skip
+# Where `make tessdata-best` (scripts/fetch-tessdata-best.sh) puts the best model.
+BEST = Path(os.environ.get("SOHOA_TESSDATA_BEST", ROOT / "data" / "tessdata-best"))
+
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None or shutil.which("pdftotext") is None,
+    reason="tesseract or pdftotext (poppler-utils) is not installed",
+)
+
+
+def cer(found: str, expected: str) -> float:
+    """Character error rate: Levenshtein distance over NFC text, whitespace collapsed."""
+    a, b = (" ".join(unicodedata.normalize("NFC", s).split()) for s in (expected, found))
+    codes_b = np.array([ord(c) for c in b])
+    row = steps = np.arange(len(b) + 1)
+    for i, char in enumerate(a, start=1):
+        best = np.empty_like(row)
+        best[0] = i
+        best[1:] = np.minimum(row[1:] + 1, row[:-1] + (codes_b != ord(char)))
+        row = np.minimum.accumulate(best - steps) + steps  # insertions chain left to right
+    return row[-1] / max(1, len(a))
+
+
+def text_layer(pdf: Path) -> str:
+    """What a reader copies from the PDF, in reading layout (columns side by side on a row)."""
+    args = ["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, Path, list[ocr.PageTask]]:
+    root = tmp_path_factory.mktemp("ocr")
+    manifest = write_demo_scans(REQUESTS, root / "scans", root / "truth", seed=1838)
+    model = ocr.model("fast")
+    tasks = [
+        ocr.PageTask(f"{row.ma_ho_so}#{row.page:04d}", root / "scans" / row.file, 0, 300.0,
+                     model, root / "work")
+        for row in manifest.itertuples()
+    ]  # fmt: skip
+    return root / "scans", root / "truth", tasks
+
+
+@pytest.fixture(scope="module")
+def results(demo) -> list[ocr.PageResult]:
+    seen: list[str] = []
+    found = ocr.ocr_pages(demo[2], progress=lambda r: seen.append(r.key))
+    assert sorted(seen) == sorted(t.key for t in demo[2])
+    return found
+
+
+def _truth(truth: Path, key: str) -> str:
+    return (truth / key.split("#")[0] / "page-0001.txt").read_text(encoding="utf-8")
+
+
+@needs_tesseract
+def test_text_layer_reads_back_with_vietnamese_diacritics(demo, results):
+    _, truth, tasks = demo
+    for task, result in zip(tasks, results, strict=True):
+        assert result.key == task.key
+        expected = _truth(truth, task.key)
+        layer = text_layer(result.text_pdf)
+        assert cer(layer, expected) < 0.02, f"{task.key}: the text layer reads\n{layer}"
+        assert cer(result.text, expected) < 0.02
+        assert unicodedata.is_normalized("NFC", layer)
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in result.text
+        assert 85 < result.mean_confidence <= 100 and result.words > 150
+        assert set(result.timings) == {"open", "prepare", "tesseract"}
+
+
+@needs_tesseract
+def test_seal_and_signature_leave_no_text_at_the_signature_block(demo, results):
+    _, truth, tasks = demo
+    blue = 0
+    for task, result in zip(tasks, results, strict=True):
+        expected = _truth(truth, task.key)
+        ink = result.ink
+        assert ink["red_share"] > 0.001, f"{task.key}: no seal ink found"
+        x0, y0, x1, y1 = ink["red_box"]
+        assert 0.4 < (x0 + x1) / 2 < 0.8 and 0.5 < (y0 + y1) / 2 < 0.95  # where the seal is
+        # The seal's ring text is not read: the issuer's name is printed once, in the header.
+        assert result.text.count("TỈNH BẮC NINH") == expected.count("TỈNH BẮC NINH")
+        if ink["blue_share"] < 0.0003:
+            continue  # a black-ink signature stays: it cannot be told from text by colour
+        blue += 1
+        document = json.loads((truth / task.key.split("#")[0] / "documents.json").read_text())
+        signer = document["documents"][0]
+        # Between the signer's title and name: the seal, the signature and the left column's list.
+        between = [_between(t, signer["signer_block"][-1], signer["signer_name"])
+                   for t in (result.text, expected)]  # fmt: skip
+        assert len(between[0]) == len(between[1]), f"{task.key}: read {between[0]}"
+        for found, want in zip(*between, strict=True):
+            assert cer(found, want) < 0.25, f"{task.key}: {found!r} for {want!r}"
+    assert blue, "no demo page with a blue signature: choose another seed"
+
+
+def _between(text: str, first: str, last: str) -> list[str]:
+    """The lines after the one ending (about) in `first`, before the one ending in `last`."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+
+    def find(target: str, after: int) -> int:
+        rest = range(after + 1, len(lines))
+        return min(rest, key=lambda i: cer(lines[i][-len(target) :], target))
+
+    start = find(first, -1)
+    return lines[start + 1 : find(last, start)]
+
+
+@needs_tesseract
+def test_an_injected_executor_gives_the_same_results(demo, results, tmp_path):
+    tasks = [replace(t, workdir=tmp_path) for t in demo[2]]
+    with ThreadPoolExecutor(2) as pool:
+        threaded = ocr.ocr_pages(tasks, pool)
+    assert [r.key for r in threaded] == [r.key for r in results]
+    assert [r.text for r in threaded] == [r.text for r in results]
+    assert [r.mean_confidence for r in threaded] == [r.mean_confidence for r in results]
+    assert [r.ink for r in threaded] == [r.ink for r in results]
+    assert all(r.text_pdf.parent == tmp_path for r in threaded)
+    # Nothing but the text PDFs is left in the work folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(r.text_pdf.name for r in threaded)
+
+
+@needs_tesseract
+def test_best_model(demo):
+    if not (BEST / "vie.traineddata").is_file():
+        pytest.skip(f"no best model in {BEST}: run scripts/fetch-tessdata-best.sh {BEST}")
+    model = ocr.model("best", BEST)
+    assert model.name == "vie-best" and model.licence == "Apache-2.0"
+    assert "tessdata_best" in model.source
+    _, truth, tasks = demo
+    task = replace(tasks[0], model=model, key="best")
+    result = ocr.ocr_page(task)
+    assert cer(text_layer(result.text_pdf), _truth(truth, tasks[0].key)) < 0.02
+
+
+def test_models_and_where_they_come_from(tmp_path):
+    if shutil.which("tesseract") is not None and "vie" in _tesseract.languages():
+        fast = ocr.model("fast")
+        assert (fast.name, fast.tessdata_dir, fast.licence) == ("vie", None, "Apache-2.0")
+        assert "tesseract-ocr-vie" in fast.source and "tessdata_fast" in fast.source
+    with pytest.raises(ParamsError, match=r"fetch-tessdata-best\.sh"):
+        ocr.model("best")
+    with pytest.raises(ParamsError, match=re.escape(f"fetch-tessdata-best.sh {tmp_path}")):
+        ocr.model("best", tmp_path)
+    with pytest.raises(ParamsError, match="'fast' or 'best'"):
+        ocr.model("vie+eng")
+
+
+@needs_tesseract
+def test_missing_language_names_the_package_or_folder(demo, tmp_path):
+    image = demo[2][0].image_path
+    with pytest.raises(MissingToolError, match="tesseract-ocr-xyz"):
+        _tesseract.run(image, tmp_path / "x", lang="xyz", page="p. 1")
+    with pytest.raises(MissingToolError, match=f"p. 1: no vie.traineddata in .*{tmp_path.name}"):
+        _tesseract.run(image, tmp_path / "x", tessdata_dir=tmp_path, page="p. 1")
+
+
+def test_prepare_downsamples_and_whitens_seal_and_signature_ink():
+    page = Image.new("RGB", (1200, 1600), (240, 236, 226))
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((100, 100, 700, 140), fill=(25, 25, 30))  # black text
+    draw.ellipse((300, 300, 700, 700), outline=(200, 28, 42), width=30)  # red seal ring
+    draw.line((350, 500, 900, 560), fill=(30, 55, 150), width=8)  # blue signature
+    draw.rectangle((100, 900, 300, 950), fill=(17, 2, 5))  # text under the seal: stays
+    draw.rectangle((100, 1000, 300, 1050), fill=(3, 5, 17))  # text under the signature: stays
+    working = ocr.prepare(page, 600)
+    assert working.mode == "L" and working.size == (600, 800)
+    assert working.info["dpi"] == (300, 300)
+    grey = np.asarray(working)
+    assert grey[60, 200] < 60 and grey[462, 100] < 60 and grey[512, 100] < 60
+    assert grey[150:350, 150:350].min() > 200  # the seal's ring is gone
+    assert grey[255:275, 300:400].min() > 200  # the signature too
+    assert ocr.prepare(page, 300).size == page.size  # never resampled at 200–330 dpi
+    assert ocr.prepare(page, 150).size == (2400, 3200)  # below 200 dpi: up to 300
+    assert ocr.prepare(page.convert("L"), 300).mode == "L"
+
+
+def test_median_filter_only_on_speckled_pages():
+    rng = np.random.default_rng(3)
+    clean = np.full((400, 400), 235, np.uint8)
+    clean[100:300:20, 50:350] = 20  # lines of text
+    assert ocr._speckle(Image.fromarray(clean)) < ocr._SPECKS
+    specks = clean.copy()
+    specks[rng.random(clean.shape) < 0.004] = 0
+    assert ocr._speckle(Image.fromarray(specks)) > ocr._SPECKS
+    assert np.asarray(ocr.prepare(Image.fromarray(specks), 300)).min(axis=1)[30] > 200
+    assert np.array_equal(np.asarray(ocr.prepare(Image.fromarray(clean), 300)), clean)
+    # The NumPy 3×3 median is Pillow's (inside the border, where both agree on the padding).
+    noise = rng.integers(0, 256, (50, 60), dtype=np.uint8)
+    pillow = np.asarray(Image.fromarray(noise).filter(ImageFilter.MedianFilter(3)))
+    assert np.array_equal(ocr._median3(noise)[1:-1, 1:-1], pillow[1:-1, 1:-1])
+
+
+def test_unreadable_pages_are_named(tmp_path):
+    broken = tmp_path / "0001.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    with pytest.raises(InputError, match=r"0001\.png page 1: cannot read"):
+        ocr.open_page(broken)
+    with pytest.raises(InputError, match=r"HS\.01#0002: file not found"):
+        ocr.open_page(tmp_path / "missing.png", 0, "HS.01#0002")
+    single = tmp_path / "one.tif"
+    Image.new("L", (10, 10), 255).save(single)
+    with pytest.raises(InputError, match="has no page 2"):
+        ocr.open_page(single, 1)
