@@ -139,7 +139,7 @@ def run_tesseract(scans: Path, truth: Path, manifest: pd.DataFrame, work: Path) 
         out = work / f"{row.ma_ho_so}-{row.page:04d}"
         subprocess.run(["tesseract", str(scans / row.file), str(out), "-l", "vie", "--dpi", "300",
                         "pdf"], check=True, capture_output=True, env=env)  # fmt: skip
-        return out.with_suffix(".pdf")
+        return Path(f"{out}.pdf")  # not with_suffix: the code has dots in it
 
     with PeakMemory() as memory:
         start = time.perf_counter()

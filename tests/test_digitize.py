@@ -96,3 +96,26 @@ def test_rerun_redoes_nothing_and_gives_the_same_tables(first_run, unit) -> None
     assert again.ocr_pages == 0
     pd.testing.assert_frame_equal(again.documents, first_run.documents)
     assert list(again.files["trang_thai"]) == list(first_run.files["trang_thai"])
+
+
+def test_a_blank_title_does_not_fail_the_file(tmp_path) -> None:
+    scans = tmp_path / "scans"
+    write_demo_scans([ScanRequest(GOOD, "", "BẢO HIỂM XÃ HỘI VIỆT NAM", "Hà Nội", 2019, 1, "jpeg")],
+                     scans, tmp_path / "truth", seed=3)  # fmt: skip
+    row = file_row(GOOD, **{"Số lượng trang": 1})
+    del row["Tiêu đề hồ sơ"]
+    pd.DataFrame([row]).to_csv(tmp_path / "inventory.csv", index=False, encoding="utf-8-sig")
+    costs = Path(__file__).resolve().parents[1] / "params" / "costs.yaml"
+    (tmp_path / "p.yaml").write_text(
+        "unit: TTLT\nname: T\nlevel: central\nphase: 1\ndeadline: '2023-12-30'\n"
+        f"inventory: inventory.csv\nscans: scans\ncosts: {costs}\n"
+        "capacity: {scanners: 1, staff: 1}\nsigning: {organisation: T}\n"
+        "selection: {target_share: 1.0}\ndigitize: {pdf_per: file, workers: 1}\n",
+        encoding="utf-8",
+    )
+    settings = load_unit_settings(tmp_path / "p.yaml")
+    paths = UnitPaths(tmp_path / "out", "TTLT")
+    run_inventory(settings, paths)
+    result = run_digitize(settings, paths)
+    assert list(result.files["trang_thai"]) == ["hoàn thành"]
+    assert (paths.digitize / "pdfa" / f"{GOOD}.pdf").is_file()

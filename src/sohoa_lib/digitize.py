@@ -191,7 +191,9 @@ def _selection(paths: UnitPaths) -> pd.DataFrame:
     # Codes such as "01" must stay text, not become the number 1.
     text = ["ma_ho_so", "tieu_de", "nhom", "thoi_han_bao_quan", "che_do_su_dung",
             "tinh_trang_vat_ly", "thoi_gian_bat_dau", "thoi_gian_ket_thuc"]  # fmt: skip
-    return pd.read_csv(path, encoding="utf-8-sig", dtype=dict.fromkeys(text, str))
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype=dict.fromkeys(text, str))
+    # Blank cells as None, not NaN: NaN is truthy and would pass for a title or a code.
+    return table.astype(object).where(table.notna(), None)
 
 
 def _check(plans, selected, settings: UnitSettings, executor: cf.Executor) -> dict[str, FileCheck]:
