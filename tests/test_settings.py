@@ -38,6 +38,13 @@ def test_valid_params_load_with_paths_relative_to_the_file(write_unit, tmp_path)
         ({"selection": {"target_share": 1.5}}, r"key 'selection\.target_share' should be a share"),
         ({"phase": "một"}, r"key 'phase' should be a number"),
         ({"new_target_date": "2020-01-01"}, r"key 'new_target_date' should be after 'deadline'"),
+        (
+            {"signing": {"organisation": "X", "pkcs12": "none.p12"}},
+            r"'signing\.pkcs12': file not found",
+        ),
+        ({"signing": {"organisation": "X", "password": "x"}}, r"unknown key 'signing\.password'"),
+        ({"digitize": {"ocr_model": "slow"}}, r"'digitize\.ocr_model' should be fast or best"),
+        ({"preservation": {"backup": ["a"]}}, r"unknown key 'preservation\.backup'"),
     ],
 )
 def test_params_errors_name_the_file_and_the_key(write_unit, params: dict, message: str) -> None:
@@ -70,3 +77,10 @@ def test_committed_unit_params_match_the_demo_generator(root: Path, unit) -> Non
     committed = yaml.safe_load((root / "params" / "units" / f"{unit.code}.yaml").read_text("utf-8"))
     expected = unit_params(unit, data=f"../../data/demo/{unit.code}", costs="../costs.yaml")
     assert committed == expected
+
+
+def test_tt02_profile_needs_the_seal_image(write_unit, tmp_path) -> None:
+    (tmp_path / "k.p12").write_bytes(b"not read here")
+    params = {"profile": "tt02-2019", "signing": {"organisation": "X", "pkcs12": "k.p12"}}
+    with pytest.raises(ParamsError, match="tt02-2019 needs 'signing.seal_image'"):
+        load_unit_settings(write_unit([file_row("A")], params))

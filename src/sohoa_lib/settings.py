@@ -61,11 +61,51 @@ class Digitize:
 
 
 @dataclass(frozen=True)
+class Token:
+    """A PKCS#11 token (USB token or HSM) holding the signing key."""
+
+    module: Path
+    """The vendor's PKCS#11 library (.so)."""
+    token_label: str
+    """Label of the token in its slot."""
+    key_label: str
+    """Label of the signing key (and its certificate) on the token."""
+    pin_env: str = "SOHOA_TOKEN_PIN"
+    """Environment variable holding the PIN; prompted for when unset and a terminal is attached."""
+
+
+@dataclass(frozen=True)
 class Signing:
-    """Who signs the archive's files; keys and secrets are never here (see SPEC §5)."""
+    """Who signs the archive's files and with what; secrets are never here (see SPEC §5)."""
 
     organisation: str
     """Name of the archive organisation shown in the visible signature."""
+    pkcs12: Path | None = None
+    """PKCS#12 file with the signing key and certificate chain (or use `token`)."""
+    password_env: str = "SOHOA_KEY_PASSWORD"
+    """Environment variable holding the PKCS#12 password; prompted for when unset on a terminal."""
+    token: Token | None = None
+    """PKCS#11 token instead of a PKCS#12 file."""
+    trust_roots: tuple[Path, ...] = ()
+    """Root certificates (PEM or DER) that signatures must chain to."""
+    tsa_url: str | None = None
+    """RFC 3161 timestamp authority: signatures become PAdES B-T."""
+    demo_tsa: Path | None = None
+    """Demo only: a PKCS#12 of a test timestamp authority, used offline instead of `tsa_url`."""
+    revocation: tuple[Path, ...] = ()
+    """CRL files to embed (PAdES B-LT) when revocation information cannot be fetched."""
+    seal_image: Path | None = None
+    """Transparent PNG of the organisation's red seal (profile tt02-2019), drawn at actual size."""
+    seal_dpi: float = 300.0
+    """Resolution the seal image was scanned at, so it is drawn at its actual size."""
+
+
+@dataclass(frozen=True)
+class Preservation:
+    """Where the information packages go and how they are kept."""
+
+    backups: tuple[Path, ...] = ()
+    """Backup locations on independent storage (at least two, tt05-2025)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +142,8 @@ class UnitSettings:
     """Eligibility years and target share."""
     digitize: Digitize = field(default_factory=Digitize)
     """OCR model, workers and PDF packaging."""
+    preservation: Preservation = field(default_factory=Preservation)
+    """Backup locations of the information packages."""
     source: Path = field(default=Path(), compare=False)
     """The params file these settings came from."""
 
@@ -155,6 +197,22 @@ def _validate(s: UnitSettings, path: Path) -> None:
     if s.digitize.document_list is not None and not s.digitize.document_list.is_file():
         raise ParamsError(
             f"{path}: key 'digitize.document_list': file not found: {s.digitize.document_list}"
+        )
+    sign = s.signing
+    if sign.pkcs12 is not None and sign.token is not None:
+        raise ParamsError(f"{path}: keys 'signing.pkcs12' and 'signing.token': give one, not both")
+    for name, file in [
+        ("signing.pkcs12", sign.pkcs12),
+        ("signing.demo_tsa", sign.demo_tsa),
+        ("signing.seal_image", sign.seal_image),
+        *((f"signing.trust_roots[{i}]", p) for i, p in enumerate(sign.trust_roots)),
+        *((f"signing.revocation[{i}]", p) for i, p in enumerate(sign.revocation)),
+    ]:
+        if file is not None and not file.is_file():
+            raise ParamsError(f"{path}: key {name!r}: file not found: {file}")
+    if s.profile == "tt02-2019" and (sign.pkcs12 or sign.token) and sign.seal_image is None:
+        raise ParamsError(
+            f"{path}: profile tt02-2019 needs 'signing.seal_image' (the red seal PNG)"
         )
     for name in ("scans", "statistics"):
         folder = getattr(s, name)
