@@ -107,6 +107,71 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    import os
+
+    from . import fixity, verify
+    from .errors import InputError
+
+    path = Path(args.path)
+    if args.fixity:
+        if not path.is_dir():
+            raise ParamsError(f"verify --fixity: {path}: expected an archive folder")
+        reports = fixity.check_archive(path)
+        for report in reports:
+            print(*fixity.format_report(report), sep="\n")
+        backups = fixity.read_backups(path)
+        if backups is not None and backups.log is not None:
+            print(f"Nhật ký bảo quản: {backups.log}")
+        else:
+            print(f"Không ghi nhật ký: {path / fixity.BACKUPS} không có khóa 'log'.")
+        bad = sum(not report.ok for report in reports)
+        print(f"Tổng cộng {len(reports)} nơi lưu: {len(reports) - bad} khớp, {bad} sai lệch.")
+        if bad:
+            raise SohoaError(f"verify --fixity: {bad} of {len(reports)} locations do not match")
+        return 0
+
+    roots = [Path(p) for p in args.trust or []] or verify.trust_roots_from_env()
+    if not roots:
+        roots = _unit_trust_roots(args, path)
+    if not roots:
+        raise ParamsError(
+            "verify: no trust roots: give --trust FILE (root certificate, PEM or DER; repeat for "
+            f"several), or set {verify.TRUST_ENV} to such files separated by {os.pathsep!r}, or "
+            "verify a unit's outputs/<UNIT>/ whose params list signing.trust_roots"
+        )
+    counts = dict.fromkeys(verify.STATUSES, 0)
+    for verdict in verify.iter_verdicts(path, roots):
+        counts[verdict.status] += 1
+        print(f"{verdict.status:<10} {verdict.path}  [{verdict.label}] {verdict.reason}")
+    checksums = None
+    if path.is_dir() and (path / fixity.MANIFEST).is_file():
+        # The files it lists must be intact; unlisted ones are --fixity's business.
+        checksums = fixity.check_manifest(path, extra=False)
+        print(*fixity.format_report(checksums), sep="\n")
+    total = sum(counts.values())
+    if not total and checksums is None:
+        raise InputError(f"verify: {path}: no PDF file to verify")
+    parts = [f"{n} {verify.LABELS[status]}" for status, n in counts.items() if n]
+    print(f"Tổng cộng {total} tệp: {', '.join(parts) or 'không có tệp PDF'}.")
+    failed = total - counts["valid"]
+    if failed:
+        raise SohoaError(f"verify: {failed} of {total} files are not validly signed")
+    if checksums is not None and not checksums.ok:
+        raise SohoaError(f"verify: {path}: files differ from {fixity.MANIFEST}")
+    return 0
+
+
+def _unit_trust_roots(args: argparse.Namespace, path: Path) -> list[Path]:
+    from . import runner, verify
+
+    try:
+        root = runner.project_root()
+    except ParamsError:  # outside the project there is no unit params file to read
+        return []
+    return verify.unit_trust_roots(path, _outputs(args, root), root / "params" / "units")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with one sub-command per job."""
     common = argparse.ArgumentParser(add_help=False)
@@ -173,6 +238,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=20, metavar="N", help="at most N results (default 20)"
     )
     search.set_defaults(func=cmd_search)
+
+    verify = sub.add_parser(
+        "verify", parents=[common], help="check the signatures and checksums of a folder or PDF"
+    )
+    verify.add_argument("path", metavar="PATH", help="a signed PDF or an archive folder")
+    verify.add_argument(
+        "--trust",
+        action="append",
+        metavar="FILE",
+        help="trusted root certificate, PEM or DER (repeatable; default $SOHOA_TRUST_ROOTS)",
+    )
+    verify.add_argument(
+        "--fixity",
+        action="store_true",
+        help="check the folder and its backup copies (backups.json) against manifest-sha256.txt",
+    )
+    verify.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    verify.set_defaults(func=cmd_verify)
     return parser
 
 

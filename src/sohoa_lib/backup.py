@@ -1,0 +1,145 @@
+"""Backups of information packages: a verified copy in every backup location, each one logged."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import fixity
+from ._io import sha256
+from .errors import InputError, ParamsError
+
+MIN_LOCATIONS = 2
+"""Circular 05/2025/TT-BNV: at least two backup copies, on independent storage."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """One copy of one package in one backup location."""
+
+    source: Path
+    """The package copied."""
+    copy: Path
+    """`<location>/<package folder name>`."""
+    files: int
+    """Files in the copy (0 when no copy is there)."""
+    bytes: int
+    verified: bool
+    """Every file of the copy, its manifest included, matches the package's manifest."""
+    problems: list[str]
+    """What is wrong, one line each in Vietnamese (for the stage's table and the log)."""
+
+
+def backup(package: Path, locations: Sequence[Path], *, log_csv: Path) -> list[BackupResult]:
+    """Copy `package` into each location, verify each copy, append one log row per copy.
+
+    A copy is made under a temporary name in the location, checked file by file against the
+    package's manifest, and only then renamed to its final name; a copy that does not match is
+    discarded. A copy already there is left alone and verified: when it differs it is reported,
+    never overwritten, since it may be the only good copy left and a person must decide. The
+    package itself is only read. ParamsError when fewer than two distinct locations are given, or
+    when a location would put the copy onto or inside the package.
+    """
+    package = Path(package).resolve()
+    targets = _targets(package, locations)
+    try:
+        reference = fixity.read_manifest(package / fixity.MANIFEST)
+        manifest_digest = sha256(package / fixity.MANIFEST)
+    except (InputError, OSError) as exc:
+        reference, manifest_digest, unreadable = None, "", str(exc)
+    results = []
+    for target in targets:
+        if reference is None:
+            result, detail = _failed(package, target, f"gói không có manifest: {unreadable}")
+        else:
+            result, detail = _copy_one(package, target, reference, manifest_digest)
+        fixity.log_event(log_csv, event="backup", target=str(target),
+                         result="ok" if result.verified else "failed", detail=detail)  # fmt: skip
+        results.append(result)
+    return results
+
+
+def _targets(package: Path, locations: Sequence[Path]) -> list[Path]:
+    distinct = list(dict.fromkeys(Path(location).resolve() for location in locations))
+    if len(distinct) < MIN_LOCATIONS:
+        raise ParamsError(
+            f"{package.name}: {len(distinct)} distinct backup location(s) given; tt05-2025 "
+            f"requires at least {MIN_LOCATIONS}, on independent storage"
+        )
+    for location in distinct:
+        if location == package.parent or location.is_relative_to(package):
+            raise ParamsError(
+                f"backup location {location}: would put the copy onto or inside {package}"
+            )
+    return [location / package.name for location in distinct]
+
+
+def _copy_one(
+    package: Path, target: Path, reference: dict[str, str], manifest_digest: str
+) -> tuple[BackupResult, str]:
+    try:
+        if target.exists():
+            return _existing(package, target, reference, manifest_digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        try:
+            shutil.copytree(package, work, dirs_exist_ok=True)
+            report, problems = _verify(work, reference, manifest_digest)
+            if problems:
+                return _failed(package, target, "bản sao mới không khớp manifest, đã bỏ", *problems)
+            # mkdtemp makes the folder private; the copy is for whoever restores it.
+            work.chmod(0o755)
+            try:
+                os.rename(work, target)
+            except OSError:
+                if target.exists():  # another run made the same copy meanwhile: check that one
+                    return _existing(package, target, reference, manifest_digest)
+                raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    except OSError as exc:
+        return _failed(package, target, f"không sao chép được: {exc}")
+    files, size = _size(target)
+    return BackupResult(package, target, files, size, True, []), f"bản sao mới; {report.describe()}"
+
+
+def _existing(
+    package: Path, target: Path, reference: dict[str, str], manifest_digest: str
+) -> tuple[BackupResult, str]:
+    report, problems = _verify(target, reference, manifest_digest)
+    files, size = _size(target)
+    if problems:
+        problems = ["bản sao đã có khác với gói, không ghi đè: cần người kiểm tra", *problems]
+        detail = "; ".join(problems[:20])
+    else:
+        detail = f"bản sao đã có, giống hệt, để nguyên; {report.describe()}"
+    return BackupResult(package, target, files, size, not problems, problems), detail
+
+
+def _failed(package: Path, target: Path, *problems: str) -> tuple[BackupResult, str]:
+    files, size = _size(target) if target.is_dir() else (0, 0)
+    result = BackupResult(package, target, files, size, False, list(problems))
+    return result, "; ".join(problems[:20])
+
+
+def _verify(
+    copy: Path, reference: dict[str, str], manifest_digest: str
+) -> tuple[fixity.FixityReport, list[str]]:
+    """The copy against the package's manifest, the manifest file itself included."""
+    report = fixity.check_copy(reference, copy)
+    problems = [f"{rel}: {fixity.PROBLEM_LABELS[kind]}" for kind, rel in report.problems()]
+    manifest = copy / fixity.MANIFEST
+    if not manifest.is_file():
+        problems.append(f"{fixity.MANIFEST}: {fixity.PROBLEM_LABELS['missing']}")
+    elif sha256(manifest) != manifest_digest:
+        problems.append(f"{fixity.MANIFEST}: {fixity.PROBLEM_LABELS['changed']}")
+    return report, problems
+
+
+def _size(folder: Path) -> tuple[int, int]:
+    sizes = [p.stat().st_size for p in folder.rglob("*") if p.is_file()]
+    return len(sizes), sum(sizes)
