@@ -75,12 +75,13 @@ def test_missing_params_file_and_bad_yaml(tmp_path: Path) -> None:
 @pytest.mark.parametrize("unit", DEMO_UNITS, ids=lambda u: u.code)
 def test_committed_unit_params_match_the_demo_generator(root: Path, unit) -> None:
     committed = yaml.safe_load((root / "params" / "units" / f"{unit.code}.yaml").read_text("utf-8"))
-    expected = unit_params(unit, data=f"../../data/demo/{unit.code}", costs="../costs.yaml")
+    expected = unit_params(unit, data=f"../../data/demo/{unit.code}", costs="../costs.yaml",
+                           pki="../../data/demo/pki", backups="../../data/demo/backups")  # fmt: skip
     assert committed == expected
 
 
 def test_tt02_profile_needs_the_seal_image(write_unit, tmp_path) -> None:
     (tmp_path / "k.p12").write_bytes(b"not read here")
     params = {"profile": "tt02-2019", "signing": {"organisation": "X", "pkcs12": "k.p12"}}
-    with pytest.raises(ParamsError, match="tt02-2019 needs 'signing.seal_image'"):
+    with pytest.raises(ParamsError, match=r"tt02-2019 needs 'signing\.seal_image'"):
         load_unit_settings(write_unit([file_row("A")], params))

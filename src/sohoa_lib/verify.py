@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import datetime as dt
 import logging
@@ -128,6 +130,17 @@ def unit_trust_roots(path: Path, outputs: Path, params_dir: Path) -> list[Path]:
     return [(params.parent / str(root)).resolve() for root in roots]
 
 
+def _outside_event_loop(fn, *args):
+    """Call pyHanko's sync API, which runs asyncio.run: in a notebook a loop is already running
+    and asyncio.run refuses, so there the call gets a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def verify_pdf(
     path: Path, trust_roots: Sequence[Path], *, when: dt.datetime | None = None
 ) -> Verdict:
@@ -242,17 +255,19 @@ def _check_signature(
     is_doc_ts = sig.sig_object_type == "/DocTimeStamp"
     with _captured_pyhanko_warnings() as warnings:
         try:
-            if is_doc_ts:
-                status = validate_pdf_timestamp(sig, context)
-            else:
-                status = validate_pdf_signature(sig, context)
-        # Any parse failure inside the CMS blob (asn1crypto raises ValueError, TypeError, …)
+            validate = validate_pdf_timestamp if is_doc_ts else validate_pdf_signature
+            status = _outside_event_loop(validate, sig, context)
+        # A parse failure inside the CMS blob (asn1crypto raises ValueError, TypeError, …)
         # means the signature itself is damaged; one such file must not stop the others.
-        except Exception as exc:
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
             log.debug("%s: signature validation failed", path, exc_info=True)
             return Verdict(
                 path, "tampered", f"chữ ký bị hỏng, không phân tích được: {_detail(exc)}"
             )
+        # Anything else is our failure to check, not evidence against the file.
+        except Exception as exc:
+            log.warning("%s: signature could not be checked", path, exc_info=True)
+            return Verdict(path, "unreadable", f"không kiểm tra được chữ ký: {_detail(exc)}")
     for message in warnings:
         log.debug("%s: pyHanko: %s", path, message.replace("\n", ": "))
 

@@ -17,10 +17,13 @@ from ._units import DEMO_UNITS, DemoUnit
 __all__ = ["DEMO_UNITS", "DemoUnit", "unit_params", "write_demo_data"]
 
 NEW_TARGET_DATE = {"central": "2027-06-30", "province": "2027-12-31"}
+# The demo PKI issues one signing certificate: the Archive Centre's. Every demo unit signs with it.
+ARCHIVE_ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
+PASSWORD_ENV = "SOHOA_KEY_PASSWORD"
 
 
-def unit_params(unit: DemoUnit, *, data: str, costs: str) -> dict:
-    """The params mapping of a demo unit; `data` and `costs` are paths relative to the params file."""
+def unit_params(unit: DemoUnit, *, data: str, costs: str, pki: str, backups: str) -> dict:
+    """The params mapping of a demo unit; the path arguments are relative to the params file."""
     suffix = unit.inventory_format
     return {
         "unit": unit.code,
@@ -35,7 +38,14 @@ def unit_params(unit: DemoUnit, *, data: str, costs: str) -> dict:
         "costs": costs,
         "selection": {"target_share": 0.30, "year_from": 1995, "year_to": 2021},
         "capacity": {"scanners": unit.scanners, "staff": unit.staff, "pages_per_scanner_day": 1500},
-        "signing": {"organisation": unit.name},
+        "signing": {
+            "organisation": ARCHIVE_ORG,
+            "pkcs12": f"{pki}/signer.p12",
+            "password_env": PASSWORD_ENV,
+            "trust_roots": [f"{pki}/ca.crt"],
+            "demo_tsa": f"{pki}/tsa.p12",
+        },
+        "preservation": {"backups": [f"{backups}/copy-1", f"{backups}/copy-2"]},
     }
 
 
@@ -46,6 +56,17 @@ def write_demo_data(out: Path, *, seed: int = 1838, params_dir: Path) -> list[Pa
         from ..errors import ParamsError
 
         raise ParamsError(f"{costs}: cost norms not found (expected params/costs.yaml)")
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        from ..errors import ParamsError
+
+        raise ParamsError(
+            f"set {PASSWORD_ENV} to the password the demo signing key should have "
+            "(make demo sets one for the demo key)"
+        )
+    from ._pki import write_demo_pki
+
+    write_demo_pki(out / "pki", organisation=ARCHIVE_ORG, password=password)
     written = []
     for index, unit in enumerate(tqdm(DEMO_UNITS, desc="demo-data", disable=None)):
         folder = out / unit.code
@@ -88,7 +109,8 @@ def _write_unit(
     manifest = write_demo_scans(requests, folder / "scans", folder / "ground_truth", seed)
     with atomic_path(folder / "scans_manifest.csv") as tmp:
         manifest.to_csv(tmp, index=False, encoding="utf-8")
-    params = unit_params(unit, data=".", costs=os.path.relpath(costs, folder))
+    params = unit_params(unit, data=".", costs=os.path.relpath(costs, folder), pki="../pki",
+                         backups="../backups")  # fmt: skip
     path = folder / "params.yaml"
     write_text(path, _params_yaml(unit, params))
     return path

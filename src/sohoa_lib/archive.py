@@ -1,0 +1,268 @@
+"""Stage 3, signing and preservation: PAdES signatures, verification, packages, verified backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from . import _tesseract
+from ._io import sha256, write_csv, write_text
+from .backup import backup
+from .errors import ParamsError, SohoaError
+from .fixity import write_manifest
+from .package import PreservationEvent, build_package, validate_package
+from .paths import UnitPaths
+from .settings import UnitSettings
+from .sign import Session
+from .verify import verify_pdf
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class SignStageResult:
+    """What stage 3 did for a unit; the same tables are written as CSV under archive/."""
+
+    settings: UnitSettings
+    root: Path
+    signed: pd.DataFrame
+    """One row per PDF/A: signed file, level, time, verification status and reason."""
+    packages: pd.DataFrame
+    """One row per hồ sơ: its package and whether it validates."""
+    backups: pd.DataFrame
+    """One row per package copy: location, files, bytes, verified, problems."""
+    failures: list[tuple[str, str]]
+    """(file, reason) for every file that could not be signed or packaged."""
+    certificate: dict | None
+    seconds: float
+    signed_now: int
+    """Files signed in this run (the others were already signed from the same source)."""
+
+    def figures(self) -> dict:
+        s = self.signed
+        return {
+            "unit": self.settings.unit,
+            "files": len(s),
+            "signed_now": self.signed_now,
+            "valid": int((s["trang_thai"] == "valid").sum()) if len(s) else 0,
+            "not_valid": int((s["trang_thai"] != "valid").sum()) if len(s) else 0,
+            "signed_pages": int(s.loc[s["trang_thai"] == "valid", "so_trang"].sum())
+            if len(s)
+            else 0,
+            "packages": len(self.packages),
+            "backup_copies": len(self.backups),
+            "backup_copies_verified": int(self.backups["da_kiem_tra"].sum())
+            if len(self.backups)
+            else 0,
+            "failures": len(self.failures),
+            "seconds": round(self.seconds, 1),
+            "files_per_second": round(self.signed_now / self.seconds, 2)
+            if self.signed_now
+            else None,
+        }
+
+
+def run_sign(
+    settings: UnitSettings,
+    paths: UnitPaths,
+    *,
+    prompt: Callable[[str], str] | None = None,
+) -> SignStageResult:
+    """Sign, verify, package and back up every finished file of the unit."""
+    started = time.perf_counter()
+    sign = settings.signing
+    if sign.pkcs12 is None and sign.token is None:
+        raise ParamsError(f"{settings.source}: key 'signing': give 'pkcs12' or 'token' to sign")
+    if len(settings.preservation.backups) < 2:
+        raise ParamsError(
+            f"{settings.source}: key 'preservation.backups' lists "
+            f"{len(settings.preservation.backups)} location(s); tt05-2025 requires at least two"
+        )
+    files = _finished_files(paths)
+    archive = paths.stage_dir("archive")
+    state_path = archive / "signed.json"
+    state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else {}
+    failures: list[tuple[str, str]] = []
+    todo = [
+        (ma, name)
+        for ma, outcome in files.items()
+        for name in outcome["pdfs"]
+        if not _already_signed(name, paths, state)
+    ]
+    certificate = None
+    if todo:
+        with Session(sign, settings.profile, prompt=prompt) as session:
+            for _ma, name in todo:
+                source = paths.digitize / "pdfa" / name
+                try:
+                    result = session.sign(source, archive / name)
+                except SohoaError as exc:
+                    failures.append((name, str(exc)))
+                    continue
+                certificate = result.certificate
+                state[name] = {"source_sha256": sha256(source), "level": result.level,
+                               "signed_at": result.signed_at, "seconds": round(result.seconds, 3),
+                               "certificate": result.certificate}  # fmt: skip
+                write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
+    signed_rows = []
+    for ma, outcome in files.items():
+        pages = {d.get("pdf"): d.get("so_trang") for d in outcome["catalog_documents"]}
+        for name in outcome["pdfs"]:
+            if name not in state or not (archive / name).is_file():
+                continue
+            verdict = verify_pdf(archive / name, sign.trust_roots)
+            certificate = certificate or state[name].get("certificate")
+            signed_rows.append(
+                {"ma_ho_so": ma, "tep": name, "so_trang": pages.get(name) or _pages(archive / name),
+                 "muc": state[name]["level"], "thoi_diem_ky": state[name]["signed_at"],
+                 "trang_thai": verdict.status, "ly_do": verdict.reason,
+                 "dau_thoi_gian": verdict.timestamp or ""}
+            )  # fmt: skip
+    packages, copies = _package_and_back_up(settings, paths, files, state, failures)
+    _write_pdf_manifest(archive)
+    result = SignStageResult(
+        settings=settings,
+        root=paths.root,
+        signed=pd.DataFrame(signed_rows, columns=_SIGNED_COLUMNS),
+        packages=pd.DataFrame(packages, columns=["ma_ho_so", "goi", "so_tep", "hop_le", "van_de"]),
+        backups=pd.DataFrame(copies, columns=_BACKUP_COLUMNS),
+        failures=failures,
+        certificate=certificate,
+        seconds=time.perf_counter() - started,
+        signed_now=len(todo) - len(failures),
+    )
+    _write_outputs(result, archive)
+    return result
+
+
+_SIGNED_COLUMNS = ["ma_ho_so", "tep", "so_trang", "muc", "thoi_diem_ky", "trang_thai", "ly_do",
+                   "dau_thoi_gian"]  # fmt: skip
+_BACKUP_COLUMNS = ["ma_ho_so", "ban_sao", "so_tep", "dung_luong", "da_kiem_tra", "van_de"]
+
+
+def _finished_files(paths: UnitPaths) -> dict[str, dict]:
+    """The outcome of each file stage 2 finished, from its resume records."""
+    folder = paths.digitize / "files"
+    if not folder.is_dir():
+        raise SohoaError(f"{folder}: not found; run the digitize stage first (sohoa run UNIT)")
+    found = {}
+    for record in sorted(folder.glob("*.json")):
+        outcome = json.loads(record.read_text(encoding="utf-8"))["outcome"]
+        if outcome["file_row"]["trang_thai"] == "hoàn thành" and outcome["pdfs"]:
+            found[outcome["file_row"]["ma_ho_so"]] = outcome | {"_record": str(record)}
+    return found
+
+
+def _already_signed(name: str, paths: UnitPaths, state: dict) -> bool:
+    entry = state.get(name)
+    source = paths.digitize / "pdfa" / name
+    return (
+        bool(entry)
+        and (paths.archive / name).is_file()
+        and entry["source_sha256"] == sha256(source)
+    )
+
+
+def _package_and_back_up(settings, paths, files, state, failures):
+    packages_dir = paths.archive / "packages"
+    log_csv = paths.archive / "preservation-log.csv"
+    package_rows, copy_rows = [], []
+    for ma, outcome in files.items():
+        pdfs = [paths.archive / n for n in outcome["pdfs"] if (paths.archive / n).is_file()]
+        if len(pdfs) != len(outcome["pdfs"]):
+            continue  # not every document is signed yet: no package for a partial file
+        try:
+            package = build_package(
+                out_dir=packages_dir,
+                ma_ho_so=ma,
+                file_metadata=outcome["catalog_file"],
+                documents=outcome["catalog_documents"],
+                pdfs=pdfs,
+                events=_events(settings, paths, ma, outcome, state),
+                agent_org=settings.signing.organisation,
+            )
+        except SohoaError as exc:
+            failures.append((ma, str(exc)))
+            continue
+        problems = validate_package(package)
+        package_rows.append({"ma_ho_so": ma, "goi": package.relative_to(paths.root).as_posix(),
+                             "so_tep": sum(1 for p in package.rglob("*") if p.is_file()),
+                             "hop_le": not problems, "van_de": "; ".join(problems)})  # fmt: skip
+        if problems:
+            failures.append((ma, "gói thông tin không hợp lệ: " + "; ".join(problems)))
+            continue  # an invalid package is not copied to the backups
+        locations = [loc / settings.unit for loc in settings.preservation.backups]
+        for copy in backup(package, locations, log_csv=log_csv):
+            copy_rows.append({"ma_ho_so": ma, "ban_sao": str(copy.copy), "so_tep": copy.files,
+                              "dung_luong": copy.bytes, "da_kiem_tra": copy.verified,
+                              "van_de": "; ".join(copy.problems)})  # fmt: skip
+    if packages_dir.is_dir():
+        # `sohoa verify --fixity archive/packages` checks every copy against this manifest.
+        write_manifest(packages_dir)
+        copies = [str(loc / settings.unit) for loc in settings.preservation.backups]
+        backups_json = {"copies": copies, "log": str(log_csv)}
+        write_text(packages_dir / "backups.json", json.dumps(backups_json, indent=1) + "\n")
+    return package_rows, copy_rows
+
+
+def _write_pdf_manifest(archive: Path) -> None:
+    """SHA-256 of the signed PDF/A files; the stage's tables and logs change, so they stay out."""
+    lines = [f"{sha256(p)}  {p.name}" for p in sorted(archive.glob("*.pdf"))]
+    write_text(archive / "manifest-sha256.txt", "\n".join(lines) + "\n")
+
+
+def _events(settings, paths, ma, outcome, state) -> list[PreservationEvent]:
+    """The file's history for PREMIS: scanning, OCR, PDF/A conversion, signing."""
+    sohoa = f"sohoa {metadata.version('sohoa')}"
+    scans = settings.scans / ma if settings.scans else None
+    record = Path(outcome["_record"])
+    pdfa = [paths.digitize / "pdfa" / n for n in outcome["pdfs"]]
+    events = []
+    if scans is not None and scans.exists():
+        events.append(PreservationEvent("capture", _mtime(scans), f"{settings.name} (máy quét)",
+                                        "success", "Quét tài liệu giấy thành ảnh"))  # fmt: skip
+    events.append(PreservationEvent("metadata extraction", _mtime(record),
+                                    f"{sohoa}; {_tesseract.version() or 'tesseract'}", "success",
+                                    "Nhận dạng chữ (OCR) tiếng Việt, tách văn bản, trích xuất dữ liệu đặc tả"))  # fmt: skip
+    events.append(PreservationEvent("format conversion", _mtime(max(pdfa, key=os.path.getmtime)),
+                                    f"{sohoa}; pikepdf {metadata.version('pikepdf')}", "success",
+                                    "Tạo tệp PDF/A-2B hai lớp (ảnh gốc và lớp chữ)"))  # fmt: skip
+    times = sorted(state[n]["signed_at"] for n in outcome["pdfs"] if n in state)
+    if times:
+        subject = (state[outcome["pdfs"][0]].get("certificate") or {}).get("subject", "")
+        events.append(PreservationEvent("digital signature generation", times[-1],
+                                        f"{sohoa}; pyHanko {metadata.version('pyhanko')}", "success",
+                                        f"Ký số PAdES {state[outcome['pdfs'][0]]['level']}: {subject}"))  # fmt: skip
+    return events
+
+
+def _mtime(path: Path) -> str:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, VN).replace(microsecond=0).isoformat()
+
+
+def _pages(pdf: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        return len(doc.pages)
+
+
+def _write_outputs(result: SignStageResult, archive: Path) -> None:
+    write_csv(archive / "signed.csv", result.signed)
+    write_csv(archive / "packages.csv", result.packages)
+    write_csv(archive / "backups.csv", result.backups)
+    write_csv(archive / "failures.csv", pd.DataFrame(result.failures, columns=["tep", "ly_do"]))
+    figures = result.figures() | {"certificate": result.certificate}
+    write_text(
+        archive / "summary.json",
+        json.dumps(figures, ensure_ascii=False, indent=2, default=str) + "\n",
+    )

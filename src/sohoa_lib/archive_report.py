@@ -1,0 +1,114 @@
+"""What the 03_sign report shows: signatures and their checks, the stamp, packages and backups."""
+
+from __future__ import annotations
+
+import base64
+import html
+
+import pandas as pd
+
+from . import report as r
+from ._poppler import render_page
+from .archive import SignStageResult
+
+STATUS = {"valid": "hợp lệ", "tampered": "bị sửa đổi", "untrusted": "không tin cậy",
+          "unsigned": "chưa ký", "unreadable": "không đọc được"}  # fmt: skip
+
+
+def heading(result: SignStageResult) -> r.Html:
+    s = result.settings
+    way = "token PKCS#11" if s.signing.token else "tệp khóa PKCS#12"
+    tsa = (
+        "có (máy chủ dấu thời gian)"
+        if s.signing.tsa_url
+        else (
+            "có (máy chủ dấu thời gian thử nghiệm, chỉ dùng cho demo)"
+            if s.signing.demo_tsa
+            else "không"
+        )
+    )
+    return r.title(
+        f"Ký số và bảo quản — {s.name}",
+        f"Chuẩn áp dụng: {s.profile} · tổ chức ký: {s.signing.organisation} · khóa: {way}",
+        f"Dấu thời gian RFC 3161: {tsa}",
+    )  # fmt: skip
+
+
+def key_figures(result: SignStageResult) -> r.Html:
+    f = result.figures()
+    copies = f["backup_copies"]
+    return r.cards(
+        [
+            r.KeyFigure("Tệp đã ký", r.number(f["files"]),
+                        f"{r.number(f['signed_now'])} tệp ký trong lần chạy này"),
+            r.KeyFigure("Chữ ký hợp lệ", r.number(f["valid"]),
+                        f"{r.number(f['not_valid'])} không hợp lệ", "good" if not f["not_valid"] else "bad"),
+            r.KeyFigure("Trang đã ký số", r.number(f["signed_pages"]), "trong các tệp có chữ ký hợp lệ"),
+            r.KeyFigure("Gói thông tin (E-ARK CSIP)", r.number(f["packages"]), "METS, PREMIS, SHA-256"),
+            r.KeyFigure("Bản sao dự phòng đã kiểm tra", f"{r.number(f['backup_copies_verified'])}/{r.number(copies)}",
+                        "mỗi gói ít nhất hai nơi lưu", "good" if copies and f["backup_copies_verified"] == copies else "bad"),
+            r.KeyFigure("Lỗi", r.number(f["failures"]), "tệp không ký hoặc không đóng gói được",
+                        "bad" if f["failures"] else "good"),
+        ]
+    )  # fmt: skip
+
+
+def certificate(result: SignStageResult) -> r.Html:
+    c = result.certificate
+    if not c:
+        return r.note("Chưa có tệp nào được ký.")
+    rows = [("Chủ thể", c.get("subject")), ("Tổ chức cấp", c.get("issuer")),
+            ("Số hiệu", c.get("serial")), ("Hiệu lực từ", c.get("not_before")),
+            ("Hiệu lực đến", c.get("not_after"))]  # fmt: skip
+    return r.table(
+        pd.DataFrame(rows, columns=["k", "v"]), {"k": ("Chứng thư số", None), "v": ("", str)}
+    )
+
+
+def signatures(result: SignStageResult) -> r.Html:
+    s = result.signed.assign(trang_thai=result.signed["trang_thai"].map(STATUS))
+    table = r.table(
+        s,
+        {"tep": ("Tệp", None), "so_trang": ("Số trang", None), "muc": ("Mức PAdES", None),
+         "thoi_diem_ky": ("Thời điểm ký", None), "trang_thai": ("Kiểm tra", None),
+         "dau_thoi_gian": ("Dấu thời gian", None), "ly_do": ("Chi tiết", None)},
+        max_rows=40,
+    )  # fmt: skip
+    fails = ""
+    if result.failures:
+        fails = r.table(pd.DataFrame(result.failures, columns=["tep", "ly_do"]),
+                        {"tep": ("Tệp / hồ sơ", None), "ly_do": ("Lý do", None)}).text  # fmt: skip
+    return r.Html(table.text + fails)
+
+
+def stamp(result: SignStageResult) -> r.Html:
+    """Page 1 of the first signed file as rendered, so the reviewer sees the visible signature."""
+    names = result.signed.loc[result.signed["trang_thai"] == "valid", "tep"]
+    if names.empty:
+        return r.note("Chưa có tệp ký hợp lệ để hiển thị.")
+    pdf = result.root / "archive" / names.iloc[0]
+    data = base64.b64encode(render_page(pdf, dpi=70)).decode("ascii")
+    caption = f"Trang 1 của {names.iloc[0]} sau khi ký: chữ ký hiển thị ở góc trên bên phải."
+    return r.Html(
+        f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{data}' "
+        "style='max-width:520px;border:1px solid #ccc'/>"
+        f"<figcaption style='color:#555;font-size:.9em'>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def packages(result: SignStageResult) -> r.Html:
+    if result.packages.empty:
+        return r.note("Chưa có gói thông tin nào.")
+    table = r.table(result.packages, {"ma_ho_so": ("Mã hồ sơ", None), "goi": ("Gói", None),
+                                      "so_tep": ("Số tệp", None)})  # fmt: skip
+    copies = r.table(
+        result.backups.assign(da_kiem_tra=result.backups["da_kiem_tra"].map({True: "đạt", False: "KHÔNG ĐẠT"})),
+        {"ma_ho_so": ("Mã hồ sơ", None), "ban_sao": ("Bản sao", None), "so_tep": ("Số tệp", None),
+         "dung_luong": ("Dung lượng (byte)", None), "da_kiem_tra": ("Kiểm tra SHA-256", None),
+         "van_de": ("Vấn đề", None)},
+        max_rows=40,
+    )  # fmt: skip
+    hint = r.note("Kiểm tra định kỳ (không thay đổi dữ liệu): sohoa verify --fixity "
+                  f"outputs/{result.settings.unit}/archive/packages — mỗi lần kiểm tra và sao lưu "
+                  "được ghi vào archive/preservation-log.csv.", ok=True)  # fmt: skip
+    return r.Html(table.text + "<h4>Bản sao dự phòng</h4>" + copies.text + hint.text)

@@ -1,0 +1,127 @@
+"""Stage 3 end to end: sign the digitized files, verify, package, back up, check fixity."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pikepdf
+import pytest
+
+from conftest import file_row
+from sohoa_lib import UnitPaths, _pdfsig, cli, load_unit_settings
+from sohoa_lib.archive import run_sign
+from sohoa_lib.demo._pki import write_demo_pki
+from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
+from sohoa_lib.digitize import run_digitize
+from sohoa_lib.inventory import run_inventory
+from sohoa_lib.package import validate_package
+
+MA = "TTLT.2019.VP.00001"
+PASSWORD = "mật-khẩu-thử-9271"  # a test key's password; must appear in no output file
+ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
+
+
+@pytest.fixture(scope="module")
+def unit(tmp_path_factory) -> tuple[Path, UnitPaths, dict]:
+    root = tmp_path_factory.mktemp("sign")
+    pki = write_demo_pki(root / "pki", organisation=ORG, password=PASSWORD)
+    write_demo_scans([ScanRequest(MA, "", "BẢO HIỂM XÃ HỘI VIỆT NAM", "Hà Nội", 2019, 2, "jpeg")],
+                     root / "scans", root / "truth", seed=5)  # fmt: skip
+    rows = [file_row(MA, **{"Số lượng trang": 2})]
+    pd.DataFrame(rows).to_csv(root / "inventory.csv", index=False, encoding="utf-8-sig")
+    costs = Path(__file__).resolve().parents[1] / "params" / "costs.yaml"
+    (root / "TTLT.yaml").write_text(
+        f"unit: TTLT\nname: {ORG}\nlevel: central\nphase: 1\ndeadline: '2023-12-30'\n"
+        f"inventory: inventory.csv\nscans: scans\ncosts: {costs}\n"
+        "capacity: {scanners: 1, staff: 1}\nselection: {target_share: 1.0}\n"
+        "digitize: {workers: 2}\n"
+        f"signing: {{organisation: {ORG}, pkcs12: pki/signer.p12, password_env: TEST_SIGN_PW,\n"
+        "          trust_roots: [pki/ca.crt], demo_tsa: pki/tsa.p12}\n"
+        "preservation: {backups: [copies/a, copies/b]}\n",
+        encoding="utf-8",
+    )
+    settings = load_unit_settings(root / "TTLT.yaml")
+    paths = UnitPaths(root / "out", "TTLT")
+    run_inventory(settings, paths)
+    run_digitize(settings, paths)
+    return root, paths, pki
+
+
+@pytest.fixture(scope="module")
+def signed(unit):
+    root, paths, _ = unit
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TEST_SIGN_PW", PASSWORD)
+        return run_sign(load_unit_settings(root / "TTLT.yaml"), paths, prompt=None)
+
+
+def test_every_file_signed_b_t_and_valid(signed, unit) -> None:
+    _, paths, _ = unit
+    assert len(signed.signed) >= 1 and not signed.failures
+    assert set(signed.signed["trang_thai"]) == {"valid"}
+    assert set(signed.signed["muc"]) == {"B-T"}
+    for name in signed.signed["tep"]:
+        pdf = paths.archive / name
+        assert name.startswith(MA + ".")
+        with pikepdf.open(pdf) as doc:
+            assert doc.open_metadata().pdfa_status == "2B"
+
+
+def test_pdfsig_accepts_the_signatures(signed, unit, tmp_path) -> None:
+    _, paths, pki = unit
+    nss = _pdfsig.nss_db(tmp_path / "nss", [pki["ca_cert"]])
+    for name in signed.signed["tep"]:
+        (result,) = _pdfsig.check(paths.archive / name, nss)
+        assert result["valid"], result
+
+
+def test_packages_and_two_verified_copies(signed, unit) -> None:
+    root, paths, _ = unit
+    assert list(signed.packages["ma_ho_so"]) == [MA] and signed.packages["hop_le"].all()
+    assert validate_package(paths.archive / "packages" / MA) == []
+    assert len(signed.backups) == 2 and signed.backups["da_kiem_tra"].all()
+    for copy in ("a", "b"):
+        assert (root / "copies" / copy / "TTLT" / MA / "METS.xml").is_file()
+    with (paths.archive / "preservation-log.csv").open(encoding="utf-8-sig") as fh:
+        events = [row["event"] for row in csv.DictReader(fh)]
+    assert events.count("backup") == 2
+
+
+def test_verify_commands(signed, unit, capsys) -> None:
+    _, paths, pki = unit
+    assert cli.main(["verify", str(paths.archive), "--trust", str(pki["ca_cert"])]) == 0
+    assert cli.main(["verify", "--fixity", str(paths.archive / "packages")]) == 0
+    copy = Path(signed.backups["ban_sao"].iloc[0])
+    victim = next(copy.rglob("*.pdf"))
+    victim.write_bytes(victim.read_bytes() + b"%")
+    assert cli.main(["verify", "--fixity", str(paths.archive / "packages")]) != 0
+    assert "changed" in capsys.readouterr().out
+
+
+def test_rerun_signs_nothing_and_no_output_holds_the_password(signed, unit) -> None:
+    root, paths, _ = unit
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TEST_SIGN_PW", PASSWORD)
+        again = run_sign(load_unit_settings(root / "TTLT.yaml"), paths, prompt=None)
+    assert again.signed_now == 0 and set(again.signed["trang_thai"]) == {"valid"}
+    secret = PASSWORD.encode()
+    for file in paths.root.rglob("*"):
+        if file.is_file():
+            assert secret not in file.read_bytes(), file
+
+
+def test_verification_works_inside_a_running_event_loop(signed, unit) -> None:
+    """Notebook cells run inside an event loop; pyHanko's sync API must still work there."""
+    import asyncio
+
+    from sohoa_lib.verify import verify_pdf
+
+    _, paths, pki = unit
+    pdf = paths.archive / signed.signed["tep"].iloc[0]
+
+    async def in_a_cell():
+        return verify_pdf(pdf, [pki["ca_cert"]])
+
+    assert asyncio.run(in_a_cell()).status == "valid"
