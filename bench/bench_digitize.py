@@ -17,11 +17,12 @@ import sys
 import tempfile
 import threading
 import time
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from sohoa_lib import ocr
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "bench" / "digitize"
@@ -78,20 +79,6 @@ def _tree_rss(pid: int) -> int:
         total += next((int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS:")), 0)
         todo.extend(int(c) for c in children)
     return total * 1024
-
-
-def cer(found: str, expected: str) -> float:
-    """Character error rate: Levenshtein distance over NFC text with whitespace collapsed."""
-    a, b = (" ".join(unicodedata.normalize("NFC", s).split()) for s in (expected, found))
-    codes_b = np.array([ord(c) for c in b])
-    row = np.arange(len(b) + 1)
-    steps = np.arange(len(b) + 1)
-    for i, char in enumerate(a, start=1):
-        best = np.empty_like(row)
-        best[0] = i
-        best[1:] = np.minimum(row[1:] + 1, row[:-1] + (codes_b != ord(char)))
-        row = np.minimum.accumulate(best - steps) + steps
-    return row[-1] / max(1, len(a))
 
 
 def pdf_text(pdf: Path) -> str:
@@ -184,7 +171,9 @@ def _measure(seconds, peak, pdfs, truth, manifest) -> dict:
     for ma, files in pdfs.items():
         files = files if isinstance(files, list) else [files]
         out_bytes += sum(f.stat().st_size for f in files)
-        errors.append(cer("\n".join(pdf_text(f) for f in files), truth_text(truth, manifest, ma)))
+        errors.append(
+            ocr.cer("\n".join(pdf_text(f) for f in files), truth_text(truth, manifest, ma))
+        )
     return {"seconds": seconds, "pages_per_minute": pages / seconds * 60, "peak_mb": peak / 2**20,
             "bytes_per_page": out_bytes / pages, "cer": float(np.mean(errors))}  # fmt: skip
 

@@ -19,6 +19,7 @@ from PIL import Image
 from sohoa_lib.demo import _scans
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import MissingToolError
+from sohoa_lib.ocr import cer as _cer
 
 SEED = 1838
 BN = {"parent": "BẢO HIỂM XÃ HỘI VIỆT NAM", "issuer": "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"}
@@ -241,21 +242,6 @@ def test_tesseract_reads_a_normal_page(demo):
     expected = (truth / row.truth_file).read_text(encoding="utf-8")
     cer = _cer(text, expected)
     assert cer < 0.05, f"character error rate {cer:.1%}; tesseract read:\n{text}"
-
-
-def _cer(found: str, expected: str) -> float:
-    """Character error rate: Levenshtein distance over NFC text with whitespace collapsed."""
-    a, b = (" ".join(unicodedata.normalize("NFC", s).split()) for s in (expected, found))
-    codes_b = np.array([ord(c) for c in b])
-    row = np.arange(len(b) + 1)
-    steps = np.arange(len(b) + 1)
-    for i, char in enumerate(a, start=1):
-        best = np.empty_like(row)
-        best[0] = i
-        best[1:] = np.minimum(row[1:] + 1, row[:-1] + (codes_b != ord(char)))
-        # Insertions chain left to right: cost[j] = min over k <= j of best[k] + (j - k).
-        row = np.minimum.accumulate(best - steps) + steps
-    return row[-1] / max(1, len(a))
 
 
 def _measure_skew(image: Image.Image) -> float:

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from sohoa_lib import _tesseract, ocr
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import InputError, MissingToolError, ParamsError
+from sohoa_lib.ocr import cer
 
 ROOT = Path(__file__).resolve().parents[1]
 BN = {"parent": "BẢO HIỂM XÃ HỘI VIỆT NAM", "issuer": "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"}
@@ -36,19 +37,6 @@ needs_tesseract = pytest.mark.skipif(
     shutil.which("tesseract") is None or shutil.which("pdftotext") is None,
     reason="tesseract or pdftotext (poppler-utils) is not installed",
 )
-
-
-def cer(found: str, expected: str) -> float:
-    """Character error rate: Levenshtein distance over NFC text, whitespace collapsed."""
-    a, b = (" ".join(unicodedata.normalize("NFC", s).split()) for s in (expected, found))
-    codes_b = np.array([ord(c) for c in b])
-    row = steps = np.arange(len(b) + 1)
-    for i, char in enumerate(a, start=1):
-        best = np.empty_like(row)
-        best[0] = i
-        best[1:] = np.minimum(row[1:] + 1, row[:-1] + (codes_b != ord(char)))
-        row = np.minimum.accumulate(best - steps) + steps  # insertions chain left to right
-    return row[-1] / max(1, len(a))
 
 
 def text_layer(pdf: Path) -> str:

@@ -18,6 +18,7 @@ from PIL import Image
 from sohoa_lib import _xmp, ocr
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import InputError
+from sohoa_lib.ocr import cer
 from sohoa_lib.pdfa import PdfPage, build_pdfa, read_xmp
 
 BN = {"parent": "BẢO HIỂM XÃ HỘI VIỆT NAM", "issuer": "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"}
@@ -72,19 +73,6 @@ needs_tools = pytest.mark.skipif(
     any(shutil.which(t) is None for t in ("tesseract", "pdftotext", "pdfimages", "qpdf")),
     reason="tesseract, poppler-utils or qpdf is not installed",
 )
-
-
-def cer(found: str, expected: str) -> float:
-    """Character error rate: Levenshtein distance over NFC text, whitespace collapsed."""
-    a, b = (" ".join(unicodedata.normalize("NFC", s).split()) for s in (expected, found))
-    codes_b = np.array([ord(c) for c in b])
-    row = steps = np.arange(len(b) + 1)
-    for i, char in enumerate(a, start=1):
-        best = np.empty_like(row)
-        best[0] = i
-        best[1:] = np.minimum(row[1:] + 1, row[:-1] + (codes_b != ord(char)))
-        row = np.minimum.accumulate(best - steps) + steps
-    return row[-1] / max(1, len(a))
 
 
 def run(*args: str) -> str:

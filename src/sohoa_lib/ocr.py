@@ -428,3 +428,17 @@ def _median3(a: np.ndarray) -> np.ndarray:
 
 def _med3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+
+
+def cer(found: str, expected: str) -> float:
+    """Character error rate of `found` against `expected`: Levenshtein distance over NFC text with
+    whitespace collapsed, divided by the expected length (the tests' and the benchmark's measure)."""
+    a, b = (" ".join(unicodedata.normalize("NFC", s).split()) for s in (expected, found))
+    codes_b = np.array([ord(c) for c in b])
+    row = steps = np.arange(len(b) + 1)
+    for i, char in enumerate(a, start=1):
+        best = np.empty_like(row)
+        best[0] = i
+        best[1:] = np.minimum(row[1:] + 1, row[:-1] + (codes_b != ord(char)))
+        row = np.minimum.accumulate(best - steps) + steps  # insertions chain left to right
+    return row[-1] / max(1, len(a))
