@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import _xmp, codes, ocr
+from . import _xmp, ocr
 from . import documents as docs
 from ._io import atomic_path, sha256, write_text
 from ._scanfiles import PageSource, embeddable, list_pages, open_page
@@ -231,23 +231,8 @@ def _build(out: Path, checks: list[PageCheck], results, ma, file_meta, doc_meta,
     build_pdfa(pages, out, xmp={"file": file_meta, "document": document}, title=title or ma)
 
 
-# The catalogue and documents.csv name three fields more briefly than the XMP schema does.
-_XMP_NAMES = {"ma_dinh_danh": "ma_dinh_danh_van_ban", "ten_loai": "ten_loai_van_ban",
-              "ngay": "ngay_thang_nam"}  # fmt: skip
-
-
 def _xmp_document(meta: dict) -> dict:
-    out = {_XMP_NAMES.get(k, k): v for k, v in meta.items()}
-    out = {k: v for k, v in out.items() if k in _xmp.DOCUMENT_FIELDS}
-    kind = out.get("ten_loai_van_ban")
-    if kind:
-        try:
-            codes.parse_code("ten_loai_van_ban", kind)
-        except ValueError:
-            # A type outside the code list stays readable in the note rather than failing the file.
-            out["ghi_chu"] = f"Tên loại: {kind}"
-            out["ten_loai_van_ban"] = None
-    return out
+    return {k: v for k, v in _xmp.from_catalog(meta).items() if k in _xmp.DOCUMENT_FIELDS}
 
 
 def _file_metadata(row: dict, plan: FilePlan, documents: int) -> dict:

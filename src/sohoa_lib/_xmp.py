@@ -78,6 +78,30 @@ DOCUMENT_FIELDS: dict[str, Field] = {
     "chuc_vu_nguoi_ky": Field("Chức vụ người ký (sohoa)"),
 }
 FIELDS = {"file": FILE_FIELDS, "document": DOCUMENT_FIELDS}
+
+# The catalogue and documents.csv name three document fields more briefly than this schema does.
+CATALOG_NAMES = {"ma_dinh_danh": "ma_dinh_danh_van_ban", "ten_loai": "ten_loai_van_ban",
+                 "ngay": "ngay_thang_nam"}  # fmt: skip
+
+
+def from_catalog(document: Mapping[str, object]) -> dict[str, object]:
+    """A catalogue document row under this schema's names (the PDF/A's XMP, the package's).
+
+    A type outside the code list stays readable in the note rather than failing the record.
+    """
+    values = {CATALOG_NAMES.get(k, k): v for k, v in document.items()}
+    kind = values.get("ten_loai_van_ban")
+    if isinstance(kind, str) and kind.strip():
+        try:
+            codes.parse_code("ten_loai_van_ban", kind)
+        except ValueError:
+            note = values.get("ghi_chu")
+            parts = [note if isinstance(note, str) else "", f"Tên loại: {kind.strip()}"]
+            values["ghi_chu"] = "; ".join(p for p in parts if p)
+            values["ten_loai_van_ban"] = None
+    return values
+
+
 # Digitized records are 02 (số hóa) unless the caller says otherwise (SPEC §2).
 DEFAULTS = {"muc_do_tin_cay": "02"}
 

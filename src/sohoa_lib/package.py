@@ -366,9 +366,6 @@ def _schema_problems(package: Path) -> list[str]:
 _NS_DC = "http://purl.org/dc/elements/1.1/"
 _NS_OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 _NS_XS = "http://www.w3.org/2001/XMLSchema"
-# The catalogue names three document fields more briefly than the XMP schema and sohoa.xml do.
-_CATALOG_NAMES = {"ma_dinh_danh": "ma_dinh_danh_van_ban", "ten_loai": "ten_loai_van_ban",
-                  "ngay": "ngay_thang_nam"}  # fmt: skip
 # Catalogue columns about sohoa's own work, not about the record: left out of the description.
 _WORK_COLUMNS = frozenset(
     {"unit", "id", "pdf", "needs_rescan", "status", "flagged", "trang_dau", "trang_cuoi"}
@@ -395,10 +392,9 @@ def _descriptive_values(
         raise InputError(f"{where}: {exc}") from None
     docs = []
     for index, document in enumerate(documents):
-        values = _field_names(document)
+        values = _xmp.from_catalog(_field_names(document))
         if values.setdefault("ma_ho_so", code) != code:
             raise InputError(f"{where}, document {index + 1}: belongs to {values['ma_ho_so']!r}")
-        _unlisted_type(values)
         try:
             doc_values = _xmp.normalise({"document": values})["document"]
         except InputError as exc:
@@ -410,21 +406,7 @@ def _descriptive_values(
 
 
 def _field_names(values: Mapping[str, object]) -> dict[str, object]:
-    return {_CATALOG_NAMES.get(k, k): v for k, v in values.items() if k not in _WORK_COLUMNS}
-
-
-def _unlisted_type(values: dict) -> None:
-    # As stage 2 wrote the PDF's XMP: a type outside the code list stays readable in the note.
-    kind = values.get("ten_loai_van_ban")
-    if not isinstance(kind, str) or not kind.strip():
-        return
-    try:
-        codes.parse_code("ten_loai_van_ban", kind)
-    except ValueError:
-        note = values.get("ghi_chu")
-        parts = [note if isinstance(note, str) else "", f"Tên loại: {kind.strip()}"]
-        values["ghi_chu"] = "; ".join(p for p in parts if p)
-        values["ten_loai_van_ban"] = None
+    return {k: v for k, v in values.items() if k not in _WORK_COLUMNS}
 
 
 def _dublin_core(file: dict, docs: Sequence[tuple[str | None, dict]]) -> etree._ElementTree:
