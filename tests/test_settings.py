@@ -76,7 +76,8 @@ def test_missing_params_file_and_bad_yaml(tmp_path: Path) -> None:
 def test_committed_unit_params_match_the_demo_generator(root: Path, unit) -> None:
     committed = yaml.safe_load((root / "params" / "units" / f"{unit.code}.yaml").read_text("utf-8"))
     expected = unit_params(unit, data=f"../../data/demo/{unit.code}", costs="../costs.yaml",
-                           pki="../../data/demo/pki", backups="../../data/demo/backups")  # fmt: skip
+                           pki="../../data/demo/pki", backups="../../data/demo/backups",
+                           indicators="../indicators.yaml")  # fmt: skip
     assert committed == expected
 
 

@@ -134,6 +134,8 @@ class UnitSettings:
     """Scan folder: one sub-folder per mã hồ sơ."""
     statistics: Path | None = None
     """Statistics folder: the unit's report tables."""
+    indicators: Path | None = None
+    """Indicator definitions (params/indicators.yaml), for the statistics stage."""
     new_target_date: dt.date | None = None
     """Revised completion date, used for the pace when the deadline has passed."""
     profile: str = "tt05-2025"
@@ -183,8 +185,8 @@ def _validate(s: UnitSettings, path: Path) -> None:
         raise ParamsError(
             f"{path}: key 'new_target_date' should be after 'deadline' ({s.deadline})"
         )
-    for name in ("inventory", "costs"):
-        if not getattr(s, name).is_file():
+    for name in ("inventory", "costs", "indicators"):
+        if getattr(s, name) is not None and not getattr(s, name).is_file():
             raise ParamsError(f"{path}: key {name!r}: file not found: {getattr(s, name)}")
     if s.digitize.ocr_model not in ("fast", "best"):
         raise ParamsError(

@@ -22,7 +22,9 @@ ARCHIVE_ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
 PASSWORD_ENV = "SOHOA_KEY_PASSWORD"
 
 
-def unit_params(unit: DemoUnit, *, data: str, costs: str, pki: str, backups: str) -> dict:
+def unit_params(
+    unit: DemoUnit, *, data: str, costs: str, pki: str, backups: str, indicators: str
+) -> dict:
     """The params mapping of a demo unit; the path arguments are relative to the params file."""
     suffix = unit.inventory_format
     return {
@@ -35,7 +37,9 @@ def unit_params(unit: DemoUnit, *, data: str, costs: str, pki: str, backups: str
         "profile": "tt05-2025",
         "inventory": f"{data}/inventory.{suffix}",
         "scans": f"{data}/scans",
+        "statistics": f"{data}/statistics",
         "costs": costs,
+        "indicators": indicators,
         "selection": {"target_share": 0.30, "year_from": 1995, "year_to": 2021},
         "capacity": {"scanners": unit.scanners, "staff": unit.staff, "pages_per_scanner_day": 1500},
         "signing": {
@@ -78,6 +82,7 @@ def _write_unit(
     unit: DemoUnit, folder: Path, costs: Path, rng: np.random.Generator, seed: int
 ) -> Path:
     from ._scans import ScanRequest, write_demo_scans
+    from ._statistics import write_demo_statistics
 
     clean = generate_inventory(unit, rng)
     scanned = _pick_scanned(clean, len(unit.scans))
@@ -109,8 +114,10 @@ def _write_unit(
     manifest = write_demo_scans(requests, folder / "scans", folder / "ground_truth", seed)
     with atomic_path(folder / "scans_manifest.csv") as tmp:
         manifest.to_csv(tmp, index=False, encoding="utf-8")
+    write_demo_statistics(folder / "statistics", unit.code, rng)
     params = unit_params(unit, data=".", costs=os.path.relpath(costs, folder), pki="../pki",
-                         backups="../backups")  # fmt: skip
+                         backups="../backups",
+                         indicators=os.path.relpath(costs.parent / "indicators.yaml", folder))  # fmt: skip
     path = folder / "params.yaml"
     write_text(path, _params_yaml(unit, params))
     return path

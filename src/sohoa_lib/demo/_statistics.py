@@ -12,7 +12,8 @@ import numpy as np
 from .._io import atomic_path, write_text
 from .._text import fold
 
-DEFAULT_PERIODS = ("2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
+DEFAULT_PERIODS = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
+"""Seven quarters, so the last has a same-quarter-last-year figure to compare with."""
 # Units type their tables in different tools: the provinces merged into Hải Phòng send CSV.
 FORMATS = {"TTLT": "xlsx", "BN": "xlsx", "HD": "csv", "HP": "csv"}
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
