@@ -98,6 +98,8 @@ class StatisticsResult:
     compiled: pd.DataFrame
     """compile_indicators' output for this unit (unit and province level; the nation is the
     national report's)."""
+    pace: dict
+    """The inventory stage's pace estimate (projected finish, days overdue), empty if not run."""
     seconds: float
 
     def figures(self) -> dict:
@@ -164,10 +166,19 @@ def run_statistics(
         set_aside=aside,
         problems=problems_frame(problems),
         compiled=compiled,
+        pace=_pace(paths.root),
         seconds=time.perf_counter() - clock,
     )
     _write(result, paths)
     return result
+
+
+def _pace(unit_root: Path) -> dict:
+    try:
+        summary = json.loads((unit_root / "inventory" / "summary.json").read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    return summary.get("pace") or {}
 
 
 def _write(result: StatisticsResult, paths: UnitPaths) -> None:
