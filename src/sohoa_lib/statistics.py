@@ -155,7 +155,9 @@ def run_statistics(
     compiled = compile_indicators(
         compile_input(kept, definitions), compile_definitions(definitions)
     )
+    # Shares and ranks are against the nation: one unit alone would be 100% and first.
     compiled = compiled[compiled["level"] != "national"].reset_index(drop=True)
+    compiled = compiled.assign(share=float("nan"), rank=pd.NA).astype({"rank": "Int64"})
     result = StatisticsResult(
         settings=settings,
         root=paths.root,
