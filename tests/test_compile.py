@@ -112,6 +112,19 @@ def test_previous_and_same_period_last_year(compiled):
     assert same_period_last_year("2026-10") == "2025-10"
 
 
+def test_changes_only_against_a_period_the_same_units_reported():
+    # HD reported late: only HP in 2026-Q2, both in 2026-Q3.
+    rows = [("TG", "HP", "2026-Q2", "", 300.0), ("TG", "HP", "2026-Q3", "", 310.0),
+            ("TG", "HD", "2026-Q3", "", 100.0)]  # fmt: skip
+    out = compile_indicators(tidy(rows), {"TG": DEFS["TG"]})
+    # The roll-ups (HP province = HD + HP, and the nation) would show a 37% jump: left blank.
+    for level, unit in (("province", "HP"), ("national", "national")):
+        row = value(out, "TG", level, unit)
+        assert row["value"] == 410 and pd.isna(row["prev_value"]) and pd.isna(row["change_pct"])
+    # HP's own series is like for like.
+    assert value(out, "TG", "unit", "HP")["change_pct"] == pytest.approx(10 / 300)
+
+
 def test_shares_and_rankings(compiled):
     assert value(compiled, "TG", "province", "HP")["share"] == pytest.approx(400 / 600)
     assert value(compiled, "TG", "unit", "BG")["share"] == pytest.approx(50 / 600)

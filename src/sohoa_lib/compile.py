@@ -217,20 +217,34 @@ def _unit_level(tidy: pd.DataFrame, defs: Mapping[str, Definition]) -> pd.DataFr
 
 
 def _add_changes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Change against the previous period and the same period last year, like for like: a
+    roll-up is compared only with a period the same units reported (`_who`), or a unit that
+    reported late would pass for growth."""
     series = ["indicator", "level", "unit", "breakdown"]
-    lookup = frame.loc[:, [*series, "period", "value"]]
+    lookup = frame.loc[:, [*series, "period", "value", "_who"]]
     for column, shift, pct in (
         ("prev_value", previous_period, "change_pct"),
         ("yoy_value", same_period_last_year, "yoy_pct"),
     ):
         wanted = frame.loc[:, [*series, "period"]].assign(_p=frame["period"].map(shift))
         found = wanted.merge(
-            lookup.rename(columns={"period": "_p", "value": column}), on=[*series, "_p"], how="left"
+            lookup.rename(columns={"period": "_p", "value": column, "_who": "_w"}),
+            on=[*series, "_p"],
+            how="left",
         )
-        frame[column] = found[column].to_numpy()
+        same = found["_w"].to_numpy() == frame["_who"].to_numpy()
+        frame[column] = found[column].where(same).to_numpy()
         base = frame[column].where(frame[column] != 0)
         frame[pct] = (frame["value"] - frame[column]) / base.abs()
     return frame
+
+
+def _reporters(frame: pd.DataFrame, group: Callable[[str], str]) -> pd.DataFrame:
+    """Per rolled-up unit and period, the units that reported anything (`HD,HP`)."""
+    pairs = frame.loc[:, ["unit", "period"]].drop_duplicates()
+    pairs = pairs.assign(_g=pairs["unit"].map(group))
+    who = pairs.groupby(["_g", "period"])["unit"].agg(lambda s: ",".join(sorted(s)))
+    return who.rename("_who").reset_index().rename(columns={"_g": "unit"})
 
 
 def _add_share_and_rank(frame: pd.DataFrame, defs: Mapping[str, Definition]) -> pd.DataFrame:
@@ -262,10 +276,16 @@ def compile_indicators(tidy: pd.DataFrame, definitions: Mapping[str, object]) ->
     defs = as_definitions(definitions)
     frame = _check_tidy(tidy, defs)
     registry = units()
+    groups = {
+        "unit": lambda code: code,
+        "province": lambda code: registry[code].current_code,
+        NATIONAL: lambda code: NATIONAL,
+    }
     levels = [
-        _unit_level(frame, defs).assign(level="unit"),
-        _aggregate(frame, defs, lambda code: registry[code].current_code).assign(level="province"),
-        _aggregate(frame, defs, lambda code: NATIONAL).assign(level=NATIONAL),
+        (_unit_level(frame, defs) if level == "unit" else _aggregate(frame, defs, group))
+        .merge(_reporters(frame, group), on=["unit", "period"], how="left")
+        .assign(level=level)
+        for level, group in groups.items()
     ]
     out = pd.concat(levels, ignore_index=True)
     out = out[out["value"].notna()].reset_index(drop=True)

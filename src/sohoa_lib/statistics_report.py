@@ -151,7 +151,12 @@ def sector(result: StatisticsResult) -> r.Html:
     rows, latest = _latest_sector(result)
     if latest is None:
         return r.note("Đơn vị chưa gửi bảng báo cáo chỉ tiêu thống kê (khóa statistics).")
-    defs = compile_definitions(result.definitions)
+    return indicator_table(rows, compile_definitions(result.definitions), latest)
+
+
+def indicator_table(rows: pd.DataFrame, defs: dict, period: str) -> r.Html:
+    """One series' indicators in `period` (compiled rows of a single unit or level): total, by
+    sex, change against the previous period and against the same period last year."""
     total = rows[rows["breakdown"] == ""].set_index("indicator")
     parts = rows[rows["breakdown"] != ""].pivot_table(
         index="indicator", columns="breakdown", values="value", aggfunc="first"
@@ -170,7 +175,7 @@ def sector(result: StatisticsResult) -> r.Html:
              "yoy": _change(row["value"], row["yoy_value"], row["yoy_pct"], pct)}
         )  # fmt: skip
     return r.Html(
-        f"<p class='sh-sub'>Kỳ {period_name(latest)}.</p>"
+        f"<p class='sh-sub'>Kỳ {period_name(period)}.</p>"
         + r.table(
             pd.DataFrame(table),
             {"ma": ("Mã", None), "ten": ("Chỉ tiêu", None), "dvt": ("Đơn vị tính", None),
@@ -194,9 +199,12 @@ def _change(value: float, base: float, share: float, points: bool) -> str:
 
 def series_charts(result: StatisticsResult) -> r.Html:
     """One time-series chart per group of indicators, as the unit reported them."""
-    rows = _own_rows(result)
+    return series_figures(_own_rows(result), compile_definitions(result.definitions))
+
+
+def series_figures(rows: pd.DataFrame, defs: dict) -> r.Html:
+    """One time-series chart per group in SERIES_CHARTS, from one series' compiled rows."""
     rows = rows[rows["breakdown"] == ""]
-    defs = compile_definitions(result.definitions)
     out = []
     for title, codes in SERIES_CHARTS:
         part = rows[rows["indicator"].isin(codes)]
