@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 
@@ -108,36 +107,51 @@ def movement_sentences(
     return sentences
 
 
-def _unit_name(code: str) -> str:
+def unit_label(code: str) -> str:
+    """How a sentence names a unit: `BHXH Hải Dương`, or the Archive Centre by its own name."""
     known = units().get(code)
-    return f"BHXH {known.name}" if known else code
+    if known is None:
+        return code
+    return known.name if known.level == "central" else f"BHXH {known.name}"
 
 
 def deadline_sentences(table: pd.DataFrame, *, top: int = 5) -> list[str]:
     """The units furthest behind their digitization deadline, worst first.
 
-    `table` has unit, deadline, share_digitized (0–1) and either overdue_days or
-    projected_finish (days late are then projected_finish − deadline).
+    `table` has unit, deadline, share_digitized (0–1) and projected_finish or overdue_days (or
+    both). Days late are projected_finish − deadline where the finish is known, since the
+    sentence names it; otherwise overdue_days (days already past the deadline).
     """
     frame = table.copy()
     frame["deadline"] = pd.to_datetime(frame["deadline"]).dt.date
-    if "overdue_days" not in frame.columns:
-        finish = pd.to_datetime(frame["projected_finish"]).dt.date
-        frame["overdue_days"] = [
-            (f - d).days if isinstance(f, dt.date) else math.nan
-            for f, d in zip(finish, frame["deadline"], strict=True)
-        ]
-    behind = frame[pd.to_numeric(frame["overdue_days"], errors="coerce") > 0]
+    given = (
+        pd.to_numeric(frame["overdue_days"], errors="coerce")
+        if "overdue_days" in frame.columns
+        else pd.Series(math.nan, index=frame.index)
+    )
+    finish = (
+        pd.to_datetime(frame["projected_finish"], errors="coerce").dt.date
+        if "projected_finish" in frame.columns
+        else pd.Series(None, index=frame.index)
+    )
+    frame["late"] = [
+        g if pd.isna(f) else (f - d).days
+        for f, d, g in zip(finish, frame["deadline"], given, strict=True)
+    ]
+    behind = frame[pd.to_numeric(frame["late"], errors="coerce") > 0]
     if behind.empty:
         return ["Không có đơn vị nào chậm so với thời hạn số hóa."]
-    behind = behind.sort_values(["overdue_days", "unit"], ascending=[False, True]).head(top)
+    behind = behind.sort_values(["late", "unit"], ascending=[False, True]).head(top)
     sentences = []
     for row in behind.to_dict("records"):
         finish = row.get("projected_finish")
         when = "" if _missing(finish) else f"dự kiến hoàn thành ngày {date(str(finish)[:10])}, "
+        share = float(row["share_digitized"])
+        # A share under 1% would print as 0,0%: show it to the hundredth.
+        shown = percent(share, 2 if 0 < share < 0.01 else 1)
         sentences.append(
-            f"{_unit_name(row['unit'])}: {when}chậm {number(row['overdue_days'])} ngày so với "
-            f"thời hạn {date(row['deadline'])}; đã số hóa {percent(row['share_digitized'])}."
+            f"{unit_label(row['unit'])}: {when}chậm {number(row['late'])} ngày so với "
+            f"thời hạn {date(row['deadline'])}; đã số hóa {shown}."
         )
     return sentences
 

@@ -202,8 +202,12 @@ def series_charts(result: StatisticsResult) -> r.Html:
     return series_figures(_own_rows(result), compile_definitions(result.definitions))
 
 
-def series_figures(rows: pd.DataFrame, defs: dict) -> r.Html:
-    """One time-series chart per group in SERIES_CHARTS, from one series' compiled rows."""
+def series_figures(rows: pd.DataFrame, defs: dict, coverage: dict | None = None) -> r.Html:
+    """One time-series chart per group in SERIES_CHARTS, from one series' compiled rows.
+
+    `coverage` (period → units reporting) is printed under each period of a roll-up, so a jump
+    that comes from more units reporting is not read as growth.
+    """
     rows = rows[rows["breakdown"] == ""]
     out = []
     for title, codes in SERIES_CHARTS:
@@ -217,6 +221,10 @@ def series_figures(rows: pd.DataFrame, defs: dict) -> r.Html:
             s = part[part["indicator"] == code].set_index("period")["value"].reindex(periods)
             ax.plot(range(len(periods)), s.to_numpy(), marker="o", label=defs[code].name)
         labels = [period_name(p).removeprefix("quý ").removeprefix("tháng ") for p in periods]
+        if coverage:
+            labels = [
+                f"{t}\n({coverage.get(p, 0)} đv)" for t, p in zip(labels, periods, strict=True)
+            ]
         ax.set_xticks(range(len(periods)), labels, fontsize=8)
         units = {defs[c].unit_of_measure for c in codes}
         ax.set_ylabel(", ".join(sorted(units)))

@@ -1,0 +1,476 @@
+"""What the 05_national report shows: progress by phase, units ranked, national indicators, December."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from . import report as r
+from .analysis import (
+    deadline_sentences,
+    movement_sentences,
+    period_name,
+    quality_sentences,
+    unit_label,
+)
+from .compile import NATIONAL, period_sort_key
+from .national import NationalResult
+from .statistics import compile_definitions
+from .statistics_report import RULES, indicator_table, series_figures
+
+RANKED_INDICATOR = "TG02"
+"""The indicator whose province ranking is charted (participants in compulsory insurance)."""
+DECEMBER_INDICATORS = ("TG02", "TG03", "TG04", "TG05", "TH01", "CH01")
+"""The movements the December report states (the rest are in the analysis section)."""
+
+
+def _sector_defs(result: NationalResult) -> dict:
+    defs = compile_definitions(result.definitions)
+    computed = {i.code for i in result.definitions.indicators if i.computed}
+    return {c: d for c, d in defs.items() if c not in computed}
+
+
+def _national_rows(result: NationalResult) -> pd.DataFrame:
+    c = result.compiled
+    return c[c["level"] == NATIONAL]
+
+
+def _latest_sector_period(result: NationalResult) -> str | None:
+    rows = _national_rows(result)
+    rows = rows[rows["indicator"].isin(_sector_defs(result))]
+    return max(rows["period"], key=period_sort_key) if len(rows) else None
+
+
+def _total(result: NationalResult) -> pd.Series:
+    return result.phases.iloc[-1]
+
+
+def _share(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+# --- 1. heading and key figures ---------------------------------------------------------------
+
+
+def heading(result: NationalResult) -> r.Html:
+    t = _total(result)
+    return r.title(
+        "Báo cáo toàn Ngành — số hóa tài liệu lưu trữ và chỉ tiêu thống kê",
+        "Theo Kế hoạch 1838/KH-BHXH và Quyết định 341/QĐ-BHXH · số liệu tính đến ngày "
+        f"{r.date(result.as_of)}",
+        f"{r.number(t['units_reported'])}/{r.number(t['units'])} đơn vị (Trung tâm Lưu trữ và "
+        "63 tỉnh, thành phố theo danh mục trước 01/07/2025) đã có kết quả; số liệu tổng hợp là "
+        "của các đơn vị đã báo cáo.",
+    )
+
+
+def key_figures(result: NationalResult) -> r.Html:
+    t, by_phase = _total(result), result.phases.iloc[:-1]
+    phases = "; ".join(
+        f"giai đoạn {p.phase}: {p.units_reported}/{p.units}" for p in by_phase.itertuples()
+    )
+    selected_share = _share(t["selected_pages"], t["paper_pages"])
+    done = _share(t["digitized_pages"], t["selected_pages"])
+    return r.cards(
+        [
+            r.KeyFigure("Đơn vị đã báo cáo", f"{r.number(t['units_reported'])}/"
+                        f"{r.number(t['units'])}", phases,
+                        "good" if t["units_reported"] == t["units"] else "warn"),
+            r.KeyFigure("Trang được lựa chọn số hóa", r.number(t["selected_pages"]),
+                        f"{r.percent(selected_share)} tài liệu giấy (mục tiêu tối thiểu 30%)",
+                        "" if selected_share is None else
+                        ("good" if selected_share >= 0.30 - 1e-9 else "bad")),
+            r.KeyFigure("Đã số hóa", r.percent(done, 2) if done is not None else "–",
+                        f"{r.number(t['digitized_pages'])} trang; đã ký số "
+                        f"{r.number(t['signed_pages'])} trang"),
+            r.KeyFigure("Đơn vị chậm so với hạn", r.number(t["units_overdue"]),
+                        "hạn giai đoạn 1: 30/12/2023; giai đoạn 2: 31/12/2024",
+                        "bad" if t["units_overdue"] else "good"),
+            r.KeyFigure("Vấn đề chất lượng số liệu", r.number(len(result.problems)),
+                        "trong bảng báo cáo của các đơn vị",
+                        "bad" if len(result.problems) else "good"),
+        ]
+    )  # fmt: skip
+
+
+# --- 2. progress by phase -----------------------------------------------------------------------
+
+
+def _phase_label(phase: object) -> str:
+    return "Toàn Ngành" if phase == "" else f"Giai đoạn {phase}"
+
+
+def phases(result: NationalResult) -> r.Html:
+    """Per phase against its deadline: units reporting, pages selected, digitized, signed."""
+    frame = result.phases.assign(
+        ten=result.phases["phase"].map(_phase_label),
+        han=result.phases["deadline"].map(lambda d: r.date(d) if d else ""),
+        bao_cao=[f"{a}/{b}" for a, b in zip(result.phases["units_reported"],
+                                            result.phases["units"], strict=True)],
+    )  # fmt: skip
+    rows, total = frame.iloc[:-1], frame.iloc[-1].to_dict()
+    return r.table(
+        rows,
+        {"ten": ("Giai đoạn", None), "han": ("Thời hạn", None), "bao_cao": ("Đã báo cáo", None),
+         "paper_pages": ("Trang tài liệu giấy", None), "selected_pages": ("Trang được chọn", None),
+         "selected_share": ("Tỷ lệ chọn", r.percent), "digitized_pages": ("Đã số hóa", None),
+         "share_digitized": ("Tỷ lệ số hóa", lambda v: r.percent(v, 2)),
+         "signed_pages": ("Đã ký số", None), "units_overdue": ("Đơn vị chậm hạn", None),
+         "days_past_deadline": ("Đã quá hạn (ngày)", None)},
+        total=total,
+    )  # fmt: skip
+
+
+def phase_chart(result: NationalResult) -> r.Html:
+    """Pages needed (30% of the paper), selected, digitized and signed, per phase."""
+    rows = result.phases.iloc[:-1]
+    rows = rows[rows["units_reported"] > 0]
+    if rows.empty:
+        return r.note("Chưa đơn vị nào báo cáo kết quả thống kê, lựa chọn tài liệu.")
+    bars = [("Mục tiêu 30%", "target_pages", r.COLOURS["target"]),
+            ("Được chọn", "selected_pages", r.COLOURS["selected"]),
+            ("Đã số hóa", "digitized_pages", r.COLOURS["eligible"]),
+            ("Đã ký số", "signed_pages", "#2da44e")]  # fmt: skip
+    fig = r.new_figure(8, 1.4 + 1.3 * len(rows))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))[::-1]
+    height = 0.8 / len(bars)
+    for i, (label, column, colour) in enumerate(bars):
+        values = rows[column].astype(float).to_numpy()
+        at = y + 0.4 - height * (i + 0.5)
+        ax.barh(at, values, height, color=colour, label=label)
+        for yi, v in zip(at, values, strict=True):
+            ax.text(v, yi, f" {r.number(v)}", va="center", fontsize=8)
+    ax.set_yticks(y, [_phase_label(p) for p in rows["phase"]])
+    ax.set_xlabel("Số trang (các đơn vị đã báo cáo)")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    r.style_axes(ax, grid_axis="x")
+    return r.figure_html(fig, "Tiến độ theo giai đoạn: số trang cần số hóa (30%), đã chọn, đã số "
+                              "hóa, đã ký số")  # fmt: skip
+
+
+# --- 3. units ranked ----------------------------------------------------------------------------
+
+
+def ranking(result: NationalResult) -> r.Html:
+    """Units that reported, furthest along first, with their deadline and the pace now needed."""
+    ranked = result.ranking()
+    if ranked.empty:
+        return r.note("Chưa đơn vị nào báo cáo kết quả.")
+    ranked = ranked.assign(
+        hang=range(1, len(ranked) + 1),
+        han=ranked["deadline"].map(r.date),
+        xong=ranked["projected_finish"].map(lambda d: r.date(d) if isinstance(d, str) else ""),
+        han_moi=ranked["new_target_date"].map(lambda d: r.date(d) if isinstance(d, str) else ""),
+    )
+    return r.table(
+        ranked,
+        {"hang": ("Hạng", None), "name": ("Đơn vị", None), "phase": ("Giai đoạn", None),
+         "han": ("Thời hạn", None), "selected_pages": ("Trang được chọn", None),
+         "digitized_pages": ("Đã số hóa", None),
+         "share_digitized": ("Tỷ lệ", lambda v: r.percent(v, 2)),
+         "signed_pages": ("Đã ký số", None), "xong": ("Dự kiến xong", None),
+         "overdue_days": ("Đã quá hạn (ngày)", None), "han_moi": ("Mốc mới", None),
+         "required_per_day_new_target": ("Cần (trang/ngày)", None)},
+    )  # fmt: skip
+
+
+def ranking_chart(result: NationalResult) -> r.Html:
+    ranked = result.ranking()
+    if ranked.empty:
+        return r.Html("")
+    fig = r.new_figure(8, 1.0 + 0.35 * len(ranked))
+    ax = fig.add_subplot()
+    y = np.arange(len(ranked))[::-1]
+    shares = ranked["share_digitized"].astype(float).fillna(0).to_numpy() * 100
+    colours = ["#cf222e" if d > 0 else "#2da44e" for d in ranked["overdue_days"].fillna(0)]
+    ax.barh(y, shares, color=colours)
+    for yi, v in zip(y, shares, strict=True):
+        ax.text(v, yi, f" {r.number(v, 2)}%", va="center", fontsize=8)
+    ax.set_yticks(y, ranked["name"])
+    ax.set_xlabel("% số trang được chọn đã số hóa (đỏ: đã quá hạn)")
+    r.style_axes(ax, grid_axis="x")
+    return r.figure_html(fig, "Xếp hạng đơn vị theo tỷ lệ số hóa")
+
+
+def not_reporting(result: NationalResult) -> r.Html:
+    missing = result.units[~result.units["reported"]]
+    if missing.empty:
+        return r.note("Tất cả các đơn vị đã báo cáo.", ok=True)
+    parts = [
+        f"giai đoạn {phase} ({len(g)}): " + ", ".join(g["name"])
+        for phase, g in missing.groupby("phase")
+    ]
+    return r.note(f"{len(missing)} đơn vị chưa báo cáo — " + "; ".join(parts) + ".")
+
+
+# --- 4. national indicators ---------------------------------------------------------------------
+
+
+def indicators(result: NationalResult) -> r.Html:
+    """The sector's indicators for the nation in the latest period, with the two comparisons."""
+    latest = _latest_sector_period(result)
+    if latest is None:
+        return r.note("Chưa đơn vị nào gửi bảng báo cáo chỉ tiêu thống kê.")
+    defs = _sector_defs(result)
+    rows = _national_rows(result)
+    rows = rows[(rows["period"] == latest) & rows["indicator"].isin(defs)]
+    text = indicator_table(rows, defs, latest).text
+    text += r.note(_coverage_sentence(result, latest)).text
+    return r.Html(text)
+
+
+def _coverage_sentence(result: NationalResult, period: str) -> str:
+    return (
+        f"Số liệu {period_name(period)} tổng hợp từ {r.number(result.coverage.get(period, 0))} "
+        "đơn vị đã gửi báo cáo. So sánh với kỳ trước và cùng kỳ năm trước chỉ được tính khi "
+        "hai kỳ có cùng các đơn vị báo cáo; nếu không, ô để trống."
+    )
+
+
+def indicator_charts(result: NationalResult) -> r.Html:
+    text = series_figures(_national_rows(result), _sector_defs(result), result.coverage).text
+    return r.Html(text + province_ranking(result).text)
+
+
+def province_ranking(result: NationalResult, code: str = RANKED_INDICATOR) -> r.Html:
+    """Today's provinces ranked on one indicator in the latest period."""
+    c = result.compiled
+    rows = c[(c["level"] == "province") & (c["indicator"] == code) & (c["breakdown"] == "")
+             & c["rank"].notna()]  # fmt: skip
+    if rows.empty:
+        return r.Html("")
+    latest = max(rows["period"], key=period_sort_key)
+    rows = rows[rows["period"] == latest].sort_values("rank")
+    names = _current_names(result)
+    fig = r.new_figure(8, 1.0 + 0.35 * len(rows))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y, rows["value"], color=r.COLOURS["eligible"])
+    for yi, v, share in zip(y, rows["value"], rows["share"], strict=True):
+        ax.text(v, yi, f" {r.number(v)} ({r.percent(share)})", va="center", fontsize=8)
+    ax.set_yticks(y, [names.get(u, u) for u in rows["unit"]])
+    d = compile_definitions(result.definitions)[code]
+    ax.set_xlabel(d.unit_of_measure)
+    r.style_axes(ax, grid_axis="x")
+    return r.figure_html(
+        fig, f"{d.name} {period_name(latest)}: xếp hạng tỉnh, thành phố (đơn vị hành chính từ "
+             "01/07/2025) và tỷ trọng trong tổng số"
+    )  # fmt: skip
+
+
+def _current_names(result: NationalResult) -> dict[str, str]:
+    u = result.units
+    return dict(zip(u["current_unit"], u["current_name"], strict=True))
+
+
+# --- 5. analysis and quality --------------------------------------------------------------------
+
+
+def _problem_dicts(result: NationalResult) -> list[dict]:
+    p = result.problems
+    return [{"file": f"{u}/{f}", "sheet": s, "cell": c, "message": m} for u, f, s, c, m in
+            zip(p["don_vi"], p["tep"], p["trang_tinh"], p["o"], p["noi_dung"], strict=True)]  # fmt: skip
+
+
+def analysis_sentences(result: NationalResult, *, quality_limit: int = 10) -> list[str]:
+    sentences = movement_sentences(result.compiled, _sector_defs(result))
+    latest = _latest_sector_period(result)
+    if latest is not None:
+        sentences.append(_coverage_sentence(result, latest))
+    ranked = result.ranking()
+    if len(ranked):
+        sentences += deadline_sentences(
+            ranked.assign(share_digitized=ranked["share_digitized"].fillna(0))
+        )
+    missing = int((~result.units["reported"]).sum())
+    if missing:
+        sentences.append(f"{r.number(missing)} đơn vị chưa báo cáo kết quả số hóa.")
+    return sentences + quality_sentences(_problem_dicts(result), limit=quality_limit)
+
+
+def analysis(result: NationalResult) -> r.Html:
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in analysis_sentences(result))
+    return r.Html(f"<ul class='sh-analysis'>{items}</ul>")
+
+
+def quality(result: NationalResult) -> r.Html:
+    if result.problems.empty:
+        return r.note("Không phát hiện vấn đề trong bảng báo cáo của các đơn vị.", ok=True)
+    p = result.problems
+    return r.table(
+        p.assign(quy_tac=p["quy_tac"].map(RULES).fillna(p["quy_tac"])),
+        {"don_vi": ("Đơn vị", None), "tep": ("Tệp", None), "trang_tinh": ("Trang tính", None),
+         "o": ("Ô", None), "quy_tac": ("Kiểm tra", None), "noi_dung": ("Nội dung", None)},
+        max_rows=60,
+    )  # fmt: skip
+
+
+# --- 6. the December report (báo cáo tình hình thực hiện), printable -----------------------------
+
+_PRINT_CSS = """
+<style>
+.sh-print{font-family:'Times New Roman','Liberation Serif',serif;font-size:13pt;line-height:1.45;
+  max-width:21cm;margin:1em 0;padding:1.5cm 2cm 1.5cm 2.5cm;border:1px solid #c9d1d9;background:#fff;color:#000}
+.sh-print table.hdr{width:100%;border:0;margin:0 0 .8em 0}
+.sh-print table.hdr td{border:0;text-align:center!important;vertical-align:top;padding:0 4px;font-size:12pt}
+.sh-print table.hdr td:first-child{width:40%}
+.sh-print h2{text-align:center;font-size:14pt;margin:.8em 0 .2em 0}
+.sh-print .ten{text-align:center;font-weight:bold;margin:0 0 1em 0}
+.sh-print h3{font-size:13pt;font-weight:bold;margin:1em 0 .3em 0}.sh-print h4{font-size:13pt;font-style:italic;margin:.6em 0 .2em 0}
+.sh-print p,.sh-print li{text-align:justify;margin:.25em 0}
+.sh-print .draft{color:#cf222e;text-align:center;font-weight:bold}
+.sh-print table.sh-t{font-size:11pt}
+.sh-print .ky{display:flex;justify-content:space-between;margin-top:1.5em;font-size:12pt}
+@page{size:A4;margin:2cm 1.5cm 2cm 3cm}
+@media print{
+  .jp-Cell:not(:has(.sh-print)),.jp-InputPrompt,.jp-OutputPrompt,.sh-noprint{display:none!important}
+  .sh-print{border:0;padding:0;max-width:none}
+  .sh-print .draft{color:#000}
+}
+</style>
+"""
+
+
+def _year(result: NationalResult) -> int:
+    return result.as_of.year
+
+
+def december(result: NationalResult) -> r.Html:
+    """The yearly progress report of decision 341 (tháng 12 hằng năm), every figure from data."""
+    d, t = result.as_of, _total(result)
+    header = (
+        "<table class='hdr'><tr>"
+        "<td>BẢO HIỂM XÃ HỘI VIỆT NAM<br><b>VỤ KẾ HOẠCH VÀ ĐẦU TƯ</b><br>Số: &nbsp;&nbsp;&nbsp;"
+        "&nbsp;&nbsp;/BC-KHĐT</td>"
+        "<td><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><b><u>Độc lập - Tự do - Hạnh phúc</u></b>"
+        f"<br><i>Hà Nội, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}</i></td></tr></table>"
+    )
+    body = [
+        header,
+        "<p class='draft'>DỰ THẢO — do sohoa lập tự động từ số liệu các đơn vị; cần rà soát trước "
+        "khi ký ban hành</p>",
+        "<h2>BÁO CÁO</h2>",
+        f"<p class='ten'>Tình hình thực hiện số hóa tài liệu lưu trữ và biên soạn chỉ tiêu thống "
+        f"kê của Ngành năm {_year(result)}</p>",
+        "<p style='text-align:center'>Kính gửi: Tổng Giám đốc Bảo hiểm xã hội Việt Nam</p>",
+        _p(f"Thực hiện Kế hoạch số 1838/KH-BHXH về số hóa tài liệu lưu trữ và Quyết định số "
+           f"341/QĐ-BHXH phê duyệt Đề án tư liệu hóa và chuyển đổi số trong hệ thống thống kê "
+           f"ngành BHXH Việt Nam, Vụ Kế hoạch và Đầu tư tổng hợp báo cáo của "
+           f"{r.number(t['units_reported'])}/{r.number(t['units'])} đơn vị, số liệu đến ngày "
+           f"{r.date(d)}, như sau:"),
+        "<h3>I. KẾT QUẢ THỰC HIỆN</h3>",
+        *_results(result),
+        "<h3>II. TỒN TẠI, HẠN CHẾ</h3>",
+        _list(_shortcomings(result)),
+        "<h3>III. NHIỆM VỤ TRỌNG TÂM VÀ KIẾN NGHỊ</h3>",
+        _list(_tasks(result)),
+        "<div class='ky'><div><b><i>Nơi nhận:</i></b><br>- Như trên;<br>- Các đơn vị trực thuộc;"
+        "<br>- Lưu: VT, KHĐT.</div><div style='text-align:center'><b>NGƯỜI CÓ THẨM QUYỀN KÝ</b>"
+        "<br><i>(Ký số, ghi rõ họ tên)</i></div></div>",
+    ]  # fmt: skip
+    hint = r.note("Bản in: dùng lệnh In của trình duyệt (Ctrl+P), khổ A4; chỉ phần báo cáo dưới "
+                  "đây được in.").text  # fmt: skip
+    return r.Html(
+        f"{_PRINT_CSS}<div class='sh-noprint'>{hint}</div>"
+        f"<section class='sh-print'>{''.join(body)}</section>"
+    )
+
+
+def _p(text: str) -> str:
+    return f"<p>{html.escape(text)}</p>"
+
+
+def _list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+
+
+def _results(result: NationalResult) -> list[str]:
+    t = _total(result)
+    selected_share = _share(t["selected_pages"], t["paper_pages"])
+    passed = _share(t["pages_passed"], t["pages_checked"])
+    done = _share(t["digitized_pages"], t["selected_pages"])
+    ocr = _national_rows(result)
+    ocr = ocr[(ocr["indicator"] == "SH14") & (ocr["breakdown"] == "")]["value"]
+    out = [
+        "<h4>1. Thống kê, lựa chọn tài liệu</h4>",
+        _p(f"Tổng số trang tài liệu giấy của các đơn vị đã báo cáo là {r.number(t['paper_pages'])} "
+           f"trang; đã lựa chọn {r.number(t['selected_pages'])} trang để số hóa, đạt "
+           f"{r.percent(selected_share)} (mục tiêu tối thiểu 30%). Dự toán kinh phí số hóa: "
+           f"{r.money(float(t['cost']))}."),
+        "<h4>2. Số hóa, ký số và bảo quản</h4>",
+        _p(f"Đã số hóa {r.number(t['digitized_pages'])} trang, bằng "
+           f"{r.percent(done, 2) if done is not None else '–'} số trang được lựa chọn; đã ký số "
+           f"{r.number(t['signed_pages'])} trang. Kiểm tra chất lượng ảnh: "
+           f"{r.number(t['pages_passed'])}/{r.number(t['pages_checked'])} trang đạt "
+           f"({r.percent(passed)})"
+           + (f"; độ tin cậy nhận dạng ký tự (OCR) bình quân {r.number(ocr.iloc[-1], 1)} điểm."
+              if len(ocr) else ".")),
+        "<h4>3. Tiến độ theo giai đoạn</h4>",
+        _p("; ".join(_phase_sentence(p) for p in result.phases.iloc[:-1].itertuples()) + "."),
+        "<h4>4. Chỉ tiêu thống kê của Ngành</h4>",
+    ]  # fmt: skip
+    defs = {c: d for c, d in _sector_defs(result).items() if c in DECEMBER_INDICATORS}
+    movements = movement_sentences(result.compiled, defs)
+    latest = _latest_sector_period(result)
+    if latest is None:
+        out.append(_p("Chưa có đơn vị nào gửi bảng báo cáo chỉ tiêu thống kê."))
+    else:
+        out.append(_list([*movements, _coverage_sentence(result, latest)]))
+    return out
+
+
+def _phase_sentence(p) -> str:
+    head = f"Giai đoạn {p.phase} (thời hạn {r.date(p.deadline)}): "
+    if not p.units_reported:
+        return head + f"chưa đơn vị nào trong {p.units} đơn vị báo cáo"
+    return head + (
+        f"{p.units_reported}/{p.units} đơn vị đã báo cáo, đã số hóa "
+        f"{r.number(p.digitized_pages)}/{r.number(p.selected_pages)} trang được chọn, "
+        f"{p.units_overdue} đơn vị chậm hạn"
+    )
+
+
+def _shortcomings(result: NationalResult) -> list[str]:
+    items = []
+    ranked = result.ranking()
+    late = ranked[ranked["overdue_days"].fillna(0) > 0]
+    if len(late):
+        items.append(f"{r.number(len(late))} đơn vị chưa hoàn thành số hóa khi đã quá thời hạn "
+                     "của Kế hoạch 1838/KH-BHXH:")  # fmt: skip
+        items += deadline_sentences(late.assign(share_digitized=late["share_digitized"].fillna(0)))
+    missing = result.units[~result.units["reported"]]
+    if len(missing):
+        items.append(f"{r.number(len(missing))} đơn vị chưa báo cáo kết quả số hóa "
+                     f"({', '.join(missing['name'].head(8))}"
+                     f"{', …' if len(missing) > 8 else ''}).")  # fmt: skip
+    if len(result.problems):
+        counts = result.problems["quy_tac"].map(RULES).fillna(result.problems["quy_tac"])
+        detail = ", ".join(f"{k.lower()}: {n}" for k, n in counts.value_counts().items())
+        units = result.problems["don_vi"].nunique()
+        items.append(f"Bảng báo cáo thống kê của {units} đơn vị có {len(result.problems)} vấn "
+                     f"đề về số liệu ({detail}).")  # fmt: skip
+    return items or ["Không có tồn tại đáng kể trong kỳ báo cáo."]
+
+
+def _tasks(result: NationalResult) -> list[str]:
+    items = []
+    ranked = result.ranking()
+    for row in ranked[ranked["overdue_days"].fillna(0) > 0].to_dict("records"):
+        need, by = row["required_per_day_new_target"], row["new_target_date"]
+        if pd.isna(need) or not isinstance(by, str):
+            continue
+        items.append(
+            f"Đề nghị {unit_label(row['unit'])} bảo đảm năng lực số hóa tối thiểu {r.number(need)} "
+            f"trang/ngày làm việc để hoàn thành trước ngày {r.date(by)} (năng lực hiện có "
+            f"{r.number(row['capacity_per_day'])} trang/ngày)."
+        )
+    if (~result.units["reported"]).any():
+        items.append("Đề nghị các đơn vị chưa báo cáo gửi kết quả thống kê, lựa chọn và số hóa "
+                     "tài liệu về BHXH Việt Nam (Vụ Kế hoạch và Đầu tư).")  # fmt: skip
+    if len(result.problems):
+        items.append("Đề nghị các đơn vị có số liệu sai rà soát, gửi lại bảng báo cáo đã sửa "
+                     "(danh sách chi tiết đến từng ô: national/problems.csv).")  # fmt: skip
+    return items or ["Tiếp tục duy trì tiến độ và chất lượng số hóa."]
