@@ -186,8 +186,11 @@ def progress_by_unit(outputs: Path, as_of: dt.date, problems: list[dict]) -> pd.
             pace = row["pace_overdue"]
             row["overdue_days"] = 0 if finished else (past if pace is None else pace)
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    return frame.reindex(columns=UNIT_COLUMNS)
+    frame = pd.DataFrame(rows).reindex(columns=UNIT_COLUMNS)
+    # Counts stay whole numbers in the CSV (1058, not 1058.0) with blanks where not reported.
+    counts = [*_SUMS, "overdue_days"]
+    frame[counts] = frame[counts].apply(lambda c: pd.to_numeric(c).round()).astype("Int64")
+    return frame
 
 
 def progress_by_phase(unit_rows: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
@@ -197,7 +200,7 @@ def progress_by_phase(unit_rows: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     groups = [(p, g) for p, g in unit_rows.groupby("phase", sort=True)] + [("", unit_rows)]
     for phase, group in groups:
         reported = group[group["reported"]]
-        sums = {c: float(pd.to_numeric(reported[c], errors="coerce").sum()) for c in _SUMS}
+        sums = {c: round(pd.to_numeric(reported[c], errors="coerce").sum()) for c in _SUMS}
         deadline = dt.date.fromisoformat(max(group["deadline"]))
         overdue = pd.to_numeric(reported["overdue_days"], errors="coerce")
         rows.append(
@@ -211,7 +214,7 @@ def progress_by_phase(unit_rows: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
              if sums["paper_pages"] else None,
              "days_past_deadline": max((as_of - deadline).days, 0) if phase != "" else None}
         )  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"days_past_deadline": "Int64"})
 
 
 # --- indicators -----------------------------------------------------------------------------
