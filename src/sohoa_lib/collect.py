@@ -136,6 +136,13 @@ def collect(
     return table, problems
 
 
+def summary_value(summary: Any, dotted: str) -> Any:
+    """`summary["pace"]["overdue_days"]` for `pace.overdue_days`; None where a key is absent."""
+    for part in dotted.split("."):
+        summary = summary.get(part) if isinstance(summary, dict) else None
+    return summary
+
+
 def computed_values(
     unit_root: Path, unit: str, definitions: Definitions, period: str
 ) -> pd.DataFrame:
@@ -154,8 +161,7 @@ def computed_values(
             value: Any = json.loads((unit_root / file).read_text(encoding="utf-8"))
         except FileNotFoundError:
             continue
-        for part in dotted.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+        value = summary_value(value, dotted)
         if isinstance(value, int | float) and not isinstance(value, bool):
             values[ind.code], sources[ind.code] = float(value), file
     for ind in definitions.indicators:

@@ -13,7 +13,8 @@ import pandas as pd
 
 from . import catalog
 from ._io import write_csv, write_text
-from .compile import NATIONAL, compile_indicators, period_sort_key
+from .collect import summary_value
+from .compile import NATIONAL, TIDY_COLUMNS, compile_indicators, period_sort_key
 from .errors import InputError
 from .indicators import Definitions, load_definitions
 from .registry import units
@@ -156,13 +157,6 @@ def _summaries(unit_root: Path, problems: list[dict]) -> dict[str, dict] | None:
     return found if "inventory" in found else None
 
 
-def _lookup(summary: dict, dotted: str) -> object:
-    value: object = summary
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def progress_by_unit(outputs: Path, as_of: dt.date, problems: list[dict]) -> pd.DataFrame:
     """One row per registry unit: its stage figures if it has reported, blank otherwise."""
     rows = []
@@ -174,7 +168,7 @@ def progress_by_unit(outputs: Path, as_of: dt.date, problems: list[dict]) -> pd.
         summaries = _summaries(outputs / code, problems)
         row["reported"] = summaries is not None
         for column, (stage, key) in _FIGURES.items():
-            value = _lookup(summaries.get(stage, {}), key) if summaries else None
+            value = summary_value(summaries.get(stage, {}), key) if summaries else None
             row[column] = value
         if summaries is not None:
             selected = row["selected_pages"] or 0
@@ -250,8 +244,7 @@ def _national_indicators(
         frames.append(values[values["chi_tieu"].isin(definitions.by_code)])
     defs = compile_definitions(definitions)
     if not frames:
-        return compile_indicators(pd.DataFrame(columns=["indicator", "unit", "period",
-                                                        "breakdown", "value"]), defs), {}  # fmt: skip
+        return compile_indicators(pd.DataFrame(columns=list(TIDY_COLUMNS)), defs), {}
     tidy = compile_input(pd.concat(frames, ignore_index=True), definitions)
     coverage = tidy.groupby("period")["unit"].nunique()
     return compile_indicators(tidy, defs), {str(k): int(v) for k, v in coverage.items()}
@@ -283,12 +276,21 @@ def _merge_catalogues(outputs: Path, out: Path, problems: list[dict]) -> tuple[s
     sources = sorted(
         p for p in outputs.glob(f"*/{catalog.CATALOG_NAME}") if p.parent.name != NATIONAL
     )
-    try:
-        if sources:
+    if sources:
+        try:
             catalog.merge(sources, out)
             return tuple(p.parent.name for p in sources)
-    except InputError:
-        pass  # find which catalogue failed, below, and merge the others
+        except InputError:
+            sources = _mergeable(sources, problems)
+    if not sources:
+        out.unlink(missing_ok=True)  # an older national catalogue would answer for units gone
+        return ()
+    catalog.merge(sources, out)
+    return tuple(p.parent.name for p in sources)
+
+
+def _mergeable(sources: list[Path], problems: list[dict]) -> list[Path]:
+    """The catalogues that merge on their own; the others are named in the problems."""
     good = []
     with tempfile.TemporaryDirectory() as tmp:
         for source in sources:
@@ -298,8 +300,4 @@ def _merge_catalogues(outputs: Path, out: Path, problems: list[dict]) -> tuple[s
             except InputError as exc:
                 where = f"{source.parent.name}/{catalog.CATALOG_NAME}"
                 problems.append(_problem(source.parent.name, where, "doc_tep", str(exc)))
-    if not good:
-        out.unlink(missing_ok=True)  # an older national catalogue would answer for units gone
-        return ()
-    catalog.merge(good, out)
-    return tuple(p.parent.name for p in good)
+    return good

@@ -17,7 +17,7 @@ from .analysis import (
 )
 from .compile import NATIONAL, period_sort_key
 from .national import NationalResult
-from .statistics import compile_definitions
+from .statistics import compile_definitions, sector_definitions
 from .statistics_report import RULES, indicator_table, series_figures
 
 RANKED_INDICATOR = "TG02"
@@ -27,9 +27,7 @@ DECEMBER_INDICATORS = ("TG02", "TG03", "TG04", "TG05", "TH01", "CH01")
 
 
 def _sector_defs(result: NationalResult) -> dict:
-    defs = compile_definitions(result.definitions)
-    computed = {i.code for i in result.definitions.indicators if i.computed}
-    return {c: d for c, d in defs.items() if c not in computed}
+    return sector_definitions(result.definitions)
 
 
 def _national_rows(result: NationalResult) -> pd.DataFrame:
@@ -282,13 +280,22 @@ def analysis_sentences(result: NationalResult, *, quality_limit: int = 10) -> li
         sentences.append(_coverage_sentence(result, latest))
     ranked = result.ranking()
     if len(ranked):
-        sentences += deadline_sentences(
-            ranked.assign(share_digitized=ranked["share_digitized"].fillna(0))
-        )
+        sentences += _deadline_sentences(ranked)
     missing = int((~result.units["reported"]).sum())
     if missing:
         sentences.append(f"{r.number(missing)} đơn vị chưa báo cáo kết quả số hóa.")
     return sentences + quality_sentences(_problem_dicts(result), limit=quality_limit)
+
+
+def _late(result: NationalResult) -> pd.DataFrame:
+    """The reporting units past their deadline and not finished, furthest along first."""
+    ranked = result.ranking()
+    return ranked[ranked["overdue_days"].fillna(0) > 0]
+
+
+def _deadline_sentences(units: pd.DataFrame) -> list[str]:
+    # A unit with nothing selected has no share; it has digitized none of it.
+    return deadline_sentences(units.assign(share_digitized=units["share_digitized"].fillna(0)))
 
 
 def analysis(result: NationalResult) -> r.Html:
@@ -334,10 +341,6 @@ _PRINT_CSS = """
 """
 
 
-def _year(result: NationalResult) -> int:
-    return result.as_of.year
-
-
 def december(result: NationalResult) -> r.Html:
     """The yearly progress report of decision 341 (tháng 12 hằng năm), every figure from data."""
     d, t = result.as_of, _total(result)
@@ -354,7 +357,7 @@ def december(result: NationalResult) -> r.Html:
         "khi ký ban hành</p>",
         "<h2>BÁO CÁO</h2>",
         f"<p class='ten'>Tình hình thực hiện số hóa tài liệu lưu trữ và biên soạn chỉ tiêu thống "
-        f"kê của Ngành năm {_year(result)}</p>",
+        f"kê của Ngành năm {d.year}</p>",
         "<p style='text-align:center'>Kính gửi: Tổng Giám đốc Bảo hiểm xã hội Việt Nam</p>",
         _p(f"Thực hiện Kế hoạch số 1838/KH-BHXH về số hóa tài liệu lưu trữ và Quyết định số "
            f"341/QĐ-BHXH phê duyệt Đề án tư liệu hóa và chuyển đổi số trong hệ thống thống kê "
@@ -435,12 +438,11 @@ def _phase_sentence(p) -> str:
 
 def _shortcomings(result: NationalResult) -> list[str]:
     items = []
-    ranked = result.ranking()
-    late = ranked[ranked["overdue_days"].fillna(0) > 0]
+    late = _late(result)
     if len(late):
         items.append(f"{r.number(len(late))} đơn vị chưa hoàn thành số hóa khi đã quá thời hạn "
                      "của Kế hoạch 1838/KH-BHXH:")  # fmt: skip
-        items += deadline_sentences(late.assign(share_digitized=late["share_digitized"].fillna(0)))
+        items += _deadline_sentences(late)
     missing = result.units[~result.units["reported"]]
     if len(missing):
         items.append(f"{r.number(len(missing))} đơn vị chưa báo cáo kết quả số hóa "
@@ -457,8 +459,7 @@ def _shortcomings(result: NationalResult) -> list[str]:
 
 def _tasks(result: NationalResult) -> list[str]:
     items = []
-    ranked = result.ranking()
-    for row in ranked[ranked["overdue_days"].fillna(0) > 0].to_dict("records"):
+    for row in _late(result).to_dict("records"):
         need, by = row["required_per_day_new_target"], row["new_target_date"]
         if pd.isna(need) or not isinstance(by, str):
             continue

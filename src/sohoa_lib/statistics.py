@@ -50,6 +50,11 @@ def compile_definitions(d: Definitions) -> dict[str, Definition]:
     return out
 
 
+def sector_definitions(d: Definitions) -> dict[str, Definition]:
+    """compile_definitions for the sector's indicators only (not the programme's computed ones)."""
+    return {c: x for c, x in compile_definitions(d).items() if not d.by_code[c].computed}
+
+
 def compile_input(values: pd.DataFrame, d: Definitions) -> pd.DataFrame:
     """Collected values (Vietnamese columns, `phan_to` = `tổng số` for totals) as compile takes them:
     indicator, unit, period, breakdown (`""` for the total) and value, fractions as percentages."""

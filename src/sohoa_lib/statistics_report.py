@@ -11,7 +11,7 @@ from . import report as r
 from .analysis import deadline_sentences, movement_sentences, period_name, quality_sentences
 from .compile import period_sort_key
 from .registry import unit as registry_unit
-from .statistics import StatisticsResult, compile_definitions
+from .statistics import StatisticsResult, compile_definitions, sector_definitions
 
 RULES = {
     "doc_tep": "Không đọc được tệp", "ky_bao_cao": "Thiếu kỳ báo cáo", "ky_trung": "Kỳ báo cáo trùng",
@@ -238,11 +238,10 @@ def series_figures(rows: pd.DataFrame, defs: dict, coverage: dict | None = None)
 
 def analysis(result: StatisticsResult) -> r.Html:
     """Sentences written from the figures: movements, the deadline, data quality."""
-    defs = compile_definitions(result.definitions)
-    programme = set(_programme_codes(result))
-    sector_defs = {c: d for c, d in defs.items() if c not in programme}
     unit = result.settings.unit
-    sentences = movement_sentences(result.compiled, sector_defs, unit=unit)
+    sentences = movement_sentences(
+        result.compiled, sector_definitions(result.definitions), unit=unit
+    )
     selected, digitized = _value(result, "SH07"), _value(result, "SH09")
     if result.pace and selected:
         table = pd.DataFrame([{
