@@ -42,6 +42,9 @@ class Field:
     """0–1; 0 when nothing was found."""
     source: str
     """How the value was found (`dòng Số:`, `quốc hiệu`, `danh mục văn bản`, …), Vietnamese."""
+    reason: str = ""
+    """Why a cataloguer must look at this value (Vietnamese), empty when nothing is in doubt.
+    A field with a reason is flagged whatever its confidence, and is not signed unreviewed."""
 
 
 @dataclass(frozen=True)

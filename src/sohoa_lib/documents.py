@@ -64,7 +64,11 @@ class Document:
 
     def flagged(self, threshold: float = 0.6) -> list[str]:
         """Keys of the fields too doubtful to keep: to be catalogued by hand."""
-        return [k for k in FIELD_KEYS if self.fields[k].confidence < threshold]
+        return [
+            k
+            for k in FIELD_KEYS
+            if self.fields[k].confidence < threshold or self.fields[k].reason
+        ]
 
     def file_name(self, ma_ho_so: str, whole: bool) -> str:
         """`<mã hồ sơ>.<seq>.pdf` for this document alone, `<mã hồ sơ>.pdf` for the whole file."""
