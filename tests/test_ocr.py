@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
 from sohoa_lib import _tesseract, ocr
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
@@ -170,42 +170,6 @@ def test_missing_language_names_the_package_or_folder(demo, tmp_path):
         _tesseract.run(image, tmp_path / "x", lang="xyz", page="p. 1")
     with pytest.raises(MissingToolError, match=f"p. 1: no vie.traineddata in .*{tmp_path.name}"):
         _tesseract.run(image, tmp_path / "x", tessdata_dir=tmp_path, page="p. 1")
-
-
-def test_prepare_downsamples_and_whitens_seal_and_signature_ink():
-    page = Image.new("RGB", (1200, 1600), (240, 236, 226))
-    draw = ImageDraw.Draw(page)
-    draw.rectangle((100, 100, 700, 140), fill=(25, 25, 30))  # black text
-    draw.ellipse((300, 300, 700, 700), outline=(200, 28, 42), width=30)  # red seal ring
-    draw.line((350, 500, 900, 560), fill=(30, 55, 150), width=8)  # blue signature
-    draw.rectangle((100, 900, 300, 950), fill=(17, 2, 5))  # text under the seal: stays
-    draw.rectangle((100, 1000, 300, 1050), fill=(3, 5, 17))  # text under the signature: stays
-    working = ocr.prepare(page, 600)
-    assert working.mode == "L" and working.size == (600, 800)
-    assert working.info["dpi"] == (300, 300)
-    grey = np.asarray(working)
-    assert grey[60, 200] < 60 and grey[462, 100] < 60 and grey[512, 100] < 60
-    assert grey[150:350, 150:350].min() > 200  # the seal's ring is gone
-    assert grey[255:275, 300:400].min() > 200  # the signature too
-    assert ocr.prepare(page, 300).size == page.size  # never resampled at 200–330 dpi
-    assert ocr.prepare(page, 150).size == (2400, 3200)  # below 200 dpi: up to 300
-    assert ocr.prepare(page.convert("L"), 300).mode == "L"
-
-
-def test_median_filter_only_on_speckled_pages():
-    rng = np.random.default_rng(3)
-    clean = np.full((400, 400), 235, np.uint8)
-    clean[100:300:20, 50:350] = 20  # lines of text
-    assert ocr._speckle(Image.fromarray(clean)) < ocr._SPECKS
-    specks = clean.copy()
-    specks[rng.random(clean.shape) < 0.004] = 0
-    assert ocr._speckle(Image.fromarray(specks)) > ocr._SPECKS
-    assert np.asarray(ocr.prepare(Image.fromarray(specks), 300)).min(axis=1)[30] > 200
-    assert np.array_equal(np.asarray(ocr.prepare(Image.fromarray(clean), 300)), clean)
-    # The NumPy 3×3 median is Pillow's (inside the border, where both agree on the padding).
-    noise = rng.integers(0, 256, (50, 60), dtype=np.uint8)
-    pillow = np.asarray(Image.fromarray(noise).filter(ImageFilter.MedianFilter(3)))
-    assert np.array_equal(ocr._median3(noise)[1:-1, 1:-1], pillow[1:-1, 1:-1])
 
 
 def test_unreadable_pages_are_named(tmp_path):

@@ -75,7 +75,8 @@ def test_a_good_page_passes_every_check(demo):
     assert [c.label for c in result.checks] == [
         "Đọc được ảnh", "Độ phân giải", "Màu", "Tỷ lệ 100%", "Trang trắng", "Độ nghiêng", "Độ sáng",
     ]  # fmt: skip
-    assert _check(result, "scale").value == pytest.approx(100, abs=1)
+    assert _check(result, "scale").value == "210×297 mm (A4)"  # the size at the file's dpi
+    assert result.warnings == []
     assert 180 < _check(result, "brightness").value < 250
     assert all(c.reason == "" for c in result.checks)
 
@@ -93,6 +94,7 @@ def test_no_dpi_is_inferred_from_the_paper_size(demo):
     assert (result.dpi_source, result.paper) == ("suy ra", "A4")
     assert result.dpi == pytest.approx(200, abs=0.5)
     assert _check(result, "scale").value is None  # no dpi to measure the scale against
+    assert _check(result, "scale").passed and "không đo được tỷ lệ" in _check(result, "scale").warning
     stricter = check_page(_page(demo, "no_dpi"), thresholds=Thresholds(min_dpi=300))
     assert stricter.reasons == ["độ phân giải 200 dpi (suy ra từ khổ A4) < 300 dpi"]
 
@@ -102,7 +104,7 @@ def test_no_dpi_and_no_paper_shape_fails_resolution(demo, tmp_path):
     result = check_page(page)
     assert _failing(result) == ["resolution"]
     assert result.dpi is None and result.dpi_source == ""
-    assert "tệp không ghi độ phân giải và khổ ảnh 1000×1000 px" in result.reasons[0]
+    assert "tệp không ghi độ phân giải, và khổ ảnh 1000×1000 px" in result.reasons[0]
 
 
 def test_grayscale_fails_colour_in_both_profiles(demo):
@@ -199,13 +201,44 @@ def test_truncated_page_is_a_failed_check_not_an_exception(demo):
     assert (result.width_px, result.mode, result.dpi) == (0, "", None)
 
 
-def test_half_scale_page_fails_scale(demo, tmp_path):
+def test_half_scale_page_fails_scale_by_the_size_of_its_letters(demo, tmp_path):
+    # 105×149 mm at 300 dpi could be an A6 sheet: only the type says it was shrunk.
     half = _variant(demo, tmp_path, lambda im: im.reduce(2), dpi=(300, 300))
     result = check_page(half)
     assert _failing(result) == ["scale"]
-    assert _check(result, "scale").value == pytest.approx(50, abs=1)
+    assert _check(result, "scale").value == "105×149 mm"
     assert result.paper is None
-    assert result.reasons == ["khổ 105×149 mm bằng 50% khổ A4, cần 100% (±3%)"]
+    assert "thu nhỏ" in result.reasons[0] and result.reasons[0].startswith("chữ cao 2,")
+    double = _variant(demo, tmp_path, lambda im: im.resize((im.width * 2, im.height * 2)),
+                      "0002.png", dpi=(300, 300))  # fmt: skip
+    assert _failing(check_page(double)) == ["scale"]
+    assert "phóng to" in check_page(double).reasons[0]
+
+
+def test_wrong_72_dpi_tag_is_not_trusted_and_warned(demo, tmp_path):
+    # A 300-dpi A4 scan whose JFIF header says 72 dpi: 875×1237 mm, no office document.
+    tagged = _variant(demo, tmp_path, lambda im: im, "0001.jpg", dpi=(72, 72), quality=90)
+    result = check_page(tagged)
+    assert result.passed, result.reasons
+    assert (result.dpi_source, result.paper) == ("suy ra", "A4")
+    assert result.dpi == pytest.approx(300, abs=1)
+    (warning, scale) = result.warnings
+    assert warning.startswith("tệp ghi 72 dpi, tức khổ 875×1238 mm: lớn hơn mọi văn bản")
+    assert "suy ra 300 dpi" in warning and "không đo được tỷ lệ" in scale
+    # A tag claiming twice the resolution halves the page below any document: not trusted either.
+    small = check_page(_variant(demo, tmp_path, lambda im: im, "0002.png", dpi=(1200, 1200)))
+    assert small.passed and small.dpi_source == "suy ra" and "nhỏ hơn mọi văn bản" in small.warnings[0]
+
+
+def test_cropped_and_non_standard_sheets_pass_at_their_size(demo, tmp_path):
+    # Cropped by the scanner to 203×290 mm (97% of A4): 100% scale is no zoom, not A4.
+    cropped = _variant(demo, tmp_path, lambda im: im.crop((40, 50, 2438, 3475)), dpi=(300, 300))
+    result = check_page(cropped)
+    assert result.passed, result.reasons
+    assert _check(result, "scale").value == "203×290 mm" and result.paper is None
+    # A sheet of no standard size (a 1990s 200×320 mm page) at a trusted dpi passes too.
+    tall = _variant(demo, tmp_path, lambda im: im.resize((2362, 3780)), "0002.png", dpi=(300, 300))
+    assert check_page(tall).passed, check_page(tall).reasons
 
 
 def test_file_is_flagged_for_rescan_and_page_count_checked(demo, tmp_path):

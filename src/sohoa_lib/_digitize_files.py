@@ -55,6 +55,9 @@ class FileOutcome:
     catalog_documents: list[dict]
     catalog_pages: list[dict]
     pdfs: list[str]
+    alto: list[dict] = dataclasses.field(default_factory=list)
+    """One row per page: `trang` (page of the file), `file` (its ALTO, relative to the digitize
+    stage's folder), `pdf` and `trang_pdf` (the PDF/A holding the page and the page in it)."""
 
 
 def plan_file(ma_ho_so: str, folder: Path, work: Path) -> FilePlan:
@@ -84,6 +87,8 @@ def load_outcome(plan: FilePlan, settings: UnitSettings) -> FileOutcome | None:
     outcome = FileOutcome(**record["outcome"])
     root = plan.state.parent.parent / "pdfa"
     if not all((root / name).is_file() for name in outcome.pdfs):
+        return None
+    if not all((root.parent / row["file"]).is_file() for row in outcome.alto):
         return None
     return outcome
 
@@ -177,6 +182,16 @@ def finish_file(
                None, row.get("tieu_de"))  # fmt: skip
         pdfs.append(name)
     seq_of = {n: d.seq for d in found for n in range(d.first_page, d.last_page + 1)}
+    stage = paths.stage_dir("digitize")
+    alto = []
+    for d in found:
+        for n in range(d.first_page, d.last_page + 1):
+            result = results[_key(ma, n)]
+            if result.alto is None:
+                continue
+            pdf, page = (f"{ma}.pdf", n) if whole else (d.file_name(ma, whole=False), n - d.first_page + 1)
+            alto.append({"trang": n, "file": result.alto.relative_to(stage).as_posix(),
+                         "pdf": pdf, "trang_pdf": page})  # fmt: skip
     outcome = FileOutcome(
         file_row=base | {"trang_thai": "hoàn thành", "so_van_ban": len(found), "ly_do": ""},
         page_rows=page_rows,
@@ -196,6 +211,7 @@ def finish_file(
             for i in infos
         ],
         pdfs=pdfs,
+        alto=alto,
     )
     _record(plan, settings, outcome)
     return outcome
@@ -295,7 +311,7 @@ def _page_row(ma: str, pc: PageCheck, result: ocr.PageResult | None, paths: Unit
         "cao_px": pc.height_px, "che_do_mau": pc.mode, "dpi": pc.dpi and round(pc.dpi, 1),
         "nguon_dpi": pc.dpi_source, "kho_giay": pc.paper,
         **{col: _shown(by_name.get(label)) for label, col in CHECK_COLUMNS.items()},
-        "dat": pc.passed, "ly_do": "; ".join(pc.reasons),
+        "dat": pc.passed, "ly_do": "; ".join(pc.reasons), "canh_bao": "; ".join(pc.warnings),
         "do_tin_cay_ocr": round(result.mean_confidence, 1) if result else None,
         "anh_thu_nho": thumb,
     }  # fmt: skip

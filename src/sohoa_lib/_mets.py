@@ -47,6 +47,19 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class PageText:
+    """One scanned page: where it is in a PDF/A and its full text as ALTO."""
+
+    number: int
+    """The page's number in the hồ sơ (from 1)."""
+    pdf_id: str
+    """The fileSec ID of the PDF/A holding the page."""
+    pdf_page: int
+    """The page's number within that PDF/A (from 1)."""
+    alto: Entry
+
+
+@dataclass(frozen=True)
 class Header:
     """What both levels of METS say about the package."""
 
@@ -118,13 +131,27 @@ def package_mets(
     return etree.ElementTree(root)
 
 
-def representation_mets(head: Header, *, data: Sequence[Entry]) -> etree._ElementTree:
-    """A representation's METS.xml: its data files, paths relative to the representation."""
+def representation_mets(
+    head: Header, *, data: Sequence[Entry], pages: Sequence[PageText] = ()
+) -> etree._ElementTree:
+    """A representation's METS.xml: its data files, paths relative to the representation, and,
+    when `pages` are given, a page map tying each page of a PDF/A to its full text (ALTO)."""
     root = _root(head)
     p = head.id_prefix
-    group = _group(_el(root, "fileSec", ID=f"{p}filesec"), f"{p}grp-data", "Data", data)
+    files = [*data, *(page.alto for page in pages)]
+    group = _group(_el(root, "fileSec", ID=f"{p}filesec"), f"{p}grp-data", "Data", files)
     top = _struct_map(root, head)
     _el(_el(top, "div", ID=f"{p}div-data", LABEL="Data"), "fptr", FILEID=group.get("ID"))
+    if pages:
+        pages_map = _el(root, "structMap", ID=f"{p}structmap-pages", TYPE="PHYSICAL",
+                        LABEL="Trang")  # fmt: skip
+        sequence = _el(pages_map, "div", ID=f"{p}div-pages", TYPE="physSequence")
+        for order, page in enumerate(pages, 1):
+            div = _el(sequence, "div", ID=f"{p}page-{order:04d}", TYPE="page", ORDER=str(order),
+                      ORDERLABEL=str(page.number))  # fmt: skip
+            image = _el(div, "fptr")
+            _el(image, "area", FILEID=page.pdf_id, BEGIN=str(page.pdf_page), BETYPE="PAGE")
+            _el(div, "fptr", FILEID=page.alto.id)
     return etree.ElementTree(root)
 
 

@@ -16,7 +16,10 @@ _OUTPUTS = {
     "txt": "tessedit_create_txt",
     "tsv": "tessedit_create_tsv",
     "pdf": "tessedit_create_pdf",
+    "alto": "tessedit_create_alto",
 }
+# The file each output kind is written to, after `out_base`.
+_SUFFIX = {"txt": ".txt", "tsv": ".tsv", "pdf": ".pdf", "alto": ".xml"}
 # A page that takes this long is stuck (an A4 page at 300 dpi takes 2–5 s on one thread).
 TIMEOUT_S = 600
 
@@ -55,13 +58,14 @@ def run(
     *,
     lang: str = "vie",
     dpi: int = 300,
-    psm: int = 6,
+    psm: int = 3,
     configs: Sequence[str] = ("txt", "tsv", "pdf"),
     tessdata_dir: Path | None = None,
     textonly_pdf: bool = True,
     page: str = "",
 ) -> None:
-    """OCR one image into `out_base.<kind>` for each kind in `configs` (txt, tsv, pdf).
+    """OCR one image into `out_base.<kind>` for each kind in `configs` (txt, tsv, pdf; alto is
+    written to `out_base.xml`).
 
     One thread (OMP_THREAD_LIMIT=1): pages run in parallel processes, and Tesseract's own threads
     make a page four times slower when every core is already busy. `dpi` is the image's real
@@ -87,7 +91,9 @@ def run(
         )
     except subprocess.TimeoutExpired:
         raise InputError(f"{where}: tesseract did not finish in {TIMEOUT_S} s") from None
-    if done.returncode != 0 or not all(out_base.with_suffix(f".{k}").is_file() for k in configs):
+    if done.returncode != 0 or not all(
+        out_base.with_suffix(_SUFFIX[k]).is_file() for k in configs
+    ):
         _raise(done.stderr, where, lang, tessdata_dir)
 
 

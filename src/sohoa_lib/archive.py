@@ -19,7 +19,7 @@ from ._io import sha256, write_csv, write_text
 from .backup import backup
 from .errors import ParamsError, SohoaError
 from .fixity import write_manifest
-from .package import PreservationEvent, build_package, validate_package
+from .package import PageAlto, PreservationEvent, build_package, validate_package
 from .paths import UnitPaths
 from .settings import UnitSettings
 from .sign import Session
@@ -189,7 +189,9 @@ def _package_and_back_up(settings, paths, files, state, failures):
                 pdfs=pdfs,
                 events=_events(settings, paths, ma, outcome, state),
                 agent_org=settings.signing.organisation,
-            )
+                alto=[PageAlto(row["trang"], paths.digitize / row["file"], row["pdf"],
+                               row["trang_pdf"]) for row in outcome.get("alto", [])],
+            )  # fmt: skip
         except SohoaError as exc:
             failures.append((ma, str(exc)))
             continue

@@ -65,7 +65,30 @@ def checks(result: DigitizeResult) -> r.Html:
         {"kiem_tra": ("Kiểm tra", None), "trang": ("Số trang kiểm tra", None),
          "dat": ("Đạt", None), "ty_le": ("Tỷ lệ đạt", r.percent)},
     )  # fmt: skip
-    return r.Html(table.text + _failing_pages(result).text)
+    return r.Html(table.text + _warned_pages(result).text + _failing_pages(result).text)
+
+
+_WARNED_ROWS = 50
+
+
+def _warned_pages(result: DigitizeResult) -> r.Html:
+    """Pages that passed with something a person should confirm (a dpi tag not trusted, …)."""
+    if "canh_bao" not in result.pages:
+        return r.Html("")
+    warned = result.pages[result.pages["canh_bao"].fillna("") != ""]
+    if warned.empty:
+        return r.Html("")
+    shown = warned.head(_WARNED_ROWS)
+    more = len(warned) - len(shown)
+    note = r.note(
+        f"{r.number(len(warned))} trang đạt nhưng cần người xem xác nhận"
+        + (f"; bảng dưới đây chỉ liệt kê {r.number(len(shown))} trang đầu." if more else ".")
+    )
+    table = r.table(
+        shown,
+        {"ma_ho_so": ("Mã hồ sơ", None), "trang": ("Trang", None), "canh_bao": ("Cảnh báo", None)},
+    )  # fmt: skip
+    return r.Html(note.text + table.text)
 
 
 def _failing_pages(result: DigitizeResult) -> r.Html:

@@ -1,9 +1,10 @@
-"""Page OCR: a 300-dpi working copy without seal and signature ink, read by Tesseract in Vietnamese."""
+"""Page OCR: a 300-dpi working copy without seals and signatures, read by Tesseract in Vietnamese."""
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import csv
+import io
 import multiprocessing
 import os
 import re
@@ -20,8 +21,9 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
-from . import _tesseract
+from . import _tesseract, alto, workcopy
 from .errors import InputError, MissingToolError, ParamsError
+from .workcopy import OCR_DPI
 
 __all__ = [
     "OCR_DPI",
@@ -113,11 +115,14 @@ class PageTask:
     model: OcrModel
     workdir: Path
     """Where the page's text-only PDF is written."""
-    psm: int = 6
-    """Tesseract page segmentation: 6, one block of text, reads the side-by-side header and
-    signature columns row by row and is faster than 3 (automatic), which garbled short lines."""
-    drop_ink: bool = True
-    """Whiten red (seal) and blue/violet (signature) ink before OCR."""
+    psm: int = 3
+    """Tesseract page segmentation: 3 (automatic) finds the columns. On the real scans in
+    tests/data/real, 6 (one block of text) read the body at 3.0–3.6% CER against 0.3–0.8% for 3:
+    it takes a header or signature column and the text beside it for one line."""
+    lift_ink: bool = True
+    """Lift round seals and pen signatures (by shape and colour) from the working copy."""
+    source_name: str = ""
+    """The scan's file name as archived, recorded in the page's ALTO."""
 
 
 @dataclass(frozen=True)
@@ -137,30 +142,34 @@ class PageResult:
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent opening, preparing and in Tesseract."""
     ink: dict = field(default_factory=dict)
-    """Seal and signature ink removed: red_share, blue_share (share of the page's pixels) and
-    red_box, blue_box ((x0, y0, x1, y1) as shares of width and height, or None)."""
+    """Seals and signatures lifted (`workcopy.Working.ink`)."""
+    alto: Path | None = None
+    """The page's full text as ALTO 4 XML, word boxes in the scan's own pixels."""
+    tsv: str = ""
+    """Tesseract's TSV (word and line boxes with confidences, in working-copy pixels)."""
+    ocr_dpi: float = 0.0
+    """Resolution of the working copy the boxes in `tsv` refer to."""
 
 
 def prepare(image: Image.Image, dpi: float) -> Image.Image:
-    """The OCR working copy of a scan: grey, about 300 dpi, seal and signature ink whitened.
-
-    Its `info["dpi"]` is the working copy's resolution, which is what Tesseract must be told.
-    """
-    working = _prepare(image, dpi)
+    """The OCR working copy of a scan (`workcopy.prepare`), its resolution in `info["dpi"]`."""
+    working = workcopy.prepare(image, dpi)
     working.image.info["dpi"] = (working.dpi, working.dpi)
     return working.image
 
 
 def ocr_page(task: PageTask) -> PageResult:
-    """OCR one page (in a worker process): working copy, Tesseract, text, confidence, text PDF."""
+    """OCR one page (in a worker process): working copy, Tesseract, text, confidence, text PDF,
+    ALTO."""
     started = time.perf_counter()
     with open_page(task.image_path, task.page_index, task.key) as image:
         opened = time.perf_counter()
-        working = _prepare(image, task.dpi, drop_ink=task.drop_ink)
+        size = image.size
+        working = workcopy.prepare(image, task.dpi, lift_ink=task.lift_ink)
     prepared = time.perf_counter()
     task.workdir.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^\w.-]+", "_", task.key)
-    final = task.workdir / f"{stem}.pdf"
+    final, final_alto = task.workdir / f"{stem}.pdf", task.workdir / f"{stem}.alto.xml"
     # Tesseract writes beside its input; a scratch folder keeps half-written files off final names.
     scratch = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=task.workdir))
     try:
@@ -171,12 +180,20 @@ def ocr_page(task: PageTask) -> PageResult:
             scratch / "page",
             dpi=round(working.dpi),
             psm=task.psm,
+            configs=("txt", "tsv", "pdf", "alto"),
             tessdata_dir=task.model.tessdata_dir,
             page=task.key,
         )
         read = time.perf_counter()
         text = unicodedata.normalize("NFC", (scratch / "page.txt").read_text(encoding="utf-8"))
-        confidences = _word_confidences(scratch / "page.tsv")
+        tsv = unicodedata.normalize("NFC", (scratch / "page.tsv").read_text(encoding="utf-8"))
+        confidences = _word_confidences(tsv)
+        alto.write(
+            alto.from_tesseract((scratch / "page.xml").read_bytes(), working.image.size, size,
+                                source=task.source_name or task.image_path.name,
+                                model=task.model.name),
+            final_alto,
+        )  # fmt: skip
         os.replace(scratch / "page.pdf", final)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -193,18 +210,20 @@ def ocr_page(task: PageTask) -> PageResult:
             "tesseract": read - prepared,
         },
         ink=working.ink,
+        alto=final_alto,
+        tsv=tsv,
+        ocr_dpi=working.dpi,
     )
 
 
-def _word_confidences(tsv: Path) -> list[float]:
-    with tsv.open(encoding="utf-8", newline="") as fh:
-        rows = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        # Level 5 rows are words; -1 marks rows that are not words.
-        return [
-            float(row["conf"])
-            for row in rows
-            if row["level"] == "5" and float(row["conf"]) >= 0 and (row["text"] or "").strip()
-        ]
+def _word_confidences(tsv: str) -> list[float]:
+    rows = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    # Level 5 rows are words; -1 marks rows that are not words.
+    return [
+        float(row["conf"])
+        for row in rows
+        if row["level"] == "5" and float(row["conf"]) >= 0 and (row["text"] or "").strip()
+    ]
 
 
 def ocr_pages(
@@ -302,132 +321,6 @@ def _pdf_image(pdf: pikepdf.Pdf, index: int, where: str) -> pikepdf.PdfImage:
     if not images:
         raise InputError(f"{where}: the PDF page holds no scanned image")
     return max(images, key=lambda image: image.width * image.height)
-
-
-# The working copy -----------------------------------------------------------------------------
-
-OCR_DPI = 300
-# Scans above this are downsampled to OCR_DPI: at 500 dpi Tesseract takes twice as long and
-# reads worse. Below _UP_BELOW they are upsampled: at 150 dpi that halved the error rate on the
-# demo pages, at 200 dpi it did not help.
-_DOWN_ABOVE, _UP_BELOW = 330, 200
-# Share of dark specks on blank paper above which a 3×3 median filter is applied. On clean pages
-# it changes nothing (0.51% CER with or without) and costs time; on speckled pages it cut the
-# error rate from 1.7% to 0.8% (0.1% specks) and from 42% to 1.2% (2% specks).
-_SPECKS = 0.001
-
-
-@dataclass(frozen=True)
-class _Working:
-    image: Image.Image
-    dpi: float
-    ink: dict
-
-
-def _prepare(image: Image.Image, dpi: float, *, drop_ink: bool = True) -> _Working:
-    width, height = image.size
-    image = _plain_mode(image)
-    scale = OCR_DPI / dpi if dpi > _DOWN_ABOVE or dpi < _UP_BELOW else 1.0
-    if scale <= 0.5:
-        # A box reduction by the whole factor first: ten times cheaper than resampling.
-        image = image.reduce(int(1 / scale))
-    ink: dict = {}
-    if image.mode == "RGB" and drop_ink:
-        grey, ink = _drop_ink(image)
-    else:
-        grey = image.convert("L")
-    size = (round(width * scale), round(height * scale))
-    if grey.size != size:
-        resample = Image.Resampling.BILINEAR if scale < 1 else Image.Resampling.BICUBIC
-        grey = grey.resize(size, resample, reducing_gap=2.0 if scale < 1 else None)
-    if _speckle(grey) > _SPECKS:
-        grey = Image.fromarray(_median3(np.asarray(grey)))
-    return _Working(grey, dpi * grey.width / width, ink)
-
-
-def _plain_mode(image: Image.Image) -> Image.Image:
-    if image.mode in ("RGB", "L"):
-        return image
-    if image.mode.startswith("I;16") or image.mode == "I":
-        # 16-bit grey: keep the top 8 bits (convert("L") would clip instead of scale).
-        top = 65535 if image.mode.startswith("I;16") else max(1, int(np.asarray(image).max()))
-        pixels = np.asarray(image, dtype=np.float32) * (255 / top)
-        return Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
-    return image.convert("L" if image.mode in ("1", "LA", "F") else "RGB")
-
-
-def _drop_ink(image: Image.Image) -> tuple[Image.Image, dict]:
-    """Grey copy with red (seal) and blue/violet (signature) ink set to the paper's shade.
-
-    Colour is judged by chroma (max - min channel), not HSV: Pillow's HSV conversion alone takes
-    0.3 s a page.
-    """
-    r, g, b = (np.asarray(band) for band in image.split())
-    # The brightest channel as grey: coloured paper comes out white, inks lighter than black text.
-    grey = np.maximum(np.maximum(r, g), b)
-    # Coloured pixels are a few percent of a page: judge only those, by their flat index.
-    at = np.flatnonzero(grey - np.minimum(np.minimum(r, g), b) > 16)
-    r, g, b, top = (channel.reshape(-1)[at].astype(np.int16) for channel in (r, g, b, grey))
-    chroma = top - np.minimum(np.minimum(r, g), b)
-    # Saturation over 0.16 (paper, grain and JPEG colour fringes stay below) and chroma over 16
-    # (above): text printed under a seal or a signature is near black, its chroma under 16.
-    coloured = chroma * 32 > top * 5
-    # Hue within 30° of red; blue to violet is 180–330°.
-    red = coloured & (r == top) & (np.abs(g - b) * 2 < chroma)
-    blue = coloured & ~red & ((b == top) | ((r == top) & (b > g)))
-    paper = np.percentile(grey[::16, ::16], 90)
-    grey.reshape(-1)[at[red | blue]] = paper
-    ink = {
-        "red_share": round(float(red.sum()) / grey.size, 6),
-        "blue_share": round(float(blue.sum()) / grey.size, 6),
-        "red_box": _box(at[red], grey.shape),
-        "blue_box": _box(at[blue], grey.shape),
-    }
-    return Image.fromarray(grey), ink
-
-
-def _box(at: np.ndarray, shape: tuple[int, int], block: int = 32) -> tuple[float, ...] | None:
-    """Where ink is dense (blocks about 3 mm square, 5% inked), as shares of width and height."""
-    h, w = shape
-    ys, xs = np.divmod(at, w)
-    cols = w // block + 1
-    dense = np.flatnonzero(np.bincount(ys // block * cols + xs // block) > block * block // 20)
-    if not len(dense):
-        return None
-    by, bx = np.divmod(dense, cols)
-    edges = (bx.min() * block / w, by.min() * block / h, (bx.max() + 1) * block / w,
-             (by.max() + 1) * block / h)  # fmt: skip
-    return tuple(round(min(1.0, float(v)), 4) for v in edges)
-
-
-def _speckle(grey: Image.Image) -> float:
-    """Share of pixels on blank paper much darker than their neighbours (dust, sensor noise)."""
-    x = np.asarray(grey)[::4].astype(np.int16)
-    paper = int(np.percentile(x[::4, ::4], 90))
-    # Neighbours two pixels away: the scanner's grain is about two pixels wide.
-    left, mid, right = x[:, :-4], x[:, 2:-2], x[:, 4:]
-    on_paper = (left > paper - 40) & (right > paper - 40)
-    return float((np.abs(mid - (left + right) // 2)[on_paper] > 40).mean()) if on_paper.any() else 0
-
-
-def _median3(a: np.ndarray) -> np.ndarray:
-    """Exact 3×3 median: sort each column of three, then the median of the three columns'
-    maximum minimum, median median and minimum maximum (no SciPy or OpenCV needed)."""
-    p = np.pad(a, 1, mode="edge")
-    up, mid, down = p[:-2], p[1:-1], p[2:]
-    low = np.minimum(np.minimum(up, mid), down)
-    high = np.maximum(np.maximum(up, mid), down)
-    med = _med3(up, mid, down)
-    left, centre, right = slice(0, -2), slice(1, -1), slice(2, None)
-    return _med3(
-        np.maximum(np.maximum(low[:, left], low[:, centre]), low[:, right]),
-        _med3(med[:, left], med[:, centre], med[:, right]),
-        np.minimum(np.minimum(high[:, left], high[:, centre]), high[:, right]),
-    )
-
-
-def _med3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
 
 
 def cer(found: str, expected: str) -> float:

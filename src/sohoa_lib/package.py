@@ -27,14 +27,14 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 
 import pikepdf
 from lxml import etree
 
-from . import _mets, _premis, _xmp, codes, fixity
+from . import _mets, _premis, _xmp, alto, codes, fixity
 from ._io import sha256
 from ._premis import PreservationEvent
 from .errors import InputError
@@ -62,6 +62,18 @@ _PDF_PUID = {"1.0": "fmt/14", "1.1": "fmt/15", "1.2": "fmt/16", "1.3": "fmt/17",
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
+@dataclass(frozen=True)
+class PageAlto:
+    """One page's full text for the package: its ALTO file and where the page is."""
+
+    number: int
+    """The page's number in the hồ sơ."""
+    path: Path
+    pdf: str
+    """File name of the PDF/A holding the page."""
+    pdf_page: int
+
+
 def build_package(
     *,
     out_dir: Path,
@@ -72,12 +84,14 @@ def build_package(
     events: Sequence[PreservationEvent],
     agent_org: str,
     created: str | None = None,
+    alto: Sequence[PageAlto] = (),
 ) -> Path:
     """Write the hồ sơ's information package to `<out_dir>/<mã hồ sơ>/` and return its path.
 
     Metadata come as the catalogue writes them (or with the XMP field names of `_xmp`); `created`
     (ISO 8601 with offset) defaults to the latest event, so the same inputs give the same bytes and
-    a rerun leaves an identical package alone. The package is built in a temporary folder beside
+    a rerun leaves an identical package alone. `alto` gives each page's full text (ALTO), put in
+    the representation beside the PDF/A files and mapped page by page in its METS. The package is built in a temporary folder beside
     the final one and renamed into place; a different earlier package is replaced whole.
     InputError names the hồ sơ, the document or the event when an input is wrong.
     """
@@ -99,7 +113,7 @@ def build_package(
     final = out_dir / code
     work = Path(tempfile.mkdtemp(prefix=f".{code}.", suffix=".tmp", dir=out_dir))
     try:
-        _write(work, code, values, pdfs, events, agent_org, created)
+        _write(work, code, values, pdfs, events, agent_org, created, alto)
         _publish(work, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -114,6 +128,7 @@ def _write(
     events: Sequence[PreservationEvent],
     org: str,
     created: str,
+    alto: Sequence[PageAlto] = (),
 ) -> None:
     version = _version()
     file_values, docs = values
@@ -136,6 +151,17 @@ def _write(
         objects.append(_premis.FileObject(rel, size, digests[rel], name, version_, puid))
         data.append(entry(rel, f"{REPRESENTATION}-file-{number:03d}", "application/pdf",
                           base=f"{rep}/"))  # fmt: skip
+    pdf_ids = {Path(e.href).name: e.id for e in data}
+    pages = []
+    for number, page in enumerate(sorted(alto, key=lambda a: a.number), 1):
+        if page.pdf not in pdf_ids:
+            raise InputError(f"package {code}: page {page.number}'s text names {page.pdf}, not in the package")
+        rel = f"{rep}/data/alto/{page.path.name}"
+        (root / rel).parent.mkdir(exist_ok=True)
+        digests[rel] = _copy(page.path, root / rel)
+        pages.append(_mets.PageText(page.number, pdf_ids[page.pdf], page.pdf_page,
+                                    entry(rel, f"{REPRESENTATION}-alto-{number:04d}", "text/xml",
+                                          base=f"{rep}/")))  # fmt: skip
     _write_xml(root / _SCHEMA, _schema())
     _write_text(root / _README, _readme(code, org, created, version))
     _write_xml(root / _DC, _dublin_core(file_values, docs))
@@ -147,7 +173,7 @@ def _write(
     _write_xml(root / _PREMIS, _premis.document(objects, [*events, packaging], implementer=org))
     head = _mets.Header(code, file_values.get("tieu_de") or code, created, "sohoa", version, org)
     rep_head = replace(head, objid=f"{code}/{REPRESENTATION}", id_prefix=f"{REPRESENTATION}-")
-    _write_xml(root / rep / "METS.xml", _mets.representation_mets(rep_head, data=data))
+    _write_xml(root / rep / "METS.xml", _mets.representation_mets(rep_head, data=data, pages=pages))
     package = _mets.package_mets(
         head,
         descriptive=[entry(_DC, "dmd-dc", "text/xml", mdtype="DC"),
@@ -318,6 +344,8 @@ def validate_package(path: Path) -> list[str]:
     if premis is not None:
         problems += _premis.problems(premis, _PREMIS, package, digest)
     problems += _schema_problems(package)
+    for text in sorted(package.glob("representations/*/data/alto/*.xml")):
+        problems += [f"{text.relative_to(package).as_posix()}: {p}" for p in alto.validate(text)]
     return problems
 
 

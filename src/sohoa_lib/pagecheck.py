@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -63,7 +64,19 @@ class Thresholds:
     blank_ink_share: float = 0.002
     """Share of ink pixels below which the page is blank; a demo page of text has 5–11%."""
     scale_tolerance: float = 0.03
-    """How far page size at the file's dpi may be from a standard paper and still be 100% scale."""
+    """How far a page's aspect may be from a standard paper's for the paper to be inferred."""
+    largest_mm: float = 2 * 420.0
+    """Longest side, in mm, that an office document can have: twice A3's. A dpi tag that makes a
+    page longer is a wrong tag (72 dpi, a common default of scanners and image tools, makes a
+    300-dpi A4 scan 1237 mm long), and the resolution is inferred from the pixels instead."""
+    letter_mm: tuple[float, float] = (2.4, 5.0)
+    """Height of the page's letters, in mm at the page's dpi (the median by ink of the shapes on
+    the ~100-dpi check copy, where letters of a word touch), outside which the image was zoomed.
+    Printed pages measure 3.3–4.1 mm (the real scans in tests/data/real and rendered pages), the
+    same at half size 2.0–2.3 mm and at double size 5.1–7.1 mm; type of 10 pt measures about 2.7."""
+    smallest_mm: float = 100.0
+    """Longest side, in mm, below which a page is too small to be a document (A6 is 148 mm): a tag
+    that claims twice the real resolution halves the page."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,9 @@ class Check:
     """Whether the page (or file) passes this check."""
     reason: str = ""
     """Why it fails, in Vietnamese with the measured value and the threshold; empty if passed."""
+    warning: str = ""
+    """What a reviewer should know though the check passes (a dpi tag not trusted, a scale that
+    could not be measured), in Vietnamese; empty when there is nothing to say."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +112,8 @@ class PageCheck:
     dpi: float | None
     """Effective resolution (the lower of x and y), from the file or inferred."""
     dpi_source: str
-    """`tệp` (from the file), `suy ra` (inferred from pixel size and paper), or empty."""
+    """`tệp` (from the file), `suy ra` (inferred from pixel size and paper), or empty. When the
+    file's tag was not trusted, the resolution check's warning gives the tag and why."""
     paper: str | None
     """The standard paper the page matches (A4, A3, Letter, Legal, B5, A5), if any."""
     checks: tuple[Check, ...]
@@ -110,6 +127,10 @@ class PageCheck:
     @property
     def reasons(self) -> list[str]:
         return [check.reason for check in self.checks if not check.passed]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [check.warning for check in self.checks if check.warning]
 
 
 @dataclass(frozen=True)
@@ -185,6 +206,10 @@ def check_image(
     gray = _working_copy(image, dpi)
     ink, share, mean, contrast = _tone(gray)
     blank = share < t.blank_ink_share
+    brightness = _brightness(mean, contrast, blank, t)
+    # Letters are measured from the ink: on a blank, dark or washed-out page there is none to trust.
+    if source == "tệp" and not blank and brightness.passed:
+        scale = _letters(scale, ink, dpi * gray.shape[1] / width, t)
     checks = (
         read,
         resolution,
@@ -192,7 +217,7 @@ def check_image(
         scale,
         _blank(share, t),
         _skew(None if blank else _skew_of(ink), t),
-        _brightness(mean, contrast, blank, t),
+        brightness,
     )
     return PageCheck(page, width, height, image.mode, dpi, source, paper, checks)
 
@@ -220,53 +245,66 @@ def skew_angle(gray: np.ndarray) -> float:
 def _geometry(
     width: int, height: int, file_dpi: tuple[float, float] | None, t: Thresholds
 ) -> tuple[float | None, str, str | None, Check, Check]:
-    """Effective dpi, its source, the paper, and the resolution and scale checks."""
+    """Effective dpi, its source, the paper, and the resolution and scale checks.
+
+    100% scale means no zoom: the pixels at the scanner's resolution give the sheet's real size.
+    A cropped or non-standard sheet is at 100% as much as an A4 one, so the size is noted, never
+    held against the standard papers. Only a size no document has says the tag is wrong.
+    """
+    if file_dpi is not None:
+        size_mm = (width / file_dpi[0] * 25.4, height / file_dpi[1] * 25.4)
+        longest = max(size_mm)
+        if t.smallest_mm <= longest <= t.largest_mm:
+            return _tagged(width, height, file_dpi, size_mm, t)
+        shown = f"{_num(min(file_dpi))} dpi"
+        doubt = (
+            f"tệp ghi {shown}, tức khổ {_num(size_mm[0])}×{_num(size_mm[1])} mm: "
+            f"{'lớn' if longest > t.largest_mm else 'nhỏ'} hơn mọi văn bản "
+            f"({_num(t.smallest_mm)}–{_num(t.largest_mm)} mm), nên không dùng thông số này"
+        )
+        return _inferred(width, height, t, doubt)
+    return _inferred(width, height, t, "tệp không ghi độ phân giải")
+
+
+def _tagged(width, height, file_dpi, size_mm, t: Thresholds):
     name, label = "resolution", "Độ phân giải"
-    need = f"{_num(t.min_dpi)} dpi"
-    if file_dpi is None:
-        paper = paper_by_aspect(width, height, t.scale_tolerance)
-        scale = Check("scale", "Tỷ lệ 100%", None, "%", True)  # nothing to measure it against
-        if paper is None:
-            why = (
-                f"tệp không ghi độ phân giải và khổ ảnh {width}×{height} px không khớp khổ giấy "
-                f"chuẩn nào ({', '.join(PAPERS_MM)}) để suy ra"
-            )
-            return None, "", None, Check(name, label, None, "dpi", False, why), scale
-        short, long = PAPERS_MM[paper]
-        dpi = min(min(width, height) / short, max(width, height) / long) * 25.4
-        # The paper is only known within the scale tolerance (an auto-cropped 200-dpi A4 page
-        # infers to 197 dpi), so the inferred value gets that much benefit of the doubt.
-        ok = dpi >= t.min_dpi * (1 - t.scale_tolerance)
-        why = "" if ok else f"độ phân giải {_num(dpi)} dpi (suy ra từ khổ {paper}) < {need}"
-        return dpi, "suy ra", paper, Check(name, label, round(dpi, 1), "dpi", ok, why), scale
     dpi = min(file_dpi)
     # PNG stores dots per metre: 200 dpi comes back as 199.9996.
     ok = dpi >= t.min_dpi - 0.5
-    why = "" if ok else f"độ phân giải {_num(dpi)} dpi < {need}"
+    why = "" if ok else f"độ phân giải {_num(dpi)} dpi < {_num(t.min_dpi)} dpi"
     resolution = Check(name, label, round(dpi, 1), "dpi", ok, why)
-    size_mm = (width / file_dpi[0] * 25.4, height / file_dpi[1] * 25.4)
-    paper, scale = _scale(size_mm, width, height, t.scale_tolerance)
+    paper = paper_by_size(*size_mm, t.scale_tolerance)
+    size = f"{_num(size_mm[0])}×{_num(size_mm[1])} mm"
+    shown = size if paper is None else f"{size} ({paper})"
+    scale = Check("scale", "Tỷ lệ 100%", shown, "", True)
     return dpi, "tệp", paper, resolution, scale
 
 
-def _scale(
-    size_mm: tuple[float, float], width: int, height: int, tolerance: float
-) -> tuple[str | None, Check]:
-    """The page's size at its dpi against the standard papers: 100% means it matches one."""
-    matched = paper_by_size(*size_mm, tolerance)
-    reference = matched or paper_by_aspect(width, height, tolerance)
-    percent = None if reference is None else _percent_of(size_mm, reference)
-    size = f"{_num(size_mm[0])}×{_num(size_mm[1])} mm"
-    if matched:
-        return matched, Check("scale", "Tỷ lệ 100%", percent, "%", True)
-    if reference is None:
-        why = f"khổ {size} không khớp khổ giấy chuẩn nào ({', '.join(PAPERS_MM)})"
-    else:
+def _inferred(width: int, height: int, t: Thresholds, doubt: str):
+    """The resolution from the pixels and the standard paper of the same shape, with `doubt`
+    (why the file's own value was not used) as the warning."""
+    name, label = "resolution", "Độ phân giải"
+    paper = paper_by_aspect(width, height, t.scale_tolerance)
+    if paper is None:
         why = (
-            f"khổ {size} bằng {_num(percent)}% khổ {reference}, "
-            f"cần 100% (±{_num(tolerance * 100)}%)"
+            f"{doubt}, và khổ ảnh {width}×{height} px không khớp khổ giấy chuẩn nào "
+            f"({', '.join(PAPERS_MM)}) để suy ra độ phân giải"
         )
-    return None, Check("scale", "Tỷ lệ 100%", percent, "%", False, why)
+        scale = Check("scale", "Tỷ lệ 100%", None, "", True)  # nothing to measure it against
+        return None, "", None, Check(name, label, None, "dpi", False, why), scale
+    short, long = PAPERS_MM[paper]
+    dpi = min(min(width, height) / short, max(width, height) / long) * 25.4
+    # The paper is only known within the scale tolerance (an auto-cropped 200-dpi A4 page
+    # infers to 197 dpi), so the inferred value gets that much benefit of the doubt.
+    ok = dpi >= t.min_dpi * (1 - t.scale_tolerance)
+    why = "" if ok else f"độ phân giải {_num(dpi)} dpi (suy ra từ khổ {paper}) < {_num(t.min_dpi)} dpi"
+    warning = f"{doubt}; suy ra {_num(dpi)} dpi từ khổ ảnh {width}×{height} px coi như khổ {paper}"
+    resolution = Check(name, label, round(dpi, 1), "dpi", ok, why, "" if not ok else warning)
+    scale = Check(
+        "scale", "Tỷ lệ 100%", None, "", True,
+        warning="không đo được tỷ lệ khi độ phân giải là suy ra; cần người xem xác nhận",
+    )  # fmt: skip
+    return dpi, "suy ra", paper, resolution, scale
 
 
 def paper_by_size(width_mm: float, height_mm: float, tolerance: float) -> str | None:
@@ -293,11 +331,6 @@ def paper_by_aspect(width: float, height: float, tolerance: float) -> str | None
 def _oriented(paper: tuple[float, float], width: float, height: float) -> tuple[float, float]:
     short, long = paper
     return (short, long) if width <= height else (long, short)
-
-
-def _percent_of(size_mm: tuple[float, float], paper: str) -> float:
-    paper_w, paper_h = _oriented(PAPERS_MM[paper], *size_mm)
-    return round(50 * (size_mm[0] / paper_w + size_mm[1] / paper_h), 1)
 
 
 # Colour and tone ------------------------------------------------------------------------------
@@ -371,6 +404,35 @@ def _skew_of(ink: np.ndarray) -> float | None:
         n = round(half / step_deg)
         best = max((best + k * step_deg for k in range(-n, n + 1)), key=sharpness)
     return round(best, 2)
+
+
+def _letters(scale: Check, ink: np.ndarray, dpi: float, t: Thresholds) -> Check:
+    """The scale check, failed when the page's letters are too small or large for print at 100%.
+
+    A page's size alone cannot tell a zoomed scan from a small or cropped sheet; its type can.
+    """
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    heights, areas = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_AREA]
+    # Specks and rules aside: 0.5–10 mm tall. Too few letters (a drawing, a photo): no verdict.
+    per_mm = dpi / 25.4
+    keep = (heights >= 0.5 * per_mm) & (heights <= 10 * per_mm)
+    heights, areas = heights[keep], areas[keep]
+    if len(heights) < 100:
+        return scale
+    # The median by ink, not by count: a dithered or dusty page has many specks and little ink
+    # in them.
+    order = np.argsort(heights)
+    middle = np.searchsorted(np.cumsum(areas[order]), areas.sum() / 2)
+    letter = float(heights[order][middle]) / per_mm
+    low, high = t.letter_mm
+    if low <= letter <= high:
+        return scale
+    zoom = "thu nhỏ" if letter < low else "phóng to"
+    why = (
+        f"chữ cao {_num(letter, 1)} mm ở {_num(dpi * 1)} dpi, ngoài {_num(low, 1)}–{_num(high, 1)} mm "
+        f"của chữ in: ảnh có vẻ đã bị {zoom} (tỷ lệ khác 100%)"
+    )
+    return Check("scale", scale.label, scale.value, scale.unit, False, why)
 
 
 def _count(found: int | None, ok: bool, why: str) -> Check:
