@@ -133,8 +133,10 @@ def test_an_injected_executor_gives_the_same_results(demo, results, tmp_path):
     assert [r.mean_confidence for r in threaded] == [r.mean_confidence for r in results]
     assert [r.ink for r in threaded] == [r.ink for r in results]
     assert all(r.text_pdf.parent == tmp_path for r in threaded)
-    # Nothing but the text PDFs is left in the work folder.
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(r.text_pdf.name for r in threaded)
+    # Nothing but the text PDFs and the ALTO files is left in the work folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [r.text_pdf.name for r in threaded] + [r.alto.name for r in threaded]
+    )
 
 
 @needs_tesseract

@@ -323,15 +323,21 @@ def _pdf_image(pdf: pikepdf.Pdf, index: int, where: str) -> pikepdf.PdfImage:
     return max(images, key=lambda image: image.width * image.height)
 
 
-def cer(found: str, expected: str) -> float:
+def cer(found: str, expected: str, *, within: bool = False) -> float:
     """Character error rate of `found` against `expected`: Levenshtein distance over NFC text with
-    whitespace collapsed, divided by the expected length (the tests' and the benchmark's measure)."""
+    whitespace collapsed, divided by the expected length (the tests' and the benchmark's measure).
+
+    `within`: against the span of `found` that matches best (a page's body text transcribed
+    alone, read back from the whole page), so text before and after it costs nothing.
+    """
     a, b = (" ".join(unicodedata.normalize("NFC", s).split()) for s in (expected, found))
     codes_b = np.array([ord(c) for c in b])
-    row = steps = np.arange(len(b) + 1)
+    steps = np.arange(len(b) + 1)
+    # Semi-global alignment when `within`: a free start (row 0 all zeros) and a free end (min).
+    row = np.zeros_like(steps) if within else steps
     for i, char in enumerate(a, start=1):
         best = np.empty_like(row)
         best[0] = i
         best[1:] = np.minimum(row[1:] + 1, row[:-1] + (codes_b != ord(char)))
         row = np.minimum.accumulate(best - steps) + steps  # insertions chain left to right
-    return row[-1] / max(1, len(a))
+    return (row.min() if within else row[-1]) / max(1, len(a))

@@ -1,0 +1,130 @@
+"""Real scans (tests/data/real): page checks, OCR no worse than bare Tesseract, ALTO, PDF/A text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from sohoa_lib import alto, ocr
+from sohoa_lib._scanfiles import PageSource
+from sohoa_lib.pagecheck import check_page
+from sohoa_lib.pdfa import PdfPage, build_pdfa
+
+REAL = Path(__file__).parent / "data" / "real"
+SCANS = sorted(p for p in REAL.glob("rd*/page_*.*") if p.suffix in (".jpg", ".png"))
+
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None or shutil.which("pdftotext") is None,
+    reason="tesseract or pdftotext (poppler-utils) is not installed",
+)
+
+
+def _source(path: Path) -> PageSource:
+    return PageSource(path, 0, 1, "image")
+
+
+def test_every_real_scan_passes_the_page_checks_but_the_bitonal_one_colour():
+    for scan in SCANS:
+        result = check_page(_source(scan))
+        if scan.parent.name == "rd05":  # 1-bit: tt05-2025 asks for 24-bit colour, and only that
+            assert [c.name for c in result.checks if not c.passed] == ["colour"], scan
+            assert result.reasons == ["ảnh đen trắng 1 bit, hồ sơ tt05-2025 cần màu 24 bit"]
+        else:
+            assert result.passed, (scan, result.reasons)
+        assert result.warnings == [], (scan, result.warnings)
+
+
+def test_a_real_scan_with_a_wrong_72_dpi_tag_passes_with_a_warning(tmp_path):
+    tagged = tmp_path / "0001.jpg"
+    with Image.open(REAL / "rd02" / "page_1.jpg") as scan:
+        scan.save(tagged, dpi=(72, 72), quality=92)
+    result = check_page(_source(tagged))
+    assert result.passed, result.reasons
+    assert result.dpi_source == "suy ra" and abs(result.dpi - 300) < 3
+    assert result.warnings[0].startswith("tệp ghi 72 dpi, tức khổ 870×1238 mm")
+
+
+def test_the_scanner_cropped_real_page_passes_at_its_size():
+    # rd05 page 1 was cropped by the scanner to 203×290 mm: no standard paper, still 100%.
+    result = check_page(_source(REAL / "rd05" / "page_1.png"), "tt02-2019")
+    scale = next(c for c in result.checks if c.name == "scale")
+    assert scale.passed and scale.value == "203×290 mm"
+    assert result.paper is None and result.dpi_source == "tệp"
+
+
+@pytest.fixture(scope="module")
+def read(tmp_path_factory) -> dict[str, ocr.PageResult]:
+    work = tmp_path_factory.mktemp("real-ocr")
+    model = ocr.model("fast")
+    tasks = [
+        ocr.PageTask(f"{scan.parent.name}#{scan.stem}", scan, 0, 300.0, model, work)
+        for scan in SCANS
+        if scan.parent.name in ("rd01", "rd02", "rd05") and scan.stem == "page_1"
+    ]
+    return {r.key.split("#")[0]: r for r in ocr.ocr_pages(tasks)}
+
+
+def _bare_tesseract(image: Path) -> str:
+    env = os.environ | {"OMP_THREAD_LIMIT": "1"}
+    args = ["tesseract", str(image), "-", "-l", "vie"]
+    return subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
+
+
+@needs_tesseract
+@pytest.mark.parametrize("name", ["rd01", "rd02"])
+def test_text_layer_of_the_pdfa_is_no_worse_than_bare_tesseract(read, tmp_path, name):
+    scan = REAL / name / "page_1.jpg"
+    truth = (REAL / name / "page_1.gt.txt").read_text(encoding="utf-8")
+    result = read[name]
+    pdf = tmp_path / f"{name}.pdf"
+    build_pdfa([PdfPage(scan, 0, (300.0, 300.0), result.text_pdf)], pdf,
+               xmp={"file": {"ma_ho_so": name}, "document": None}, title=name)  # fmt: skip
+    layer = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout  # fmt: skip
+    ours = ocr.cer(layer, truth, within=True)
+    bare = ocr.cer(_bare_tesseract(scan), truth, within=True)
+    assert ours <= bare + 0.001, f"{name}: text layer {ours:.2%}, bare tesseract {bare:.2%}"
+    assert ours < 0.015
+
+
+@needs_tesseract
+def test_columns_are_not_interleaved_in_the_text(read):
+    # rd01: the signer's block (right) beside the nơi nhận list (left) at the foot of the page.
+    lines = read["rd01"].text.splitlines()
+    assert not any("Nơi nhận" in line and "CHỦ TỊCH" in line for line in lines)
+    assert any(line.strip().startswith("Kính gửi") for line in lines)
+
+
+@needs_tesseract
+def test_bitonal_scan_is_read(read):
+    result = read["rd05"]
+    assert result.words > 300 and result.mean_confidence > 85
+    assert "CHỈ THỊ" in result.text
+
+
+@needs_tesseract
+def test_alto_of_real_pages_is_valid_and_on_the_scans_pixels(read):
+    for name, result in read.items():
+        assert result.alto is not None and alto.validate(result.alto) == [], name
+        tree = alto.etree.parse(str(result.alto))
+        page = tree.find(f".//{{{alto.NS}}}Page")
+        with Image.open(next(s for s in SCANS if s.parent.name == name)) as scan:
+            assert (int(page.get("WIDTH")), int(page.get("HEIGHT"))) == scan.size
+        words = tree.findall(f".//{{{alto.NS}}}String")
+        assert len(words) == result.words or abs(len(words) - result.words) < 5
+        assert all(0 <= float(w.get("WC")) <= 1 for w in words)
+
+
+def test_invalid_alto_is_reported_not_written(tmp_path):
+    broken = alto.etree.fromstring(
+        f'<alto xmlns="{alto.NS}"><Layout><Page ID="p" PHYSICAL_IMG_NR="one"/></Layout></alto>'
+    )
+    assert alto.validate(broken)
+    with pytest.raises(alto.InputError, match="ALTO does not follow the schema"):
+        alto.write(broken, tmp_path / "x.xml")
+    assert not (tmp_path / "x.xml").exists()
