@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,6 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stages=args.stages,
         notebooks_dir=root / "notebooks",
         as_of=args.as_of,
+        command=args.command_line,
     )
     for stage in record.stages:
         print(f"{stage.name:<11} {stage.status:<7} {stage.seconds:>7.1f} s  {stage.report or ''}")
@@ -262,7 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `sohoa`: 0 on success, else the error's exit code and one line on stderr."""
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
+        args.command_line = shlex.join(["sohoa", *argv])  # names this run to one it collides with
         _configure_logging(getattr(args, "verbose", 0))
         return args.func(args)
     except SohoaError as exc:

@@ -20,7 +20,7 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
-from . import _tesseract
+from . import _tesseract, _worker
 from .errors import InputError, MissingToolError, ParamsError
 
 __all__ = [
@@ -224,7 +224,10 @@ def ocr_pages(
     if executor is None:
         # spawn, not fork: forking a process that runs threads (Jupyter, Dask) can deadlock.
         executor = cf.ProcessPoolExecutor(
-            min(_cores(), len(tasks)), mp_context=multiprocessing.get_context("spawn")
+            min(_cores(), len(tasks)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker.die_with_parent,  # a killed run's workers must not go on writing
+            initargs=(os.getpid(),),
         )
     futures = {executor.submit(ocr_page, task): i for i, task in enumerate(tasks)}
     results: list[PageResult | None] = [None] * len(tasks)
