@@ -125,3 +125,44 @@ def test_verification_works_inside_a_running_event_loop(signed, unit) -> None:
         return verify_pdf(pdf, [pki["ca_cert"]])
 
     assert asyncio.run(in_a_cell()).status == "valid"
+
+
+def test_a_differing_backup_fails_the_stage_until_a_person_accepts_the_package(
+    signed, unit, capsys
+) -> None:
+    from sohoa_lib import archive_report
+    from sohoa_lib.errors import PreservationError
+
+    root, paths, _ = unit
+    package = paths.archive / "packages" / MA
+    copy = root / "copies" / "b" / "TTLT" / MA
+    victim = next(p for p in sorted(copy.rglob("*")) if p.is_file() and p.name != "METS.xml")
+    victim.write_bytes(victim.read_bytes() + b" changed")
+    damaged = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+
+    def sign_again():
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("TEST_SIGN_PW", PASSWORD)
+            return run_sign(load_unit_settings(root / "TTLT.yaml"), paths, prompt=None)
+
+    again = sign_again()
+    assert str(copy) in [name for name, _ in again.failures]
+    assert again.figures()["failures"] >= 1
+    summary = (paths.archive / "summary.json").read_text(encoding="utf-8")
+    assert '"failures": 0' not in summary
+    with pytest.raises(PreservationError, match="lỗi ký số, đóng gói hoặc sao lưu"):
+        again.raise_for_failures()  # the notebook's last cell: the run exits non-zero
+    assert "sohoa backup accept" in archive_report.packages(again).text
+    assert copy.is_dir() and victim.read_bytes().endswith(b" changed")  # never overwritten
+
+    assert cli.main(["backup", "accept", str(package)]) == 0
+    assert "Đã chấp nhận gói mới" in capsys.readouterr().out
+    (kept,) = (root / "copies" / "b" / "TTLT.superseded").iterdir()
+    assert kept.name.startswith(MA + ".")
+    assert {p.relative_to(kept): p.read_bytes() for p in kept.rglob("*") if p.is_file()} == damaged
+    with (paths.archive / "preservation-log.csv").open(encoding="utf-8-sig") as fh:
+        details = [row["detail"] for row in csv.DictReader(fh)]
+    assert any(f"bản sao cũ giữ tại {kept}" in d for d in details)
+
+    assert sign_again().failures == []
+    assert cli.main(["verify", "--fixity", str(paths.archive / "packages")]) == 0

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import ParamsError, SohoaError, StageError
+from .errors import ParamsError, PreservationError, SohoaError, StageError
 
 log = logging.getLogger("sohoa_lib")
 
@@ -164,6 +164,27 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup_accept(args: argparse.Namespace) -> int:
+    from . import backup, fixity
+
+    package = Path(args.package)
+    if not (package / fixity.MANIFEST).is_file():
+        raise ParamsError(
+            f"backup accept: {package}: expected a package folder holding {fixity.MANIFEST} "
+            "(outputs/<UNIT>/archive/packages/<mã hồ sơ>)"
+        )
+    results = backup.accept(package)
+    for result in results:
+        status = "ok" if result.verified else "failed"
+        print(f"{status:<10} {result.copy}  {'; '.join(result.problems) or 'khớp với gói'}")
+    bad = sum(not r.verified for r in results)
+    if bad:
+        raise PreservationError(f"backup accept: {bad} of {len(results)} copies still differ")
+    print("Đã chấp nhận gói mới; chạy lại giai đoạn ký (sohoa run UNIT --stages sign) để cập nhật "
+          "báo cáo.")  # fmt: skip
+    return 0
+
+
 def _unit_trust_roots(args: argparse.Namespace, path: Path) -> list[Path]:
     from . import runner, verify
 
@@ -258,6 +279,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
     verify.set_defaults(func=cmd_verify)
+
+    backup = sub.add_parser("backup", parents=[common], help="resolve a backup copy that differs")
+    backup_sub = backup.add_subparsers(dest="action", required=True, metavar="ACTION")
+    accept = backup_sub.add_parser(
+        "accept",
+        parents=[common],
+        help="accept a package as the new version in its backups, keeping the old copies",
+    )
+    accept.add_argument(
+        "package", metavar="PACKAGE", help="outputs/<UNIT>/archive/packages/<mã hồ sơ>"
+    )
+    accept.set_defaults(func=cmd_backup_accept)
     return parser
 
 
