@@ -14,8 +14,7 @@ from . import fixity
 from ._io import sha256
 from .errors import InputError, ParamsError, PreservationError
 
-MIN_LOCATIONS = 2
-"""Circular 05/2025/TT-BNV: at least two backup copies, on independent storage."""
+MIN_LOCATIONS = fixity.MIN_COPIES
 
 
 @dataclass(frozen=True)

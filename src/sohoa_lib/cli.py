@@ -117,21 +117,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     path = Path(args.path)
     if args.fixity:
-        if not path.is_dir():
-            raise ParamsError(f"verify --fixity: {path}: expected an archive folder")
-        reports = fixity.check_archive(path)
-        for report in reports:
-            print(*fixity.format_report(report), sep="\n")
-        backups = fixity.read_backups(path)
-        if backups is not None and backups.log is not None:
-            print(f"Nhật ký bảo quản: {backups.log}")
-        else:
-            print(f"Không ghi nhật ký: {path / fixity.BACKUPS} không có khóa 'log'.")
-        bad = sum(not report.ok for report in reports)
-        print(f"Tổng cộng {len(reports)} nơi lưu: {len(reports) - bad} khớp, {bad} sai lệch.")
-        if bad:
-            raise SohoaError(f"verify --fixity: {bad} of {len(reports)} locations do not match")
-        return 0
+        return _verify_fixity(path)
 
     roots = [Path(p) for p in args.trust or []] or verify.trust_roots_from_env()
     if not roots:
@@ -182,6 +168,41 @@ def cmd_backup_accept(args: argparse.Namespace) -> int:
         raise PreservationError(f"backup accept: {bad} of {len(results)} copies still differ")
     print("Đã chấp nhận gói mới; chạy lại giai đoạn ký (sohoa run UNIT --stages sign) để cập nhật "
           "báo cáo.")  # fmt: skip
+    return 0
+
+
+def _verify_fixity(path: Path) -> int:
+    from . import fixity
+
+    if not path.is_dir():
+        raise ParamsError(f"verify --fixity: {path}: expected an archive folder")
+    folder = fixity.fixity_folder(path)
+    reports, problems = [], []
+    if folder != path.resolve():
+        print(f"Thư mục lưu trữ: các tệp PDF đã ký theo {fixity.MANIFEST} của nó, rồi các gói và "
+              f"bản sao dự phòng trong {folder}.")  # fmt: skip
+        if (path / fixity.MANIFEST).is_file():
+            reports.append(fixity.check_manifest(path, extra=False))
+        else:
+            problems.append(
+                f"{path / fixity.MANIFEST}: không có; các tệp PDF đã ký chưa được kiểm tra"
+            )
+    reports += fixity.check_archive(folder)
+    problems += fixity.bookkeeping_problems(folder)
+    for report in reports:
+        print(*fixity.format_report(report), sep="\n")
+    for problem in problems:
+        print(f"{'failed':<10} {problem}")
+    backups = fixity.read_backups(folder)
+    if backups is not None and backups.log is not None:
+        print(f"Nhật ký bảo quản: {backups.log}")
+    bad = sum(not report.ok for report in reports)
+    print(f"Tổng cộng {len(reports)} nơi lưu: {len(reports) - bad} khớp, {bad} sai lệch"
+          + (f"; {len(problems)} thiếu sót trong hồ sơ bảo quản." if problems else "."))  # fmt: skip
+    if bad:
+        raise PreservationError(f"verify --fixity: {bad} of {len(reports)} locations do not match")
+    if problems:
+        raise PreservationError(f"verify --fixity: {len(problems)} thiếu sót: {problems[0]}")
     return 0
 
 
@@ -275,7 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--fixity",
         action="store_true",
-        help="check the folder and its backup copies (backups.json) against manifest-sha256.txt",
+        help="check an archive folder (or its packages/) and the backup copies in backups.json "
+        "against manifest-sha256.txt; appends each check to the preservation log",
     )
     verify.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
     verify.set_defaults(func=cmd_verify)
