@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pikepdf
 import pytest
 
-from conftest import file_row
+from conftest import ROOT, file_row
 from sohoa_lib import UnitPaths, _pdfsig, cli, load_unit_settings
 from sohoa_lib.archive import run_sign
 from sohoa_lib.demo._pki import write_demo_pki
@@ -151,7 +152,11 @@ def test_a_differing_backup_fails_the_stage_until_a_person_accepts_the_package(
     summary = (paths.archive / "summary.json").read_text(encoding="utf-8")
     assert '"failures": 0' not in summary
     with pytest.raises(PreservationError, match="lỗi ký số, đóng gói hoặc sao lưu"):
-        again.raise_for_failures()  # the notebook's last cell: the run exits non-zero
+        again.raise_for_failures()
+    # The stage notebook ends with it, so `sohoa run` exits 4 (a failed cell, test_cli.py).
+    notebook = nbformat.read(str(ROOT / "notebooks" / "03_sign.ipynb"), as_version=4)
+    last = [cell.source for cell in notebook.cells if cell.cell_type == "code"][-1]
+    assert last.strip() == "result.raise_for_failures()"
     assert "sohoa backup accept" in archive_report.packages(again).text
     assert copy.is_dir() and victim.read_bytes().endswith(b" changed")  # never overwritten
 

@@ -129,7 +129,7 @@ def test_runs_killed_at_random_points_then_rerun_leave_a_whole_valid_archive(
         files = db.execute("SELECT COUNT(*), COUNT(DISTINCT ma_ho_so) FROM files").fetchone()
         docs = db.execute("SELECT COUNT(*), COUNT(DISTINCT pdf) FROM documents").fetchone()
     n_docs = sum(len(o["catalog_documents"]) for o in outcomes.values())
-    assert files == (len(CODES), len(CODES)) and docs[0] == n_docs, (context, files, docs)
+    assert files == (len(CODES), len(CODES)) and docs == (n_docs, len(pdfs)), (context, docs)
 
     # Nothing half-written: no temporary left, every log row whole.
     for folder in (unit, copies):
@@ -147,16 +147,6 @@ def test_runs_killed_at_random_points_then_rerun_leave_a_whole_valid_archive(
     fix = subprocess.run([*_sohoa("verify", "--fixity", str(archive))], env=_env(),
                          capture_output=True, encoding="utf-8", check=False)  # fmt: skip
     assert fix.returncode == 0, (context, fix.stdout, fix.stderr)
-
-    # A backup copy that differs fails the run (exit status and report) and is left as it was.
-    victim = next(p for p in sorted((copies / "a").rglob("*.pdf")))
-    victim.write_bytes(victim.read_bytes() + b"%")
-    again = subprocess.run(_run(small_unit, outputs, "sign"), env=_env(), capture_output=True,
-                           encoding="utf-8", timeout=300, check=False)  # fmt: skip
-    assert again.returncode == 4, (context, again.stderr)
-    assert again.stderr.count("\n") == 1 and "PreservationError: 1 lỗi" in again.stderr
-    report = (unit / "reports" / "03_sign.html").read_text(encoding="utf-8")
-    assert "sohoa backup accept" in report and victim.read_bytes().endswith(b"%")
 
 
 def _processes() -> dict[int, tuple[str, str]]:
