@@ -273,6 +273,8 @@ def test_fixity_of_an_archive_folder_checks_its_pdfs_then_its_packages(
     out = capsys.readouterr().out
     assert "extra" not in out and "thừa" not in out
     assert out.splitlines()[-1] == "Tổng cộng 4 nơi lưu: 4 khớp, 0 sai lệch."
+    targets = [row["target"] for row in read_log(Path(log))]
+    assert targets[0] == str(signed.resolve()) and len(targets) == 4  # every check recorded
     (signed / "HS-001.1.pdf").write_bytes(b"%PDF-1.7 tampered")
     assert cli.main(["verify", "--fixity", str(signed)]) == 1
     assert "changed    HS-001.1.pdf" in capsys.readouterr().out

@@ -176,9 +176,10 @@ def _verify_fixity(path: Path) -> int:
 
     if not path.is_dir():
         raise ParamsError(f"verify --fixity: {path}: expected an archive folder")
+    path = path.resolve()  # the log names what was checked, wherever the command was typed
     folder = fixity.fixity_folder(path)
     reports, problems = [], []
-    if folder != path.resolve():
+    if folder != path:
         print(f"Thư mục lưu trữ: các tệp PDF đã ký theo {fixity.MANIFEST} của nó, rồi các gói và "
               f"bản sao dự phòng trong {folder}.")  # fmt: skip
         if (path / fixity.MANIFEST).is_file():
@@ -187,13 +188,15 @@ def _verify_fixity(path: Path) -> int:
             problems.append(
                 f"{path / fixity.MANIFEST}: không có; các tệp PDF đã ký chưa được kiểm tra"
             )
+    backups = fixity.read_backups(folder)
+    if reports and backups is not None and backups.log is not None:
+        fixity.log_check(backups.log, reports[0])  # the signed PDFs' check is recorded too
     reports += fixity.check_archive(folder)
     problems += fixity.bookkeeping_problems(folder)
     for report in reports:
         print(*fixity.format_report(report), sep="\n")
     for problem in problems:
         print(f"{'failed':<10} {problem}")
-    backups = fixity.read_backups(folder)
     if backups is not None and backups.log is not None:
         print(f"Nhật ký bảo quản: {backups.log}")
     bad = sum(not report.ok for report in reports)

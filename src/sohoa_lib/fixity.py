@@ -245,15 +245,14 @@ def check_archive(folder: Path, *, when: dt.datetime | None = None) -> list[Fixi
         report = check_copy(reference, location, exclude=_exclusions(location, backups.log))
         reports.append(report)
         if backups.log is not None:
-            log_event(
-                backups.log,
-                event="fixity-check",
-                target=str(location),
-                result="ok" if report.ok else "failed",
-                detail=_log_detail(report),
-                when=when,
-            )
+            log_check(backups.log, report, when=when)
     return reports
+
+
+def log_check(log_csv: Path, report: FixityReport, *, when: dt.datetime | None = None) -> None:
+    """Append a fixity check's result to the preservation log."""
+    log_event(log_csv, event="fixity-check", target=str(report.location),
+              result="ok" if report.ok else "failed", detail=_log_detail(report), when=when)  # fmt: skip
 
 
 def fixity_folder(path: Path) -> Path:
