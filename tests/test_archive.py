@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pikepdf
 import pytest
 
-from conftest import file_row
+from conftest import ROOT, file_row
 from sohoa_lib import UnitPaths, _pdfsig, cli, load_unit_settings
 from sohoa_lib.archive import run_sign
 from sohoa_lib.demo._pki import write_demo_pki
@@ -125,3 +126,48 @@ def test_verification_works_inside_a_running_event_loop(signed, unit) -> None:
         return verify_pdf(pdf, [pki["ca_cert"]])
 
     assert asyncio.run(in_a_cell()).status == "valid"
+
+
+def test_a_differing_backup_fails_the_stage_until_a_person_accepts_the_package(
+    signed, unit, capsys
+) -> None:
+    from sohoa_lib import archive_report
+    from sohoa_lib.errors import PreservationError
+
+    root, paths, _ = unit
+    package = paths.archive / "packages" / MA
+    copy = root / "copies" / "b" / "TTLT" / MA
+    victim = next(p for p in sorted(copy.rglob("*")) if p.is_file() and p.name != "METS.xml")
+    victim.write_bytes(victim.read_bytes() + b" changed")
+    damaged = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+
+    def sign_again():
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("TEST_SIGN_PW", PASSWORD)
+            return run_sign(load_unit_settings(root / "TTLT.yaml"), paths, prompt=None)
+
+    again = sign_again()
+    assert str(copy) in [name for name, _ in again.failures]
+    assert again.figures()["failures"] >= 1
+    summary = (paths.archive / "summary.json").read_text(encoding="utf-8")
+    assert '"failures": 0' not in summary
+    with pytest.raises(PreservationError, match="lỗi ký số, đóng gói hoặc sao lưu"):
+        again.raise_for_failures()
+    # The stage notebook ends with it, so `sohoa run` exits 4 (a failed cell, test_cli.py).
+    notebook = nbformat.read(str(ROOT / "notebooks" / "03_sign.ipynb"), as_version=4)
+    last = [cell.source for cell in notebook.cells if cell.cell_type == "code"][-1]
+    assert last.strip() == "result.raise_for_failures()"
+    assert "sohoa backup accept" in archive_report.packages(again).text
+    assert copy.is_dir() and victim.read_bytes().endswith(b" changed")  # never overwritten
+
+    assert cli.main(["backup", "accept", str(package)]) == 0
+    assert "Đã chấp nhận gói mới" in capsys.readouterr().out
+    (kept,) = (root / "copies" / "b" / "TTLT.superseded").iterdir()
+    assert kept.name.startswith(MA + ".")
+    assert {p.relative_to(kept): p.read_bytes() for p in kept.rglob("*") if p.is_file()} == damaged
+    with (paths.archive / "preservation-log.csv").open(encoding="utf-8-sig") as fh:
+        details = [row["detail"] for row in csv.DictReader(fh)]
+    assert any(f"bản sao cũ giữ tại {kept}" in d for d in details)
+
+    assert sign_again().failures == []
+    assert cli.main(["verify", "--fixity", str(paths.archive / "packages")]) == 0

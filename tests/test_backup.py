@@ -150,3 +150,43 @@ def test_a_location_onto_or_inside_the_package_is_refused(tmp_path: Path, packag
         with pytest.raises(ParamsError, match="onto or inside"):
             backup(package, [location, tmp_path / "b"], log_csv=tmp_path / "log.csv")
     assert validate_package(package) == []
+
+
+def test_accept_sets_a_differing_copy_aside_and_never_spreads_a_damaged_package(
+    tmp_path: Path, package: Path
+) -> None:
+    import datetime as dt
+    import json
+
+    from sohoa_lib.backup import accept
+    from sohoa_lib.errors import PreservationError
+
+    locations = [tmp_path / "a" / "HP", tmp_path / "b" / "HP"]
+    log = tmp_path / "log.csv"
+    bookkeeping = package.parent / "backups.json"
+    bookkeeping.write_text(
+        json.dumps({"copies": [str(p) for p in locations], "log": str(log)}), encoding="utf-8"
+    )
+    backup(package, locations, log_csv=log)
+    rel = f"representations/rep1/data/{CODE}.01.pdf"
+    (locations[0] / CODE / rel).write_bytes(b"%PDF damaged")
+    untouched = _tree(locations[1] / CODE)
+
+    readme = package / "documentation/README.txt"
+    original = readme.read_bytes()
+    readme.write_text("sửa tay", encoding="utf-8")
+    with pytest.raises(PreservationError, match="does not match its own manifest"):
+        accept(package)
+    assert (locations[0] / CODE / rel).read_bytes() == b"%PDF damaged"
+    readme.write_bytes(original)
+
+    when = dt.datetime(2026, 11, 30, 15, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    assert all(r.verified for r in accept(package, when=when))
+    kept = tmp_path / "a" / "HP.superseded" / f"{CODE}.20261130T150405"
+    assert (kept / rel).read_bytes() == b"%PDF damaged"  # the old copy, unchanged, beside
+    assert _tree(locations[1] / CODE) == untouched  # a matching copy is left alone
+    assert any(f"bản sao cũ giữ tại {kept.resolve()}" in r["detail"] for r in read_log(log))
+
+    bookkeeping.unlink()
+    with pytest.raises(PreservationError, match=r"backups\.json: missing"):
+        accept(package)

@@ -225,3 +225,58 @@ def test_cli_fixity_bad_inputs(archive: Path, tmp_path: Path, capsys) -> None:
     assert cli.main(["verify", "--fixity", str(empty)]) == 3
     assert "nothing to check" in capsys.readouterr().err
     assert not any(empty.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("change", "finding"),
+    [
+        ("delete", "backups.json: không có; không biết bản sao dự phòng ở đâu"),
+        ("one copy", "backups.json: liệt kê 1 bản sao; cần ít nhất 2"),
+        ("no log", "backups.json: không có khóa 'log'"),
+    ],
+)
+def test_missing_bookkeeping_is_a_finding_never_a_success(
+    archive: Path, tmp_path: Path, capsys, change: str, finding: str
+) -> None:
+    backups = archive / "backups.json"
+    data = json.loads(backups.read_text(encoding="utf-8"))
+    if change == "delete":
+        backups.unlink()
+    elif change == "one copy":
+        backups.write_text(json.dumps({**data, "copies": data["copies"][:1]}), encoding="utf-8")
+    else:
+        backups.write_text(json.dumps({"copies": data["copies"]}), encoding="utf-8")
+    assert cli.main(["verify", "--fixity", str(archive)]) == 1
+    out, err = capsys.readouterr()
+    assert f"failed     {archive / 'backups.json'}" in out and finding in out
+    assert err.count("\n") == 1 and err.startswith("sohoa: verify --fixity: 1 thiếu sót: ")
+    if change == "one copy":  # where there is a log, the finding is recorded in it
+        rows = read_log(tmp_path / "preservation-log.csv")
+        assert rows[-1]["result"] == "failed" and finding in rows[-1]["detail"]
+
+
+def test_fixity_of_an_archive_folder_checks_its_pdfs_then_its_packages(
+    archive: Path, tmp_path: Path, capsys
+) -> None:
+    unit = tmp_path / "out" / "TTLT"
+    signed = make_folder(unit / "archive", {"HS-001.1.pdf": b"%PDF-1.7 signed"})
+    write_manifest(signed)
+    (signed / "signed.csv").write_text("tep\nHS-001.1.pdf\n", encoding="utf-8")  # not listed
+    data = json.loads((archive / "backups.json").read_text(encoding="utf-8"))
+    shutil.move(archive, signed / "packages")
+    absolute = [str((archive / c).resolve()) for c in data["copies"]]
+    log = str((archive / data["log"]).resolve())
+    (signed / "packages" / "backups.json").write_text(
+        json.dumps({"copies": absolute, "log": log}), encoding="utf-8"
+    )
+    assert cli.main(["verify", "--fixity", str(signed)]) == 0
+    out = capsys.readouterr().out
+    assert "extra" not in out and "thừa" not in out
+    assert out.splitlines()[-1] == "Tổng cộng 4 nơi lưu: 4 khớp, 0 sai lệch."
+    targets = [row["target"] for row in read_log(Path(log))]
+    assert targets[0] == str(signed.resolve()) and len(targets) == 4  # every check recorded
+    (signed / "HS-001.1.pdf").write_bytes(b"%PDF-1.7 tampered")
+    assert cli.main(["verify", "--fixity", str(signed)]) == 1
+    assert "changed    HS-001.1.pdf" in capsys.readouterr().out
+    assert cli.main(["verify", "--fixity", str(unit)]) == 2
+    assert f"give {signed}" in capsys.readouterr().err

@@ -86,3 +86,43 @@ def test_tt02_profile_needs_the_seal_image(write_unit, tmp_path) -> None:
     params = {"profile": "tt02-2019", "signing": {"organisation": "X", "pkcs12": "k.p12"}}
     with pytest.raises(ParamsError, match=r"tt02-2019 needs 'signing\.seal_image'"):
         load_unit_settings(write_unit([file_row("A")], params))
+
+
+SECRET = "Mk@2024!bi-mat"  # what a user pastes where the variable's name goes
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("deadline: 2023-13-45", "'deadline'"),  # unquoted: YAML itself cannot make it a date
+        ("digitize: {workers: -1}", "'digitize.workers'"),
+        ("preservation: {backups: [../copy-a]}", "'preservation.backups'"),
+        ("preservation: {backups: [../copy-a, ../copy-a/.]}", "'preservation.backups'"),
+        ("capacity: {scanners: 2, staff: 3, hours_per_day: 0}", "'capacity.hours_per_day'"),
+        (f"signing: {{organisation: X, password_env: '{SECRET}'}}", "'signing.password_env'"),
+        (f"signing: {{organisation: X, password_env: [{SECRET}]}}", "'signing.password_env'"),
+        (
+            f"signing: {{organisation: X, token: {{module: m.so, token_label: t, key_label: k, "
+            f"pin_env: '{SECRET}'}}}}",
+            "'signing.token.pin_env'",
+        ),
+    ],
+)
+def test_bad_params_exit_2_with_one_line_naming_key_and_file(
+    tmp_path: Path, monkeypatch, capsys, line: str, key: str
+) -> None:
+    from sohoa_lib import cli
+    from test_runner import make_project
+
+    project = make_project(tmp_path / "project")
+    params = project / "params" / "units" / "TTLT.yaml"
+    text = params.read_text(encoding="utf-8")
+    name = line.split(":")[0]
+    text = "".join(f"{row}\n" for row in text.splitlines() if not row.startswith(f"{name}:"))
+    params.write_text(text + line + "\n", encoding="utf-8")
+    monkeypatch.setenv("SOHOA_HOME", str(project))
+    assert cli.main(["run", "TTLT", "--outputs", str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and f"{params}: key {key}" in err, err
+    assert "Traceback" not in err + out and SECRET not in err + out  # a secret is never echoed
+    assert not (tmp_path / "out").exists()  # refused before any output

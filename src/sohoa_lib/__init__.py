@@ -4,8 +4,10 @@ from .errors import (
     InputError,
     MissingToolError,
     ParamsError,
+    PreservationError,
     SohoaError,
     StageError,
+    UnitBusyError,
     UnknownUnitError,
 )
 from .paths import UnitPaths
@@ -17,8 +19,10 @@ __all__ = [
     "InputError",
     "MissingToolError",
     "ParamsError",
+    "PreservationError",
     "SohoaError",
     "StageError",
+    "UnitBusyError",
     "UnitPaths",
     "UnitSettings",
     "UnknownUnitError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import types
 import typing
 from pathlib import Path
@@ -13,11 +14,45 @@ import yaml
 
 from .errors import ParamsError
 
+# Settings keys never copied into run.json and whose values are never echoed in an error, at any
+# depth: a key is secret when one of its words (split on anything not a letter or digit) is one of
+# these, or when it contains "password". Even `password_env` holds only a variable's name, but a
+# user may paste the password itself there.
+SECRET_WORDS = ("password", "passphrase", "passwd", "pin", "secret", "token")
+
+
+def is_secret(key: str) -> bool:
+    """True for a settings key that names a secret (`key_password`, `pin`, `token_pin_env`)."""
+    folded = key.casefold()
+    return "password" in folded or any(w in SECRET_WORDS for w in re.split(r"[^a-z0-9]+", folded))
+
+
+def shown(value: Any, dotted: str) -> str:
+    """`value` as an error message may show it: never for a key that could hold a secret."""
+    return "a value not shown here (it may be a secret)" if is_secret(dotted) else repr(value)
+
+
+class _Loader(yaml.SafeLoader):
+    """safe_load, except that a date-like value that is no date (`2023-13-45`) stays text, so
+    the settings builder names its key instead of YAML crashing with a traceback."""
+
+
+def _timestamp(loader: _Loader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """The mapping in a YAML file; ParamsError naming the file when absent or not a mapping."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(
+            path.read_text(encoding="utf-8"), Loader=_Loader
+        )  # a SafeLoader: builds no objects
     except FileNotFoundError:
         raise ParamsError(f"{path}: params file not found") from None
     except yaml.YAMLError as exc:
@@ -63,11 +98,15 @@ def _convert(hint: Any, value: Any, *, source: Path, dotted: str) -> Any:
         return _convert(inner, value, source=source, dotted=dotted)
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
-            raise ParamsError(f"{source}: key {dotted!r} should be a mapping, got {value!r}")
+            raise ParamsError(
+                f"{source}: key {dotted!r} should be a mapping, got {shown(value, dotted)}"
+            )
         return build(hint, value, source=source, where=f"{dotted}.")
     if origin is tuple:
         if not isinstance(value, list):
-            raise ParamsError(f"{source}: key {dotted!r} should be a list, got {value!r}")
+            raise ParamsError(
+                f"{source}: key {dotted!r} should be a list, got {shown(value, dotted)}"
+            )
         return tuple(
             _convert(args[0], v, source=source, dotted=f"{dotted}[{i}]")
             for i, v in enumerate(value)
@@ -76,21 +115,31 @@ def _convert(hint: Any, value: Any, *, source: Path, dotted: str) -> Any:
         return _date(value, source=source, dotted=dotted)
     if hint is Path:
         if not isinstance(value, str) or not value:
-            raise ParamsError(f"{source}: key {dotted!r} should be a path, got {value!r}")
+            raise ParamsError(
+                f"{source}: key {dotted!r} should be a path, got {shown(value, dotted)}"
+            )
         return (source.parent / value).resolve()
     if hint is bool:
         if not isinstance(value, bool):
-            raise ParamsError(f"{source}: key {dotted!r} should be true or false, got {value!r}")
+            raise ParamsError(
+                f"{source}: key {dotted!r} should be true or false, got {shown(value, dotted)}"
+            )
         return value
     if hint in (int, float):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParamsError(f"{source}: key {dotted!r} should be a number, got {value!r}")
+            raise ParamsError(
+                f"{source}: key {dotted!r} should be a number, got {shown(value, dotted)}"
+            )
         if hint is int and not float(value).is_integer():
-            raise ParamsError(f"{source}: key {dotted!r} should be a whole number, got {value!r}")
+            raise ParamsError(
+                f"{source}: key {dotted!r} should be a whole number, got {shown(value, dotted)}"
+            )
         return hint(value)
     if hint is str:
         if not isinstance(value, str | int) or isinstance(value, bool):
-            raise ParamsError(f"{source}: key {dotted!r} should be text, got {value!r}")
+            raise ParamsError(
+                f"{source}: key {dotted!r} should be text, got {shown(value, dotted)}"
+            )
         return str(value)
     raise TypeError(f"no converter for {hint!r} at {dotted}")  # a programming error, not input
 
@@ -104,5 +153,5 @@ def _date(value: Any, *, source: Path, dotted: str) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise ParamsError(
-            f"{source}: key {dotted!r} should be a date as YYYY-MM-DD, got {value!r}"
+            f"{source}: key {dotted!r} should be a date as YYYY-MM-DD, got {shown(value, dotted)}"
         ) from None

@@ -7,17 +7,13 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
-import re
 from pathlib import Path
 from typing import Any
 
 from . import _tesseract
+from ._config import is_secret
 from ._io import sha256
 from .settings import UnitSettings
-
-# Settings keys never copied into run.json, at any depth: a key is dropped when one of its words
-# (split on anything not a letter or digit) is one of these, or when it contains "password".
-SECRET_WORDS = ("password", "passphrase", "passwd", "pin", "secret", "token")
 
 # Distributions whose versions make a run reproducible; missing ones are skipped.
 VERSIONED = (
@@ -49,12 +45,6 @@ def drop_secrets(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [drop_secrets(v) for v in value]
     return value
-
-
-def is_secret(key: str) -> bool:
-    """True for a settings key that names a secret (`key_password`, `pin`, `token_pin_env`)."""
-    folded = key.casefold()
-    return "password" in folded or any(w in SECRET_WORDS for w in re.split(r"[^a-z0-9]+", folded))
 
 
 def _jsonable(value: Any) -> Any:

@@ -17,7 +17,7 @@ import pandas as pd
 from . import _tesseract
 from ._io import sha256, write_csv, write_text
 from .backup import backup
-from .errors import ParamsError, SohoaError
+from .errors import ParamsError, PreservationError, SohoaError
 from .fixity import write_manifest
 from .package import PageAlto, PreservationEvent, build_package, validate_package
 from .paths import UnitPaths
@@ -46,6 +46,17 @@ class SignStageResult:
     seconds: float
     signed_now: int
     """Files signed in this run (the others were already signed from the same source)."""
+
+    def raise_for_failures(self) -> None:
+        """PreservationError when a file, package or backup copy failed: the stage then fails,
+        and `sohoa run` exits non-zero, after the report has shown every failure."""
+        if self.failures:
+            names = ", ".join(name for name, _ in self.failures[:5])
+            more = f" và {len(self.failures) - 5} mục khác" if len(self.failures) > 5 else ""
+            raise PreservationError(
+                f"{len(self.failures)} lỗi ký số, đóng gói hoặc sao lưu: {names}{more} "
+                f"(chi tiết: {self.root / 'archive' / 'failures.csv'})"
+            )
 
     def figures(self) -> dict:
         s = self.signed
@@ -127,6 +138,7 @@ def run_sign(
                  "trang_thai": verdict.status, "ly_do": verdict.reason,
                  "dau_thoi_gian": verdict.timestamp or ""}
             )  # fmt: skip
+    not_signed = len(failures)  # packaging and backup failures are counted after this
     packages, copies = _package_and_back_up(settings, paths, files, state, failures)
     _write_pdf_manifest(archive)
     result = SignStageResult(
@@ -138,7 +150,7 @@ def run_sign(
         failures=failures,
         certificate=certificate,
         seconds=time.perf_counter() - started,
-        signed_now=len(todo) - len(failures),
+        signed_now=len(todo) - not_signed,
     )
     _write_outputs(result, archive)
     return result
@@ -207,6 +219,8 @@ def _package_and_back_up(settings, paths, files, state, failures):
             copy_rows.append({"ma_ho_so": ma, "ban_sao": str(copy.copy), "so_tep": copy.files,
                               "dung_luong": copy.bytes, "da_kiem_tra": copy.verified,
                               "van_de": "; ".join(copy.problems)})  # fmt: skip
+            if not copy.verified:  # a failure until a person resolves it (sohoa backup accept)
+                failures.append((str(copy.copy), "bản sao dự phòng không đạt: " + "; ".join(copy.problems)))  # fmt: skip
     if packages_dir.is_dir():
         # `sohoa verify --fixity archive/packages` checks every copy against this manifest.
         write_manifest(packages_dir)

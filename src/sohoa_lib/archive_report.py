@@ -47,7 +47,7 @@ def key_figures(result: SignStageResult) -> r.Html:
             r.KeyFigure("Gói thông tin (E-ARK CSIP)", r.number(f["packages"]), "METS, PREMIS, SHA-256"),
             r.KeyFigure("Bản sao dự phòng đã kiểm tra", f"{r.number(f['backup_copies_verified'])}/{r.number(copies)}",
                         "mỗi gói ít nhất hai nơi lưu", "good" if copies and f["backup_copies_verified"] == copies else "bad"),
-            r.KeyFigure("Lỗi", r.number(f["failures"]), "tệp không ký hoặc không đóng gói được",
+            r.KeyFigure("Lỗi", r.number(f["failures"]), "tệp không ký, không đóng gói được, hoặc bản sao không đạt",
                         "bad" if f["failures"] else "good"),
         ]
     )  # fmt: skip
@@ -111,4 +111,15 @@ def packages(result: SignStageResult) -> r.Html:
     hint = r.note("Kiểm tra định kỳ (không thay đổi dữ liệu): sohoa verify --fixity "
                   f"outputs/{result.settings.unit}/archive/packages — mỗi lần kiểm tra và sao lưu "
                   "được ghi vào archive/preservation-log.csv.", ok=True)  # fmt: skip
-    return r.Html(table.text + "<h4>Bản sao dự phòng</h4>" + copies.text + hint.text)
+    bad = result.backups.loc[~result.backups["da_kiem_tra"].astype(bool), "ma_ho_so"]
+    accept = ""
+    if len(bad):
+        packages_dir = f"outputs/{result.settings.unit}/archive/packages"
+        accept = r.note(
+            f"{len(bad)} bản sao không đạt: được tính là lỗi cho tới khi có người xử lý. Bản sao "
+            "đã có khác với gói thì không bị ghi đè. Sau khi kiểm tra, nếu gói mới là đúng, chấp "
+            "nhận nó làm phiên bản mới (bản sao cũ được giữ lại bên cạnh, trong thư mục "
+            f"{result.settings.unit}.superseded): sohoa backup accept {packages_dir}/"
+            f"{sorted(set(bad))[0]}",
+        ).text
+    return r.Html(table.text + "<h4>Bản sao dự phòng</h4>" + copies.text + accept + hint.text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -11,10 +12,9 @@ from pathlib import Path
 
 from . import fixity
 from ._io import sha256
-from .errors import InputError, ParamsError
+from .errors import InputError, ParamsError, PreservationError
 
-MIN_LOCATIONS = 2
-"""Circular 05/2025/TT-BNV: at least two backup copies, on independent storage."""
+MIN_LOCATIONS = fixity.MIN_COPIES
 
 
 @dataclass(frozen=True)
@@ -143,3 +143,55 @@ def _verify(
 def _size(folder: Path) -> tuple[int, int]:
     sizes = [p.stat().st_size for p in folder.rglob("*") if p.is_file()]
     return len(sizes), sum(sizes)
+
+
+SUPERSEDED = ".superseded"
+"""Suffix of the folder beside a backup folder (`<location>/<UNIT>.superseded/`) that keeps the
+copies replaced by `accept`: outside the folder that fixity checks compare, never deleted."""
+
+
+def accept(package: Path, *, when: dt.datetime | None = None) -> list[BackupResult]:
+    """Accept `package` as the new version in every backup copy that differs from it.
+
+    What `sohoa backup accept` does once a person has checked that the package, not the copy, is
+    right. The package must match its own manifest. In each location of the packages folder's
+    `backups.json`, a differing copy is moved, whole and unchanged, to
+    `<location>.superseded/<package>.<time>/`, then the package is copied and verified as usual;
+    a copy that matches is left alone. Each step is logged. PreservationError when the package is
+    damaged or the bookkeeping needed to find the copies is missing.
+    """
+    package = Path(package).resolve()
+    packages_dir = package.parent
+    backups = fixity.read_backups(packages_dir)
+    if backups is None or not backups.copies or backups.log is None:
+        raise PreservationError(
+            f"{packages_dir / fixity.BACKUPS}: missing, or without 'copies' and 'log': cannot "
+            f"tell where the copies of {package.name} are; give the packages folder of a signed "
+            "unit (outputs/<UNIT>/archive/packages/<mã hồ sơ>)"
+        )
+    own = fixity.check_manifest(package)
+    if not own.ok:
+        raise PreservationError(
+            f"{package}: the package does not match its own {fixity.MANIFEST} ({own.describe()}); "
+            "it cannot replace any copy"
+        )
+    stamp = (when or dt.datetime.now(fixity.VN_TZ)).astimezone(fixity.VN_TZ)
+    for location in backups.copies:
+        copy = location / package.name
+        if not copy.exists() or _existing(package, copy, *_reference(package))[0].verified:
+            continue
+        keep = location.with_name(location.name + SUPERSEDED) / (
+            f"{package.name}.{stamp.strftime('%Y%m%dT%H%M%S')}"
+        )
+        try:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(copy, keep)  # same file system: atomic, and the old copy stays byte for byte
+        except OSError as exc:
+            raise PreservationError(f"{copy}: cannot be set aside as {keep}: {exc}") from None
+        fixity.log_event(backups.log, event="backup", target=str(copy), result="ok",
+                         detail=f"chấp nhận gói mới; bản sao cũ giữ tại {keep}")  # fmt: skip
+    return backup(package, list(backups.copies), log_csv=backups.log)
+
+
+def _reference(package: Path) -> tuple[dict[str, str], str]:
+    return fixity.read_manifest(package / fixity.MANIFEST), sha256(package / fixity.MANIFEST)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import ParamsError, SohoaError, StageError
+from .errors import ParamsError, PreservationError, SohoaError, StageError
 
 log = logging.getLogger("sohoa_lib")
 
@@ -53,6 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stages=args.stages,
         notebooks_dir=root / "notebooks",
         as_of=args.as_of,
+        command=args.command_line,
     )
     for stage in record.stages:
         print(f"{stage.name:<11} {stage.status:<7} {stage.seconds:>7.1f} s  {stage.report or ''}")
@@ -115,21 +117,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     path = Path(args.path)
     if args.fixity:
-        if not path.is_dir():
-            raise ParamsError(f"verify --fixity: {path}: expected an archive folder")
-        reports = fixity.check_archive(path)
-        for report in reports:
-            print(*fixity.format_report(report), sep="\n")
-        backups = fixity.read_backups(path)
-        if backups is not None and backups.log is not None:
-            print(f"Nhật ký bảo quản: {backups.log}")
-        else:
-            print(f"Không ghi nhật ký: {path / fixity.BACKUPS} không có khóa 'log'.")
-        bad = sum(not report.ok for report in reports)
-        print(f"Tổng cộng {len(reports)} nơi lưu: {len(reports) - bad} khớp, {bad} sai lệch.")
-        if bad:
-            raise SohoaError(f"verify --fixity: {bad} of {len(reports)} locations do not match")
-        return 0
+        return _verify_fixity(path)
 
     roots = [Path(p) for p in args.trust or []] or verify.trust_roots_from_env()
     if not roots:
@@ -159,6 +147,65 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise SohoaError(f"verify: {failed} of {total} files are not validly signed")
     if checksums is not None and not checksums.ok:
         raise SohoaError(f"verify: {path}: files differ from {fixity.MANIFEST}")
+    return 0
+
+
+def cmd_backup_accept(args: argparse.Namespace) -> int:
+    from . import backup, fixity
+
+    package = Path(args.package)
+    if not (package / fixity.MANIFEST).is_file():
+        raise ParamsError(
+            f"backup accept: {package}: expected a package folder holding {fixity.MANIFEST} "
+            "(outputs/<UNIT>/archive/packages/<mã hồ sơ>)"
+        )
+    results = backup.accept(package)
+    for result in results:
+        status = "ok" if result.verified else "failed"
+        print(f"{status:<10} {result.copy}  {'; '.join(result.problems) or 'khớp với gói'}")
+    bad = sum(not r.verified for r in results)
+    if bad:
+        raise PreservationError(f"backup accept: {bad} of {len(results)} copies still differ")
+    print("Đã chấp nhận gói mới; chạy lại giai đoạn ký (sohoa run UNIT --stages sign) để cập nhật "
+          "báo cáo.")  # fmt: skip
+    return 0
+
+
+def _verify_fixity(path: Path) -> int:
+    from . import fixity
+
+    if not path.is_dir():
+        raise ParamsError(f"verify --fixity: {path}: expected an archive folder")
+    path = path.resolve()  # the log names what was checked, wherever the command was typed
+    folder = fixity.fixity_folder(path)
+    reports, problems = [], []
+    if folder != path:
+        print(f"Thư mục lưu trữ: các tệp PDF đã ký theo {fixity.MANIFEST} của nó, rồi các gói và "
+              f"bản sao dự phòng trong {folder}.")  # fmt: skip
+        if (path / fixity.MANIFEST).is_file():
+            reports.append(fixity.check_manifest(path, extra=False))
+        else:
+            problems.append(
+                f"{path / fixity.MANIFEST}: không có; các tệp PDF đã ký chưa được kiểm tra"
+            )
+    backups = fixity.read_backups(folder)
+    if reports and backups is not None and backups.log is not None:
+        fixity.log_check(backups.log, reports[0])  # the signed PDFs' check is recorded too
+    reports += fixity.check_archive(folder)
+    problems += fixity.bookkeeping_problems(folder)
+    for report in reports:
+        print(*fixity.format_report(report), sep="\n")
+    for problem in problems:
+        print(f"{'failed':<10} {problem}")
+    if backups is not None and backups.log is not None:
+        print(f"Nhật ký bảo quản: {backups.log}")
+    bad = sum(not report.ok for report in reports)
+    print(f"Tổng cộng {len(reports)} nơi lưu: {len(reports) - bad} khớp, {bad} sai lệch"
+          + (f"; {len(problems)} thiếu sót trong hồ sơ bảo quản." if problems else "."))  # fmt: skip
+    if bad:
+        raise PreservationError(f"verify --fixity: {bad} of {len(reports)} locations do not match")
+    if problems:
+        raise PreservationError(f"verify --fixity: {len(problems)} thiếu sót: {problems[0]}")
     return 0
 
 
@@ -252,17 +299,32 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--fixity",
         action="store_true",
-        help="check the folder and its backup copies (backups.json) against manifest-sha256.txt",
+        help="check an archive folder (or its packages/) and the backup copies in backups.json "
+        "against manifest-sha256.txt; appends each check to the preservation log",
     )
     verify.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
     verify.set_defaults(func=cmd_verify)
+
+    backup = sub.add_parser("backup", parents=[common], help="resolve a backup copy that differs")
+    backup_sub = backup.add_subparsers(dest="action", required=True, metavar="ACTION")
+    accept = backup_sub.add_parser(
+        "accept",
+        parents=[common],
+        help="accept a package as the new version in its backups, keeping the old copies",
+    )
+    accept.add_argument(
+        "package", metavar="PACKAGE", help="outputs/<UNIT>/archive/packages/<mã hồ sơ>"
+    )
+    accept.set_defaults(func=cmd_backup_accept)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `sohoa`: 0 on success, else the error's exit code and one line on stderr."""
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
+        args.command_line = shlex.join(["sohoa", *argv])  # names this run to one it collides with
         _configure_logging(getattr(args, "verbose", 0))
         return args.func(args)
     except SohoaError as exc:

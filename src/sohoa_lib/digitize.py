@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import catalog, ocr
+from . import _worker, catalog, ocr
 from ._digitize_files import (
     FileOutcome,
     failed_outcome,
@@ -113,7 +113,11 @@ def run_digitize(
     model = ocr.model(settings.digitize.ocr_model, settings.digitize.tessdata_dir)
     work = paths.stage_dir("digitize")
     own = executor is None
-    executor = executor or cf.ProcessPoolExecutor(settings.digitize.workers or os.cpu_count())
+    executor = executor or cf.ProcessPoolExecutor(
+        settings.digitize.workers or os.cpu_count(),
+        initializer=_worker.die_with_parent,  # a killed run's workers must not go on writing
+        initargs=(os.getpid(),),
+    )
     outcomes: dict[str, FileOutcome] = {}
     ocr_count = 0
     try:

@@ -35,3 +35,16 @@ class MissingToolError(SohoaError):
     """A system tool (tesseract, pdftotext, …) is not installed."""
 
     exit_code = 5
+
+
+class PreservationError(SohoaError):
+    """A preservation check found a problem: a backup that differs from its package, a file that
+    changed, or bookkeeping (manifest, backups.json, log) that is missing; a person must decide."""
+
+    exit_code = 1
+
+
+class UnitBusyError(SohoaError):
+    """Another run of the same unit holds its outputs; the message names that run."""
+
+    exit_code = 6

@@ -20,6 +20,10 @@ from .errors import InputError, ParamsError
 MANIFEST = "manifest-sha256.txt"
 BACKUPS = "backups.json"
 LOG = "preservation-log.csv"
+PACKAGES = "packages"
+"""In an archive folder, the information packages with their manifest and backups.json."""
+MIN_COPIES = 2
+"""Circular 05/2025/TT-BNV: at least two backup copies, on independent storage."""
 # Files that describe a folder rather than belong to it: never listed, never reported as extra.
 CONTROL_FILES = (MANIFEST, BACKUPS, LOG)
 LOG_COLUMNS = ("when", "event", "target", "agent", "result", "detail")
@@ -241,15 +245,64 @@ def check_archive(folder: Path, *, when: dt.datetime | None = None) -> list[Fixi
         report = check_copy(reference, location, exclude=_exclusions(location, backups.log))
         reports.append(report)
         if backups.log is not None:
-            log_event(
-                backups.log,
-                event="fixity-check",
-                target=str(location),
-                result="ok" if report.ok else "failed",
-                detail=_log_detail(report),
-                when=when,
-            )
+            log_check(backups.log, report, when=when)
     return reports
+
+
+def log_check(log_csv: Path, report: FixityReport, *, when: dt.datetime | None = None) -> None:
+    """Append a fixity check's result to the preservation log."""
+    log_event(log_csv, event="fixity-check", target=str(report.location),
+              result="ok" if report.ok else "failed", detail=_log_detail(report), when=when)  # fmt: skip
+
+
+def fixity_folder(path: Path) -> Path:
+    """The folder whose copies `verify --fixity PATH` checks: PATH itself, or, for an archive
+    folder (whose own manifest lists only the signed PDFs), its `packages/` folder.
+
+    ParamsError naming the folder to give when PATH is a unit's output folder.
+    """
+    path = Path(path).resolve()
+    if not (path / BACKUPS).is_file() and (path / PACKAGES / MANIFEST).is_file():
+        return path / PACKAGES
+    if not (path / MANIFEST).is_file() and (path / "archive" / PACKAGES).is_dir():
+        raise ParamsError(
+            f"verify --fixity: {path} is a unit's output folder: give {path / 'archive'} "
+            f"(signed PDFs, packages and copies) or {path / 'archive' / PACKAGES}"
+        )
+    return path
+
+
+def bookkeeping_problems(folder: Path, *, when: dt.datetime | None = None) -> list[str]:
+    """What is missing from the records that let `folder` and its copies be checked, one line
+    each in Vietnamese; logged when there is a log. A check that could not be run is a failed
+    check, never a silent success: without backups.json no copy is checked at all."""
+    folder = Path(folder).resolve()
+    problems = []
+    if not (folder / MANIFEST).is_file():
+        problems.append(f"{folder / MANIFEST}: không có; thư mục không đối chiếu được với chính nó")
+    backups = read_backups(folder)
+    if backups is None:
+        problems.append(
+            f"{folder / BACKUPS}: không có; không biết bản sao dự phòng ở đâu nên chưa kiểm tra "
+            "bản sao nào"
+        )
+        return problems
+    copies = {c for c in backups.copies if c != folder}
+    if len(copies) < MIN_COPIES:
+        problems.append(
+            f"{folder / BACKUPS}: liệt kê {len(copies)} bản sao; cần ít nhất {MIN_COPIES}, "
+            "trên thiết bị lưu trữ độc lập"
+        )
+    if backups.log is None:
+        problems.append(
+            f"{folder / BACKUPS}: không có khóa 'log'; lần kiểm tra không được ghi vào nhật ký "
+            "bảo quản"
+        )
+    else:
+        for problem in problems:
+            log_event(backups.log, event="fixity-check", target=str(folder), result="failed",
+                      detail=problem, when=when)  # fmt: skip
+    return problems
 
 
 def log_event(

@@ -21,7 +21,7 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
-from . import _tesseract, alto, workcopy
+from . import _tesseract, _worker, alto, workcopy
 from .errors import InputError, MissingToolError, ParamsError
 from .workcopy import OCR_DPI
 
@@ -243,7 +243,10 @@ def ocr_pages(
     if executor is None:
         # spawn, not fork: forking a process that runs threads (Jupyter, Dask) can deadlock.
         executor = cf.ProcessPoolExecutor(
-            min(_cores(), len(tasks)), mp_context=multiprocessing.get_context("spawn")
+            min(_cores(), len(tasks)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker.die_with_parent,  # a killed run's workers must not go on writing
+            initargs=(os.getpid(),),
         )
     futures = {executor.submit(ocr_page, task): i for i, task in enumerate(tasks)}
     results: list[PageResult | None] = [None] * len(tasks)

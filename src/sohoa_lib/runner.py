@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -16,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _index, _notebook
+from . import _index, _notebook, _runlock
 from ._io import write_text
 from ._record import input_checksums, now, settings_for_record, tool_versions
 from .errors import ParamsError, StageError
 from .paths import UnitPaths
-from .settings import load_unit_settings
+from .settings import UnitSettings, load_unit_settings
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +148,15 @@ def run_unit(
     notebooks_dir: Path,
     as_of: dt.date | None = None,
     kernel_name: str = "sohoa",
+    command: str | None = None,
 ) -> RunRecord:
     """Run the unit's stage notebooks in order, export their reports, and write `run.json`.
 
-    A failing stage still gets its executed notebook and HTML report; later stages are skipped
-    because they read its files. StageError is raised after `run.json` is written.
+    The run holds the unit's lock throughout (UnitBusyError naming the other run when one is
+    alive), and first removes what a killed run left under temporary names. A failing stage still
+    gets its executed notebook and HTML report; later stages are skipped because they read its
+    files. StageError is raised after `run.json` is written. `command` is how a refused run is
+    told who holds the unit (default: this process's command line).
     """
     settings = load_unit_settings(params_file)
     if settings.unit != unit:
@@ -160,14 +165,33 @@ def run_unit(
     _notebook.check_kernel(kernel_name)
     outputs, notebooks_dir = outputs.resolve(), notebooks_dir.resolve()
     paths = UnitPaths(outputs, unit)
+    with _runlock.unit_lock(paths.root, unit=unit, command=command or shlex.join(sys.argv)):
+        backups = [location / unit for location in settings.preservation.backups]
+        for path in _runlock.remove_stale_temporaries(paths.root, backups):
+            log.warning("%s: removed %s, left by an interrupted run", unit, path)
+        run = _run_stages(settings, paths, todo, notebooks_dir, as_of, kernel_name)
+    failure = next((s.error for s in run.stages if s.error), None)
+    if failure:
+        raise StageError(failure)
+    return run
+
+
+def _run_stages(
+    settings: UnitSettings,
+    paths: UnitPaths,
+    todo: list[tuple[str, str]],
+    notebooks_dir: Path,
+    as_of: dt.date | None,
+    kernel_name: str,
+) -> RunRecord:
+    """The stages in order, then `run.json`; a failed stage skips the ones after it."""
     started = now()
     inputs = input_checksums(settings)
     parameters = {
         "params_file": str(settings.source),
-        "outputs": str(outputs),
+        "outputs": str(paths.outputs),
         "as_of": as_of.isoformat() if as_of else "",
     }
-
     records: list[StageRecord] = []
     failure: str | None = None
     for name, stem in todo:
@@ -188,7 +212,7 @@ def run_unit(
         failure = record.error
 
     run = RunRecord(
-        unit=unit,
+        unit=settings.unit,
         name=settings.name,
         started=started,
         finished=now(),
@@ -200,8 +224,6 @@ def run_unit(
         stages=tuple(records),
     )
     write_text(paths.run_json, run.to_json())
-    if failure:
-        raise StageError(failure)
     return run
 
 

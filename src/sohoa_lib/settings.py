@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import registry
 from ._config import build, read_yaml
+from .backup import MIN_LOCATIONS
 from .errors import ParamsError
 
 PROFILES = ("tt05-2025", "tt02-2019")
 LEVELS = ("central", "province", "regional", "local")
+# What an environment variable's name looks like (POSIX: capitals, digits, underscore). A password
+# pasted where the name goes rarely does, and is then refused without being shown.
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,18 @@ def _validate(s: UnitSettings, path: Path) -> None:
         raise ParamsError(f"{path}: key 'selection.year_from' is after 'selection.year_to'")
     if s.capacity.scanners < 1 or s.capacity.staff < 1:
         raise ParamsError(f"{path}: keys 'capacity.scanners' and 'capacity.staff' should be ≥ 1")
+    for key, value in [
+        ("capacity.pages_per_scanner_day", s.capacity.pages_per_scanner_day),
+        ("capacity.hours_per_day", s.capacity.hours_per_day),
+        ("signing.seal_dpi", s.signing.seal_dpi),
+    ]:
+        if not value > 0:
+            raise ParamsError(f"{path}: key {key!r} should be more than 0, got {value!r}")
+    if s.digitize.workers < 0:
+        raise ParamsError(
+            f"{path}: key 'digitize.workers' should be 0 (one per core) or more, "
+            f"got {s.digitize.workers!r}"
+        )
     if s.new_target_date is not None and s.new_target_date <= s.deadline:
         raise ParamsError(
             f"{path}: key 'new_target_date' should be after 'deadline' ({s.deadline})"
@@ -201,6 +218,16 @@ def _validate(s: UnitSettings, path: Path) -> None:
             f"{path}: key 'digitize.document_list': file not found: {s.digitize.document_list}"
         )
     sign = s.signing
+    for key, name in [
+        ("signing.password_env", sign.password_env),
+        ("signing.token.pin_env", sign.token.pin_env if sign.token else None),
+    ]:
+        if name is not None and not ENV_NAME.fullmatch(name):
+            raise ParamsError(
+                f"{path}: key {key!r} should name an environment variable (capitals, digits and _, "
+                "like SOHOA_KEY_PASSWORD); the value given is not shown, since it may be the "
+                "secret itself: put the secret in that variable, never in params"
+            )
     if sign.pkcs12 is not None and sign.token is not None:
         raise ParamsError(f"{path}: keys 'signing.pkcs12' and 'signing.token': give one, not both")
     for name, file in [
@@ -220,3 +247,11 @@ def _validate(s: UnitSettings, path: Path) -> None:
         folder = getattr(s, name)
         if folder is not None and not folder.is_dir():
             raise ParamsError(f"{path}: key {name!r}: folder not found: {folder}")
+    backups = set(s.preservation.backups)
+    if (s.preservation.backups or s.signing.pkcs12 or s.signing.token) and len(
+        backups
+    ) < MIN_LOCATIONS:
+        raise ParamsError(
+            f"{path}: key 'preservation.backups' lists {len(backups)} distinct location(s); "
+            f"tt05-2025 requires at least {MIN_LOCATIONS}, on independent storage"
+        )

@@ -1,0 +1,75 @@
+"""Worker processes that die with their parent and take their own children (tesseract) along."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends this process when its parent thread ends."""
+_POLL_S = 1.0
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """ProcessPoolExecutor initializer (`initargs=(os.getpid(),)`): end the worker, and the
+    programs it started, as soon as the process that made the pool is gone.
+
+    A pool's workers otherwise finish their pages, minutes after a killed run, writing into
+    outputs that the next run is already using. On Linux the kernel signals the worker
+    (PR_SET_PDEATHSIG: when the thread that created the pool ends, so create pools in a thread
+    that outlives them); elsewhere a thread polls the parent. Either way the worker kills its
+    children first, since they would survive it.
+    """
+    signal.signal(signal.SIGTERM, _end)
+    libc = _libc()
+    if libc is None or libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        threading.Thread(target=_watch, args=(parent_pid,), daemon=True).start()
+    if not parent_alive(parent_pid):  # gone before prctl took effect: no signal will come
+        _end()
+
+
+def parent_alive(parent_pid: int) -> bool:
+    """True while this process is still the child of `parent_pid` (an orphan is re-parented)."""
+    return os.getppid() == parent_pid
+
+
+def _libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def _watch(parent_pid: int) -> None:
+    while parent_alive(parent_pid):
+        time.sleep(_POLL_S)
+    _end()
+
+
+def _end(*_: object) -> None:
+    for pid in _children():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    os._exit(128 + signal.SIGTERM)
+
+
+def _children() -> list[int]:
+    """Processes whose parent is this one, from /proc (none found where there is no /proc)."""
+    me, found = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name (in parentheses) may hold spaces; the parent pid is 2nd after it.
+            fields = stat.read_text(encoding="utf-8", errors="replace").rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == me:
+            found.append(int(stat.parent.name))
+    return found
