@@ -26,7 +26,13 @@ REASONS: dict[str, str] = {
     "mat": "Tài liệu mật (bí mật nhà nước)",
     "qppl": "Văn bản quy phạm pháp luật",
     "da_co_dien_tu": "Đã có dữ liệu điện tử",
+    # Not a rule of plan 1838: a fact the rules need is not known, so the file cannot be
+    # counted as eligible until a person says (never defaulted to "eligible").
+    "thieu_thong_tin": "Chưa đủ thông tin để xét điều kiện",
 }
+# The facts each file needs for eligibility; a None among them is "not known".
+_FACTS = {"da_chinh_ly": "Đã chỉnh lý", "mat": "Tài liệu mật", "qppl": "Văn bản QPPL",
+          "da_co_dien_tu": "Đã có dữ liệu điện tử"}  # fmt: skip
 
 VOLUME_DIMENSIONS = {
     "nhom": "Nhóm hồ sơ",
@@ -98,7 +104,7 @@ def run_inventory(
 ) -> InventoryResult:
     """Read the unit's inventory, apply plan 1838, select, estimate, and write the stage's CSVs."""
     as_of = as_of or dt.date.today()
-    table = read_inventory(settings.inventory)
+    table = read_inventory(settings.inventory, settings.inventory_facts)
     files = eligibility(table.files, settings.selection)
     selection, summary = select(files, settings.selection.target_share)
     files = files.assign(lua_chon=files["ma_ho_so"].isin(selection["ma_ho_so"]))
@@ -142,11 +148,12 @@ def eligibility(files: pd.DataFrame, rules: Selection) -> pd.DataFrame:
     flags = {
         "ngoai_thoi_gian": (files["nam_bat_dau"] < rules.year_from)
         | (files["nam_ket_thuc"] > rules.year_to),
-        "chua_chinh_ly": ~files["da_chinh_ly"],
+        "chua_chinh_ly": files["da_chinh_ly"].eq(False),
         "chua_xac_dinh_thbq": files["thoi_han_bao_quan"].isna(),
-        "mat": files["mat"],
-        "qppl": files["qppl"],
-        "da_co_dien_tu": files["da_co_dien_tu"],
+        "mat": files["mat"].eq(True),
+        "qppl": files["qppl"].eq(True),
+        "da_co_dien_tu": files["da_co_dien_tu"].eq(True),
+        "thieu_thong_tin": files[list(_FACTS)].isna().any(axis=1),
     }
     reasons = {
         k: v.format(year_from=rules.year_from, year_to=rules.year_to) for k, v in REASONS.items()
@@ -160,7 +167,14 @@ def eligibility(files: pd.DataFrame, rules: Selection) -> pd.DataFrame:
         for b in np.unique(bits)
     }
     out = files.assign(**{f"loai_{k}": np.asarray(v, dtype=bool) for k, v in flags.items()})
-    return out.assign(du_dieu_kien=bits == 0, ly_do_loai=pd.Series(bits).map(labels).to_numpy())
+    unknown = files[list(_FACTS)].isna().to_numpy()
+    names = np.array(list(_FACTS.values()), dtype=object)
+    missing = ["; ".join(names[row]) for row in unknown] if unknown.any() else [""] * len(files)
+    return out.assign(
+        du_dieu_kien=bits == 0,
+        ly_do_loai=pd.Series(bits).map(labels).to_numpy(),
+        thong_tin_thieu=missing,
+    )
 
 
 def select(files: pd.DataFrame, target_share: float) -> tuple[pd.DataFrame, SelectionSummary]:
@@ -169,7 +183,9 @@ def select(files: pd.DataFrame, target_share: float) -> tuple[pd.DataFrame, Sele
     Ties on use go to permanent retention first, then to the older file, then by mã hồ sơ, so
     the selection is the same on every run.
     """
-    non_electronic = int(files.loc[~files["da_co_dien_tu"], "so_trang"].sum())
+    # A file not known to be electronic counts in the base: the target is never made smaller
+    # by what the inventory does not say.
+    non_electronic = int(files.loc[~files["da_co_dien_tu"].eq(True), "so_trang"].sum())
     target = math.ceil(target_share * non_electronic)
     eligible = files[files["du_dieu_kien"]]
     ranked = eligible.assign(
