@@ -189,7 +189,8 @@ def test_run_inventory_writes_every_table(write_unit, tmp_path) -> None:
     result = run_inventory(settings, UnitPaths(tmp_path / "out", "TTLT"), as_of=AS_OF)
     folder = tmp_path / "out" / "TTLT" / "inventory"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "budget.csv", "exclusions.csv", "rejected.csv", "selection.csv", "summary.json", "volume.csv",
+        "budget.csv", "encoding.csv", "exclusions.csv", "rejected.csv", "selection.csv",
+        "skipped_rows.csv", "summary.json", "volume.csv",
     ]  # fmt: skip
     selection = pd.read_csv(folder / "selection.csv", encoding="utf-8-sig")
     assert list(selection["ma_ho_so"]) == ["F.9", "F.8", "F.7"]  # 30% of 100 pages

@@ -9,10 +9,14 @@ flagged when it is not well-formed either way.
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+
+import yaml
 
 # TCVN3 (ABC): one byte per letter, lower case only (capitals came from the ".VnTimeH" fonts,
 # which draw capitals at the lower-case positions). Bytes 0xA1-0xFE read the same in Latin-1
@@ -101,18 +105,37 @@ def read_cells(values: list[str]) -> dict[str, Reading]:
         else:
             open_cells[value] = good
     sure = {enc for good in open_cells.values() if len(set(good.values())) == 1 for enc in good}
+    # Known syllables per encoding over the file's doubtful cells: the file's evidence.
+    votes: dict[str, int] = {}
+    for good in open_cells.values():
+        if len(set(good.values())) > 1:
+            for name, text in good.items():
+                votes[name] = votes.get(name, 0) + _known(text)
+    ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    if (
+        not sure
+        and ranked
+        and ranked[0][1] >= 3
+        and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1])
+    ):
+        sure = {ranked[0][0]}
     for value, good in open_cells.items():
         texts = set(good.values())
+        known = sorted(((_known(t), n) for n, t in good.items()), reverse=True)
         if len(texts) == 1:
             name = min(good)
             readings[value] = Reading(good[name], encoding=name)
         elif len(sure) == 1 and (name := next(iter(sure))) in good:
             readings[value] = Reading(good[name], encoding=name)
+        elif known[0][0] > known[1][0]:
+            readings[value] = Reading(good[known[0][1]], encoding=known[0][1])
         else:
             readings[value] = Reading(
                 unicodedata.normalize("NFC", value),
                 doubt="đọc được theo nhiều bảng mã (" + ", ".join(sorted(good)) + ")",
             )
+    if len(sure) == 1:
+        _settle_plausible(readings, next(iter(sure)))
     for value, reading in readings.items():
         if (
             reading.encoding is None
@@ -127,6 +150,34 @@ def read_cells(values: list[str]) -> dict[str, Reading]:
     return readings
 
 
+def _settle_plausible(readings: dict[str, Reading], name: str) -> None:
+    """In a file typed in `name`, the cells that read as Vietnamese both as stored and in `name`.
+
+    TCVN3 puts many letters on Latin-1 letters Vietnamese uses ("Tèt" is TCVN3 for "Tốt"), so a
+    short cell can look right as stored. Only a cell made of single-byte characters can be
+    legacy text; the reading with more known syllables wins, and a tie is flagged.
+    """
+    for value, reading in list(readings.items()):
+        if reading.encoding or reading.doubt or value.isascii():
+            continue
+        views = _views(value)
+        if views == [value] and any(ord(c) > 0xFF for c in value):
+            continue
+        converted = [(_CONVERTERS[name](v), v) for v in views]
+        other = next((t for t, v in converted if _plausible(t, v)), None)
+        if other is None or other == reading.text:
+            continue
+        mine, theirs = _known(reading.text), _known(other)
+        if theirs > mine:
+            readings[value] = Reading(other, encoding=name)
+        elif theirs == mine:
+            readings[value] = Reading(reading.text, doubt=f"có thể là {name}: “{other}”")
+
+
+def _plausible(converted: str, stored: str) -> bool:
+    return converted != stored and well_formed(converted) and not _FOREIGN.search(converted)
+
+
 def read_cell(text: str) -> Reading:
     """One cell on its own (no other cells of its file to agree with)."""
     return read_cells([text])[text]
@@ -136,30 +187,35 @@ def _candidates(text: str) -> dict[str, str]:
     """Encoding name → well-formed reading; {"": text} when the text is well-formed as stored."""
     if well_formed(text):
         return {"": text}
-    views = [text]
-    try:
-        # A Windows-1258 CSV decodes a legacy file's bytes to other characters than Latin-1 does.
-        latin = text.encode("cp1258").decode("latin-1")
-        if latin != text:
-            views.append(latin)
-    except UnicodeEncodeError:
-        pass
     good: dict[str, str] = {}
     for name, convert in _CONVERTERS.items():
-        for view in views:
+        for view in _views(text):
             converted = convert(view)
-            if converted != view and well_formed(converted):
+            if _plausible(converted, view):
                 good.setdefault(name, converted)
     return good
+
+
+def _views(text: str) -> list[str]:
+    """The text as its bytes would read in Latin-1 (first), and as stored."""
+    try:
+        # A Windows-1258 CSV decodes a legacy file's bytes to other characters than Latin-1 does;
+        # the Latin-1 view is the one the legacy tables are drawn for.
+        latin = text.encode("cp1258").decode("latin-1")
+    except UnicodeEncodeError:
+        return [text]
+    return [latin, text] if latin != text else [text]
 
 
 # Latin-1 characters that are not Vietnamese letters, VISCII's capitals in C0, and the VNI
 # pattern of a vowel followed by a mark character: what a legacy-encoded cell cannot avoid.
 _VIET_LATIN1 = "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ"
+_FOREIGN_CHARS = "\x02\x05\x06\x14\x19\x1e\x80-\x9f" + "".join(
+    chr(c) for c in range(0xA0, 0x100) if chr(c) not in _VIET_LATIN1
+)
+_FOREIGN = re.compile(f"[{_FOREIGN_CHARS}]")
 _SUSPECT = re.compile(
-    "[\x02\x05\x06\x14\x19\x1e\x80-\x9f"
-    + "".join(chr(c) for c in range(0xA0, 0x100) if chr(c) not in _VIET_LATIN1)
-    + "\u0300-\u0323]|[aeiouyAEIOUY][ùøûõïâêáàåãäéèúüëÙØÛÕÏÂÊÁÀÅÃÄÉÈÚÜË]"
+    f"[{_FOREIGN_CHARS}\u0300-\u0323]|[aeiouyAEIOUY][ùøûõïâêáàåãäéèúüëÙØÛÕÏÂÊÁÀÅÃÄÉÈÚÜË]"
 )
 
 
@@ -172,7 +228,7 @@ def well_formed(text: str) -> bool:
     text = unicodedata.normalize("NFC", text)
     for char in text:
         odd = not char.isascii() and not char.isalpha() and not char.isspace()
-        if odd and char not in "–—‘’“”…₫°×":
+        if odd and char not in "–—‘’“”…₫":
             return False
     return all(_syllable(w.lower()) for w in _WORD.findall(text) if not w.isascii())
 
@@ -217,6 +273,27 @@ def _syllable(word: str) -> bool:
                 # A glide that ends a syllable never carries the tone ("áo", not "aó"); "thuở" does.
                 return toned >= start and (vowels in _OPEN or toned < last or vowels == "uơ")
     return False
+
+
+def _known(text: str) -> int:
+    return sum(1 for w in _WORD.findall(text.lower()) if w in _vocabulary())
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    """Syllables known to occur in BHXH records: the shipped list and the package's own data."""
+    data = resources.files("sohoa_lib").joinpath("data")
+    text = [
+        line
+        for line in data.joinpath("common_syllables.txt").read_text("utf-8").splitlines()
+        if not line.startswith("#")
+    ]
+    for name in ("codes.yaml", "inventory_columns.yaml"):
+        text.append(str(yaml.safe_load(data.joinpath(name).read_text("utf-8"))))
+    rows = csv.reader(data.joinpath("units.csv").read_text("utf-8").splitlines())
+    text.extend(" ".join(row) for row in rows)
+    words = _WORD.findall(unicodedata.normalize("NFC", " ".join(text)).lower())
+    return frozenset(w for w in words if not w.isascii())
 
 
 def from_tcvn3(text: str) -> str:

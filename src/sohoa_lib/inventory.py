@@ -89,6 +89,7 @@ class InventoryResult:
             "holdings_sheets": int(files["so_to"].fillna(0).sum()),
             "holdings_pages": int(files["so_trang"].sum()),
             "rejected_rows": int(self.table.rejected["dong"].nunique()),
+            "reading": reading_summary(self.table),
             **{k: _plain(v) for k, v in dataclasses.asdict(self.summary).items()},
             "achieved_share": self.summary.achieved_share,
             "cost_total": int(self.budget["thanh_tien"].sum()),
@@ -235,6 +236,8 @@ def volume(files: pd.DataFrame) -> pd.DataFrame:
     )
     parts = []
     for column, label in VOLUME_DIMENSIONS.items():
+        if frame[column].isna().all():
+            continue  # the inventory has no such column: the report says so, no "(không ghi)" row
         grouped = (
             frame.groupby(frame[column].fillna("(không ghi)"), sort=True)
             .agg(
@@ -260,33 +263,74 @@ def volume(files: pd.DataFrame) -> pd.DataFrame:
 def write_outputs(result: InventoryResult, paths: UnitPaths) -> None:
     """Write the stage's tables under <UNIT>/inventory/ (CSV, UTF-8) and its key figures."""
     folder = paths.stage_dir("inventory")
-    keep = ["thu_tu", "ma_ho_so", "tieu_de", "nhom", "don_vi", "thoi_gian_bat_dau",
-            "thoi_gian_ket_thuc", "thoi_han_bao_quan", "so_to", "so_trang", "tinh_trang_vat_ly",
-            "che_do_su_dung", "so_luot_khai_thac", "luy_ke_trang"]  # fmt: skip
-    write_csv(folder / "selection.csv", result.selection[keep])
+    keep = ["thu_tu", "ma_ho_so", "hop", "tieu_de", "nhom", "don_vi", "thoi_gian_bat_dau",
+            "thoi_gian_ket_thuc", "thoi_han_bao_quan", "so_to", "so_trang", "trang_uoc_tinh",
+            "tinh_trang_vat_ly", "che_do_su_dung", "so_luot_khai_thac", "luy_ke_trang"]  # fmt: skip
+    write_csv(folder / "selection.csv", spreadsheet_safe(result.selection[keep]))
     excluded = result.files[~result.files["du_dieu_kien"]]
     reason_cols = [f"loai_{k}" for k in REASONS]
     write_csv(
         folder / "exclusions.csv",
-        excluded[
-            [
-                "dong",
-                "ma_ho_so",
-                "tieu_de",
-                "nam_bat_dau",
-                "nam_ket_thuc",
-                "so_trang",
-                "ly_do_loai",
-                *reason_cols,
+        spreadsheet_safe(
+            excluded[
+                [
+                    "dong",
+                    "ma_ho_so",
+                    "tieu_de",
+                    "nam_bat_dau",
+                    "nam_ket_thuc",
+                    "so_trang",
+                    "ly_do_loai",
+                    "thong_tin_thieu",
+                    *reason_cols,
+                ]
             ]
-        ],
+        ),
     )
-    write_csv(folder / "rejected.csv", result.table.rejected)
-    write_csv(folder / "volume.csv", result.volume)
+    table = result.table
+    write_csv(folder / "rejected.csv", spreadsheet_safe(table.rejected))
+    write_csv(folder / "encoding.csv", spreadsheet_safe(table.encoding))
+    write_csv(folder / "skipped_rows.csv", table.skipped)
+    write_csv(folder / "volume.csv", spreadsheet_safe(result.volume))
     write_csv(folder / "budget.csv", result.budget)
     write_text(
         folder / "summary.json", json.dumps(result.figures(), ensure_ascii=False, indent=2) + "\n"
     )
+
+
+# A cell starting with one of these is run as a formula by Excel and LibreOffice (CSV injection);
+# a leading apostrophe makes it text, and the apostrophe is not shown.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell that a spreadsheet would run as a formula escaped."""
+
+    def escape(value: object) -> object:
+        return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+    text = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])
+    ]
+    return frame.assign(**{c: frame[c].map(escape) for c in text}) if text else frame
+
+
+def reading_summary(table: InventoryTable) -> dict:
+    """How the inventory was read: header rows, format, composition, declarations, gaps."""
+    encoding = table.encoding
+    return {
+        "header_rows": list(table.header_rows),
+        "file_format": table.file_format,
+        "composed_code": table.composed,
+        "declared": list(table.declared),
+        "rules_not_applied": list(table.unknown_rules),
+        "missing_columns": {k: list(v) for k, v in table.missing.items()},
+        "skipped_rows": {k: int(v) for k, v in table.skipped["loai"].value_counts().items()},
+        "converted_cells": int((encoding["bang_ma"] != "").sum()),
+        "doubtful_cells": int((encoding["nghi_van"] != "").sum()),
+    }
 
 
 def exclusion_counts(result: InventoryResult) -> pd.DataFrame:
