@@ -80,5 +80,5 @@ def parse_count(value: object) -> int | None:
     if not number.is_integer():
         raise ValueError(f'"{value}" không phải số nguyên ≥ 0')
     if number < 0:
-        raise ValueError(f'"{value}" là số âm: cần số nguyên ≥ 0')
+        raise ValueError(f'"{int(number)}" là số âm: cần số nguyên ≥ 0')
     return int(number)

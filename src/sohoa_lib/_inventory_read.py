@@ -99,7 +99,7 @@ def normalise(
                 {
                     "pos": np.flatnonzero(mask),
                     "cot": header_of.get(column, columns()[column].label),
-                    "gia_tri": raw[column][mask].astype(str).to_numpy() if column in raw else "",
+                    "gia_tri": raw[column][mask].map(_shown).to_numpy() if column in raw else "",
                     "loi": message if isinstance(message, str) else message[mask],
                 }
             )
@@ -210,6 +210,13 @@ def normalise(
     )
 
 
+def _shown(value: object) -> str:
+    """A cell as the archivist typed it: Excel's 12.0 is the 12 they see."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
 def _text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores a typed "12" as 12.0
@@ -221,16 +228,17 @@ def _drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
     n = len(raw)
     if not n:
         return raw, rows, []
-    filled = raw.notna() & raw.map(lambda v: str(v).strip() != "" if isinstance(v, str) else True)
-    count = filled.sum(axis=1).to_numpy()
-    ids = [c for c in ("ma_ho_so", "ho_so_so") if c in raw]
-    id_blank = np.ones(n, dtype=bool)
-    for c in ids:
-        id_blank &= ~filled[c].to_numpy()
+    filled = np.column_stack(
+        [_per_value(raw[c], lambda v: not (isinstance(v, str) and not v.strip())) for c in raw]
+    )
+    count = filled.sum(axis=1)
+    ids = [i for i, c in enumerate(raw.columns) if c in ("ma_ho_so", "ho_so_so")]
+    id_blank = ~filled[:, ids].any(axis=1) if ids else np.ones(n, dtype=bool)
     total = np.zeros(n, dtype=bool)
-    for c in raw:
-        keys = raw[c].map(lambda v: bool(_TOTAL.match(key(v))) if isinstance(v, str) else False)
-        total |= keys.to_numpy(dtype=bool) & (id_blank | (c in ids))
+    for i in ids:  # "Tổng cộng" typed in the code column itself
+        total |= _per_value(raw.iloc[:, i], _is_total)
+    for i in np.flatnonzero(id_blank & (count > 0)):  # few rows: no need to be vectorised
+        total[i] |= any(_is_total(v) for v in raw.iloc[i] if v is not None)
     kinds = np.full(n, "", dtype=object)
     kinds[count == 0] = "dòng trống"
     kinds[(kinds == "") & total] = "dòng tổng cộng"
@@ -238,6 +246,18 @@ def _drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
     keep = kinds == ""
     skipped = list(zip(rows[~keep].tolist(), kinds[~keep].tolist(), strict=True))
     return raw[keep].reset_index(drop=True), rows[keep], skipped
+
+
+def _is_total(value: object) -> bool:
+    # "ng" is in every spelling of tổng and cộng (NFC, NFD, no diacritics): a cheap first test.
+    return isinstance(value, str) and "ng" in value.lower() and bool(_TOTAL.match(key(value)))
+
+
+def _per_value(series: pd.Series, fn) -> np.ndarray:
+    """`fn` of each cell as a bool array, computed once per distinct value (blank cells: False)."""
+    codes_, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    per = np.array([bool(fn(v)) for v in uniques] + [False], dtype=bool)
+    return per[codes_]
 
 
 def _read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict) -> tuple:
@@ -249,7 +269,7 @@ def _read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict) -> tuple:
     for c in raw:
         if not changed:
             break
-        hit = raw[c].map(lambda v: isinstance(v, str) and v in changed).to_numpy(dtype=bool)
+        hit = _per_value(raw[c], lambda v: isinstance(v, str) and v in changed)
         if not hit.any():
             continue
         before = raw[c][hit]

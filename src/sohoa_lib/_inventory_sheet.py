@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -89,13 +90,26 @@ def _read_workbook(path: Path) -> Sheet:
     width = len(layout.labels)
     start = layout.data_start
     columns: list[list[object]] = [[] for _ in range(width)]
-    # Rows are taken one at a time into per-column lists: the sheet is never held twice.
-    for row in (*prelude[start:], *rows):
-        row = list(row[:width]) + [""] * (width - len(row))
-        for column, cell in zip(columns, row, strict=True):
-            column.append(None if cell == "" else cell)
+    # Rows are taken in chunks and turned into per-column lists: the sheet is never held twice.
+    pending = [list(r) for r in prelude[start:]]
+    while True:
+        pending.extend(islice(rows, _CHUNK_ROWS - len(pending)))
+        if not pending:
+            break
+        for column, cells in zip(columns, _columns(pending, width), strict=True):
+            column.extend(None if cell == "" else cell for cell in cells)
+        pending = []
     frame = pd.DataFrame(dict(zip(layout.labels, columns, strict=True)), dtype=object)
     return _sheet(frame, np.arange(start + 1, start + 1 + len(frame)), layout)
+
+
+_CHUNK_ROWS = 50_000
+
+
+def _columns(rows: list[list[object]], width: int) -> list[tuple]:
+    """Rows → columns, each row cut or padded to the header's width."""
+    shaped = [r[:width] if len(r) >= width else r + [""] * (width - len(r)) for r in rows]
+    return list(zip(*shaped, strict=True)) if shaped else [()] * width
 
 
 def _read_csv(path: Path) -> Sheet:
