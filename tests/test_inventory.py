@@ -57,8 +57,9 @@ def test_a_file_carries_every_reason_that_applies() -> None:
                            "Văn bản QPPL": "x", "Đã có dữ liệu điện tử": "x",
                            "Thời hạn bảo quản": ""})  # fmt: skip
     (bad,) = _files([row]).itertuples()
-    assert all(getattr(bad, f"loai_{k}") for k in REASONS)
-    assert bad.ly_do_loai.count(";") == len(REASONS) - 1
+    rules = [k for k in REASONS if k != "thieu_thong_tin"]  # every fact is known here
+    assert all(getattr(bad, f"loai_{k}") for k in rules) and not bad.loai_thieu_thong_tin
+    assert bad.ly_do_loai.count(";") == len(rules) - 1
 
 
 def test_selection_ranks_by_use_then_permanent_then_older_and_reaches_target() -> None:
@@ -125,7 +126,7 @@ def test_missing_required_column_names_the_file_and_the_header() -> None:
     raw = pd.DataFrame(
         [["A.1", "Thu", "2005", "x"]], columns=["Mã hồ sơ", "Nhóm", "Năm", "Chỉnh lý"]
     )
-    with pytest.raises(InputError, match=r"kho\.csv: no column for 'Số lượng trang'"):
+    with pytest.raises(InputError, match=r"kho\.csv: không có cột 'Số lượng trang'"):
         normalise(raw, "kho.csv")
 
 
@@ -188,7 +189,8 @@ def test_run_inventory_writes_every_table(write_unit, tmp_path) -> None:
     result = run_inventory(settings, UnitPaths(tmp_path / "out", "TTLT"), as_of=AS_OF)
     folder = tmp_path / "out" / "TTLT" / "inventory"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "budget.csv", "exclusions.csv", "rejected.csv", "selection.csv", "summary.json", "volume.csv",
+        "budget.csv", "encoding.csv", "exclusions.csv", "rejected.csv", "selection.csv",
+        "skipped_rows.csv", "summary.json", "volume.csv",
     ]  # fmt: skip
     selection = pd.read_csv(folder / "selection.csv", encoding="utf-8-sig")
     assert list(selection["ma_ho_so"]) == ["F.9", "F.8", "F.7"]  # 30% of 100 pages

@@ -3,50 +3,44 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cache, partial
-from importlib import resources
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import codes
 from ._flags import parse_flag
-from ._io import read_raw_table
+from ._inventory_cells import Distinct, parse_count
+from ._inventory_columns import Column, columns, map_headers
+from ._inventory_sheet import Sheet, read_sheet
+from ._legacy_text import read_cells
 from ._text import key, nfc
 from ._vndates import PartialDate, parse_vn_date
 from .errors import InputError
+
+__all__ = ["Column", "InventoryTable", "columns", "normalise", "read_inventory"]
 
 # Columns every later step relies on, in the order of the tidy table.
 TIDY_COLUMNS = (
     "dong", "ma_ho_so", "tieu_de", "nhom", "don_vi", "thoi_gian_bat_dau", "thoi_gian_ket_thuc",
     "nam_bat_dau", "nam_ket_thuc", "thoi_han_bao_quan", "so_to", "so_trang", "tinh_trang_vat_ly",
     "che_do_su_dung", "ngon_ngu", "so_luot_khai_thac", "da_chinh_ly", "mat", "qppl",
-    "da_co_dien_tu", "ghi_chu",
+    "da_co_dien_tu", "ghi_chu", "phong", "muc_luc", "ho_so_so", "hop", "trang_uoc_tinh",
 )  # fmt: skip
 REJECTED_COLUMNS = ("dong", "ma_ho_so", "cot", "gia_tri", "loi")
+ENCODING_COLUMNS = ("dong", "cot", "gia_tri", "doc_thanh", "bang_ma", "nghi_van")
+ELIGIBILITY_FLAGS = ("da_chinh_ly", "mat", "qppl", "da_co_dien_tu")
 
-# "1.234" and "1 234" are how Vietnamese spreadsheets show thousands.
-_THOUSANDS = re.compile(r"^\d{1,3}([. ]\d{3})+$")
-
-
-@dataclass(frozen=True)
-class Column:
-    """One inventory column as declared in data/inventory_columns.yaml."""
-
-    name: str
-    kind: str
-    label: str
-    aliases: tuple[str, ...]
-    required: bool = False
-    codes: str | None = None
+# "Tổng cộng", "Cộng", "Tổng số": the line under a table that adds it up, not a file.
+# Matched on key() text, so "Cộng:" is "cong"; "Công khai" or "Tổng hợp …" are not totals.
+_TOTAL = re.compile(r"^(tong cong|tong so)( |$)|^(cong|tong)( [0-9 ]*)?$")
 
 
 @dataclass(frozen=True)
 class InventoryTable:
-    """A normalised inventory: the good rows, and the rows set aside with every reason."""
+    """A normalised inventory: the good rows, the rows set aside with every reason, and how it was read."""
 
     files: pd.DataFrame
     """One row per file, columns TIDY_COLUMNS; `dong` is the row number in the spreadsheet."""
@@ -56,63 +50,45 @@ class InventoryTable:
     """File name the table came from."""
     ignored_headers: tuple[str, ...]
     """Headers that matched no known column (kept out, reported)."""
+    header_rows: tuple[int, ...] = (1,)
+    """Spreadsheet row(s) taken as the header."""
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Optional columns absent from the sheet (label → report tables that lack them)."""
+    unknown_rules: tuple[str, ...] = ()
+    """Eligibility facts neither the sheet nor the params give: no file is eligible on them."""
+    declared: tuple[str, ...] = ()
+    """Facts taken from the title rows or the unit's params instead of a column, one sentence each."""
+    composed: str = ""
+    """How the mã hồ sơ was composed, when the sheet has no such column."""
+    encoding: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ENCODING_COLUMNS))
+    """Cells converted from a legacy encoding (TCVN3, VNI, VISCII), and those left in doubt."""
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["dong", "loai"]))
+    """Rows that are not files (blank, totals, group headings), with what they are."""
+    file_format: str = ""
+    """Encoding and delimiter of a CSV, or the reader of a workbook."""
 
 
-@cache
-def columns() -> dict[str, Column]:
-    """The inventory columns sohoa knows, by canonical name."""
-    text = resources.files("sohoa_lib").joinpath("data/inventory_columns.yaml").read_text("utf-8")
-    return {
-        name: Column(
-            name=name,
-            kind=spec["kind"],
-            label=spec["label"],
-            aliases=tuple(spec["aliases"]),
-            required=bool(spec.get("required", False)),
-            codes=spec.get("codes"),
-        )
-        for name, spec in yaml.safe_load(text).items()
-    }
+def read_inventory(path: Path, facts: object | None = None) -> InventoryTable:
+    """Read and normalise an inventory file (CSV or XLSX); `facts` are the unit's declarations."""
+    sheet = read_sheet(path)
+    return normalise(sheet.frame, source=path.name, sheet=sheet, facts=facts)
 
 
-@cache
-def _alias_index() -> dict[str, str]:
-    return {key(alias): c.name for c in columns().values() for alias in (c.name, *c.aliases)}
-
-
-def map_headers(headers: list[str], source: str) -> tuple[dict[str, str], tuple[str, ...]]:
-    """Header as typed → canonical column; InputError naming the file when a required one is absent."""
-    index = _alias_index()
-    mapping: dict[str, str] = {}
-    ignored: list[str] = []
-    for header in headers:
-        canonical = index.get(key(str(header)))
-        if canonical is None or canonical in mapping.values():
-            ignored.append(str(header))
-        else:
-            mapping[str(header)] = canonical
-    missing = [c for c in columns().values() if c.required and c.name not in mapping.values()]
-    if missing:
-        c = missing[0]
-        raise InputError(
-            f"{source}: no column for {c.label!r}; expected a header such as "
-            + ", ".join(repr(a) for a in c.aliases[:4])
-        )
-    return mapping, tuple(ignored)
-
-
-def read_inventory(path: Path) -> InventoryTable:
-    """Read and normalise an inventory file (CSV or XLSX)."""
-    return normalise(read_raw_table(path), source=path.name)
-
-
-def normalise(raw: pd.DataFrame, source: str) -> InventoryTable:
+def normalise(
+    raw: pd.DataFrame, source: str, *, sheet: Sheet | None = None, facts: object | None = None
+) -> InventoryTable:
     """Parse a raw table (cells as typed) into the tidy inventory and its rejected rows."""
-    mapping, ignored = map_headers(list(raw.columns), source)
-    raw = raw.rename(columns=mapping)[list(mapping.values())].reset_index(drop=True)
+    mapping, ignored = map_headers([str(c) for c in raw.columns])
     header_of = {v: k for k, v in mapping.items()}
+    rows = sheet.rows if sheet is not None else np.arange(2, len(raw) + 2)  # row 1: headers
+    raw = raw.set_axis([str(c) for c in raw.columns], axis=1).rename(columns=mapping)
+    raw = raw[list(mapping.values())].reset_index(drop=True)
+    raw, rows, skipped = _drop_non_files(raw, rows)
+    raw, encoding = _read_legacy(raw, rows, header_of)
+    declared: list[str] = []
+    composed = _identify(raw, source, sheet, facts, header_of, declared)
     n = len(raw)
-    out: dict[str, object] = {"dong": np.arange(2, n + 2)}  # row 1 holds the headers
+    out: dict[str, object] = {"dong": rows}
     problems: list[pd.DataFrame] = []
 
     def problem(mask: np.ndarray, column: str, message: np.ndarray | str) -> None:
@@ -123,20 +99,49 @@ def normalise(raw: pd.DataFrame, source: str) -> InventoryTable:
                 {
                     "pos": np.flatnonzero(mask),
                     "cot": header_of.get(column, columns()[column].label),
-                    "gia_tri": raw[column][mask].astype(str).to_numpy() if column in raw else "",
+                    "gia_tri": raw[column][mask].map(_shown).to_numpy() if column in raw else "",
                     "loi": message if isinstance(message, str) else message[mask],
                 }
             )
         )
 
+    missing = {
+        c.label: c.tables
+        for c in columns().values()
+        if c.name not in raw and c.tables and c.name != "so_to"
+    }
+    if "so_trang" not in raw and "so_to" not in raw:
+        raise InputError(
+            f"{source}: không có cột 'Số lượng trang' hay 'Số lượng tờ': cần một trong hai để "
+            "tính khối lượng và lựa chọn"
+        )
+    unknown: list[str] = []
     dates: dict[str, Distinct] = {}
     for col in columns().values():
-        cells = Distinct.of(raw[col.name] if col.name in raw else pd.Series([None] * n))
-        if col.required and col.kind != "flag":
+        present = col.name in raw
+        cells = Distinct.of(raw[col.name] if present else pd.Series([None] * n, dtype=object))
+        if col.required and not present:
+            raise InputError(
+                f"{source}: không có cột {col.label!r} (cần cho điều kiện số hóa); tên cột có thể "
+                "là " + ", ".join(repr(a) for a in col.aliases[:4])
+            )
+        if present and (col.required or col.name in ("ma_ho_so", "so_trang")):
             blank = cells.take(cells.derive(lambda v: not str(v).strip()), blank=True)
-            problem(blank.astype(bool), col.name, "thiếu giá trị bắt buộc")
+            lacking = "thiếu giá trị bắt buộc"
+            if composed and col.name == "ma_ho_so":
+                lacking = "không ghép được mã hồ sơ: thiếu Phông số, Hồ sơ số hoặc năm"
+            problem(blank.astype(bool), col.name, lacking)
         if col.kind == "text":
-            out[col.name] = cells.take(cells.derive(lambda v: nfc(str(v)) or None))
+            out[col.name] = cells.take(cells.derive(_text))
+            continue
+        if col.kind == "flag" and col.name in ELIGIBILITY_FLAGS and not present:
+            value = getattr(facts, col.name, None)
+            if value is None:
+                unknown.append(col.label)
+            else:
+                declared.append(f"{col.label}: {'có' if value else 'không'} (khai báo trong tham số, "
+                                "áp dụng cho mọi hồ sơ của mục lục)")  # fmt: skip
+            out[col.name] = np.full(n, value, dtype=object)
             continue
         parser = _PARSERS[col.kind] if col.kind != "code" else partial(codes.parse_code, col.codes)
         values, errors = cells.parse(parser)
@@ -150,11 +155,203 @@ def normalise(raw: pd.DataFrame, source: str) -> InventoryTable:
         if col.kind == "date":
             dates[col.name] = cells.with_values(values)
         elif col.kind == "flag":
-            # A blank flag cell is how archivists write "no".
-            out[col.name] = cells.take(values, blank=False).astype(bool)
+            # A blank cell in a yes/no column is how archivists write "no"; a missing column is not.
+            flags = cells.take(values, blank=False)
+            out[col.name] = np.where(pd.isna(flags), False, flags).astype(object)
         else:
             out[col.name] = cells.take(values)
+    if "thoi_han_bao_quan" not in raw:
+        unknown.append(columns()["thoi_han_bao_quan"].label)
 
+    ma = pd.Series(out["ma_ho_so"], dtype=object)
+    bad_code = ma.map(lambda v: codes.check_file_code(v) if isinstance(v, str) else "").to_numpy()
+    problem(bad_code != "", "ma_ho_so", bad_code)
+    _dates(out, dates, problem, n)
+    pages = pd.Series(out["so_trang"], dtype=object)
+    out["trang_uoc_tinh"] = np.zeros(n, dtype=bool)
+    if "so_trang" not in raw:
+        # A mục lục counts sheets (tờ), not pages: two pages a sheet, stated in the report.
+        sheets = pd.Series(out["so_to"], dtype=object)
+        out["so_trang"] = (sheets * 2).to_numpy()
+        out["trang_uoc_tinh"] = sheets.notna().to_numpy()
+        problem(sheets.isna().to_numpy(), "so_to", "thiếu số tờ: không tính được khối lượng")
+        pages = pd.Series(out["so_trang"], dtype=object)
+    problem(pages.eq(0).to_numpy(), "so_trang", "số trang phải lớn hơn 0")
+    _duplicates(out, problem, n)
+
+    frame = pd.DataFrame(out)
+    rejected = _rejected_table(problems, frame)
+    good = frame.drop(index=rejected["pos"].unique()) if len(rejected) else frame
+    good = good.assign(
+        mat=_secret(good["mat"], good["che_do_su_dung"]),
+        so_luot_khai_thac=good["so_luot_khai_thac"].fillna(0).astype("int64"),
+        so_trang=good["so_trang"].astype("int64"),
+        so_to=good["so_to"].astype("Int64"),
+        nam_bat_dau=good["nam_bat_dau"].astype("int64"),
+        nam_ket_thuc=good["nam_ket_thuc"].astype("int64"),
+    )
+    if "mat" not in raw and "che_do_su_dung" in raw and "Tài liệu mật" in unknown:
+        unknown.remove("Tài liệu mật")  # chế độ sử dụng says it per row; blank cells stay unknown
+    return InventoryTable(
+        files=good.loc[:, list(TIDY_COLUMNS)].reset_index(drop=True),
+        rejected=rejected.drop(columns="pos").loc[:, list(REJECTED_COLUMNS)],
+        source=source,
+        ignored_headers=ignored,
+        header_rows=sheet.header_rows if sheet is not None else (1,),
+        missing=missing,
+        unknown_rules=tuple(unknown),
+        declared=tuple(declared),
+        composed=composed,
+        encoding=_with_header_cells(encoding, sheet),
+        skipped=pd.DataFrame(
+            [*(sheet.skipped if sheet is not None else ()), *skipped], columns=["dong", "loai"]
+        ),
+        file_format=_format(sheet),
+    )
+
+
+def _shown(value: object) -> str:
+    """A cell as the archivist typed it: Excel's 12.0 is the 12 they see."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores a typed "12" as 12.0
+    return nfc(str(value)) or None
+
+
+def _drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
+    """Set apart blank rows, totals rows and group headings: they are not files, nor errors."""
+    n = len(raw)
+    if not n:
+        return raw, rows, []
+    filled = np.column_stack(
+        [_per_value(raw[c], lambda v: not (isinstance(v, str) and not v.strip())) for c in raw]
+    )
+    count = filled.sum(axis=1)
+    ids = [i for i, c in enumerate(raw.columns) if c in ("ma_ho_so", "ho_so_so")]
+    id_blank = ~filled[:, ids].any(axis=1) if ids else np.ones(n, dtype=bool)
+    total = np.zeros(n, dtype=bool)
+    for i in ids:  # "Tổng cộng" typed in the code column itself
+        total |= _per_value(raw.iloc[:, i], _is_total)
+    for i in np.flatnonzero(id_blank & (count > 0)):  # few rows: no need to be vectorised
+        total[i] |= any(_is_total(v) for v in raw.iloc[i] if v is not None)
+    kinds = np.full(n, "", dtype=object)
+    kinds[count == 0] = "dòng trống"
+    kinds[(kinds == "") & total] = "dòng tổng cộng"
+    kinds[(kinds == "") & id_blank & (count == 1)] = "dòng tiêu đề nhóm"
+    keep = kinds == ""
+    skipped = list(zip(rows[~keep].tolist(), kinds[~keep].tolist(), strict=True))
+    return raw[keep].reset_index(drop=True), rows[keep], skipped
+
+
+def _is_total(value: object) -> bool:
+    # "ng" is in every spelling of tổng and cộng (NFC, NFD, no diacritics): a cheap first test.
+    return isinstance(value, str) and "ng" in value.lower() and bool(_TOTAL.match(key(value)))
+
+
+def _per_value(series: pd.Series, fn) -> np.ndarray:
+    """`fn` of each cell as a bool array, computed once per distinct value (blank cells: False)."""
+    codes_, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    per = np.array([bool(fn(v)) for v in uniques] + [False], dtype=bool)
+    return per[codes_]
+
+
+def _read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict) -> tuple:
+    """Convert cells typed in TCVN3, VNI or VISCII; list each conversion and each doubtful cell."""
+    strings = [v for c in raw for v in pd.unique(raw[c]) if isinstance(v, str) and not v.isascii()]
+    readings = read_cells(strings)
+    changed = {v: r for v, r in readings.items() if r.encoding or r.doubt}
+    parts = []
+    for c in raw:
+        if not changed:
+            break
+        hit = _per_value(raw[c], lambda v: isinstance(v, str) and v in changed)
+        if not hit.any():
+            continue
+        before = raw[c][hit]
+        found = [changed[v] for v in before]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dong": rows[hit],
+                    "cot": header_of.get(c, c),
+                    "gia_tri": before.to_numpy(),
+                    "doc_thanh": [r.text for r in found],
+                    "bang_ma": [r.encoding or "" for r in found],
+                    "nghi_van": [r.doubt for r in found],
+                }
+            )
+        )
+        raw[c] = raw[c].map(lambda v: changed[v].text if isinstance(v, str) and v in changed else v)
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ENCODING_COLUMNS)
+    return raw, table.sort_values(["dong", "cot"], kind="stable").reset_index(drop=True)
+
+
+def _identify(raw, source, sheet, facts, header_of, declared: list[str]) -> str:
+    """Give every row a mã hồ sơ: its own column, or composed as Circular 05/2025 defines it."""
+    title = sheet.title if sheet is not None else {}
+    for part in ("phong", "muc_luc", "ten_phong"):
+        if part in raw:
+            continue
+        if part in title:
+            value, row = title[part]
+            raw[part] = value
+            declared.append(
+                f"{columns()[part].label}: {value} (ghi ở dòng {row}, áp dụng cho mọi hồ sơ)"
+            )
+        elif getattr(facts, part, None):
+            raw[part] = getattr(facts, part)
+            declared.append(
+                f"{columns()[part].label}: {getattr(facts, part)} (khai báo trong tham số)"
+            )
+    if "ma_ho_so" in raw:
+        return ""
+    if "ho_so_so" not in raw or "phong" not in raw:
+        lacking = [columns()[c].label for c in ("ho_so_so", "phong") if c not in raw]
+        raise InputError(
+            f"{source}: không có cột 'Mã hồ sơ', và không ghép được mã hồ sơ vì thiếu "
+            + " và ".join(repr(x) for x in lacking)
+            + " (cột trong bảng, dòng tiêu đề như 'Phông số: 12', hoặc inventory_facts.phong "
+            "trong tham số của đơn vị)"
+        )
+    parts = {
+        c: raw[c].map(lambda v: _text(v) if v is not None else None)
+        for c in ("phong", "muc_luc", "ho_so_so")
+        if c in raw
+    }
+    middle = parts.get("muc_luc")
+    how = "năm bắt đầu"
+    if middle is None or middle.isna().all():
+        # Circular 05/2025: mục lục số or, without one, the year the file was formed.
+        years = raw["thoi_gian_bat_dau"].map(_year_of) if "thoi_gian_bat_dau" in raw else None
+        middle = years
+    else:
+        how = "Mục lục số"
+    pieces = pd.concat([parts["phong"], middle, parts["ho_so_so"]], axis=1)
+    raw["ma_ho_so"] = [
+        ".".join(str(p) for p in row) if all(p is not None and p == p for p in row) else None
+        for row in pieces.itertuples(index=False)
+    ]
+    header_of["ma_ho_so"] = "Mã hồ sơ (ghép)"
+    return (
+        f"Mã hồ sơ = Phông số . {how} . Hồ sơ số (Thông tư 05/2025/TT-BNV), ví dụ "
+        f"{next((c for c in raw['ma_ho_so'] if c), '—')}; số hộp được giữ ở cột 'hop' cho bàn quét."
+    )
+
+
+def _year_of(value: object) -> str | None:
+    try:
+        date = parse_vn_date(value)
+    except ValueError:
+        return None
+    return str(date.year) if date is not None else None
+
+
+def _dates(out: dict, dates: dict, problem, n: int) -> None:
     start, end = dates["thoi_gian_bat_dau"], dates["thoi_gian_ket_thuc"]
     # A blank end means the file was closed in the period it was opened.
     no_end = pd.isna(end.take(end.derive(_year)))
@@ -172,8 +369,9 @@ def normalise(raw: pd.DataFrame, source: str) -> InventoryTable:
     later = np.zeros(n, dtype=bool)
     later[known] = last[known].astype(np.int64) < first[known].astype(np.int64)
     problem(later, "thoi_gian_ket_thuc", "kết thúc trước thời gian bắt đầu")
-    problem(pd.Series(out["so_trang"], dtype=object).eq(0).to_numpy(),
-            "so_trang", "số trang phải lớn hơn 0")  # fmt: skip
+
+
+def _duplicates(out: dict, problem, n: int) -> None:
     ma = pd.Series(out["ma_ho_so"], dtype=object)
     dup = (ma.notna() & ma.duplicated(keep="first")).to_numpy()
     if dup.any():
@@ -182,75 +380,38 @@ def normalise(raw: pd.DataFrame, source: str) -> InventoryTable:
         messages[dup] = [f"mã hồ sơ trùng với dòng {int(r)}" for r in first_row[dup]]
         problem(dup, "ma_ho_so", messages)
 
-    frame = pd.DataFrame(out)
-    rejected = _rejected_table(problems, frame)
-    good = frame.drop(index=rejected["pos"].unique()) if len(rejected) else frame
-    good = good.assign(
-        mat=good["mat"] | (good["che_do_su_dung"] == "03"),
-        so_luot_khai_thac=good["so_luot_khai_thac"].fillna(0).astype("int64"),
-        so_trang=good["so_trang"].astype("int64"),
-        so_to=good["so_to"].astype("Int64"),
-        nam_bat_dau=good["nam_bat_dau"].astype("int64"),
-        nam_ket_thuc=good["nam_ket_thuc"].astype("int64"),
-    )
-    return InventoryTable(
-        files=good.loc[:, list(TIDY_COLUMNS)].reset_index(drop=True),
-        rejected=rejected.drop(columns="pos").loc[:, list(REJECTED_COLUMNS)],
-        source=source,
-        ignored_headers=ignored,
-    )
+
+def _secret(flag: pd.Series, access: pd.Series) -> np.ndarray:
+    """State secret: the flag or chế độ sử dụng 03; unknown (None) when neither says."""
+    flag, access = flag.astype(object), access.astype(object)
+    secret = (flag.eq(True) | access.eq("03")).to_numpy()
+    not_secret = (flag.eq(False) | access.isin(["01", "02"])).to_numpy()
+    return np.where(secret, True, np.where(not_secret, False, None)).astype(object)
 
 
-@dataclass(frozen=True)
-class Distinct:
-    """A column as its distinct values and, per row, which one it holds (-1 for blank).
-
-    Inventories repeat values a lot (a million rows, a few thousand dates), so every parse and
-    derivation runs once per distinct value and rows just index the result.
-    """
-
-    codes: np.ndarray
-    uniques: np.ndarray
-    values: np.ndarray | None = None
-
-    @classmethod
-    def of(cls, series: pd.Series) -> Distinct:
-        codes_, uniques = pd.factorize(pd.Series(series, dtype=object), use_na_sentinel=True)
-        return cls(codes_, np.asarray(uniques, dtype=object))
-
-    def with_values(self, values: np.ndarray) -> Distinct:
-        """The same rows, with parsed values standing in for the distinct cells."""
-        return Distinct(self.codes, self.uniques, values)
-
-    def derive(self, fn) -> np.ndarray:
-        """`fn` of each distinct value (of the parsed values when set; None stays None)."""
-        source = self.uniques if self.values is None else self.values
-        result = np.empty(len(source), dtype=object)
-        for i, value in enumerate(source):
-            result[i] = None if value is None else fn(value)
-        return result
-
-    def parse(self, parser) -> tuple[np.ndarray, np.ndarray]:
-        """Per distinct value: (parsed value or None, error message or "")."""
-        values = np.empty(len(self.uniques), dtype=object)
-        errors = np.full(len(self.uniques), "", dtype=object)
-        for i, raw in enumerate(self.uniques):
-            try:
-                values[i] = parser(raw)
-            except ValueError as exc:
-                errors[i] = str(exc)
-        return values, errors
-
-    def take(self, per_unique: np.ndarray, blank: object = None) -> np.ndarray:
-        """Per row: the distinct value's result, or `blank` for a blank cell."""
-        return np.append(per_unique.astype(object), np.array([blank], dtype=object))[self.codes]
-
-
-_PARSERS = {"date": parse_vn_date, "flag": parse_flag, "count": None}
+_PARSERS = {"date": parse_vn_date, "flag": parse_flag, "count": parse_count}
 
 
 def _year(d: PartialDate) -> int:
     return d.year
+
+
+def _with_header_cells(table: pd.DataFrame, sheet: Sheet | None) -> pd.DataFrame:
+    if sheet is None or not sheet.converted:
+        return table
+    head = pd.DataFrame(
+        [(r, "(tiêu đề)", a, b, e, "") for r, a, b, e in sheet.converted], columns=ENCODING_COLUMNS
+    )
+    return pd.concat([head, table], ignore_index=True) if len(table) else head
+
+
+def _format(sheet: Sheet | None) -> str:
+    if sheet is None:
+        return ""
+    if sheet.encoding:
+        names = {",": "dấu phẩy", ";": "dấu chấm phẩy", "\t": "tab", "|": "dấu |"}
+        return f"CSV, bảng mã {sheet.encoding}, phân cách bằng {names[sheet.delimiter]}"
+    return "Bảng tính Excel (đọc bằng calamine)"
 
 
 def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame) -> pd.DataFrame:
@@ -260,31 +421,3 @@ def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame) -> pd.Dat
     table["dong"] = frame["dong"].to_numpy()[table["pos"]]
     table["ma_ho_so"] = pd.Series(frame["ma_ho_so"], dtype=object).to_numpy()[table["pos"]]
     return table.sort_values(["dong", "cot"], kind="stable").reset_index(drop=True)
-
-
-def _parse_count(value: object) -> int | None:
-    """A non-negative whole number as typed: 12, 12.0, "1.234" (Vietnamese thousands)."""
-    if isinstance(value, bool):
-        raise ValueError(f'"{value}" không phải số nguyên ≥ 0')
-    if isinstance(value, int | float | np.integer | np.floating):
-        number = float(value)
-        if pd.isna(number):
-            return None
-    else:
-        text = nfc(str(value))
-        if not text:
-            return None
-        if _THOUSANDS.match(text):
-            text = text.replace(".", "").replace(" ", "")
-        try:
-            number = float(text.replace(",", "."))
-        except ValueError:
-            raise ValueError(f'"{text}" không phải số nguyên ≥ 0') from None
-    if not number.is_integer():
-        raise ValueError(f'"{value}" không phải số nguyên ≥ 0')
-    if number < 0:
-        raise ValueError(f'"{value}" là số âm: cần số nguyên ≥ 0')
-    return int(number)
-
-
-_PARSERS["count"] = _parse_count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
@@ -63,3 +64,26 @@ def parse_code(field: str, value: object) -> str | None:
         label = code_lists()[field]["label"]
         raise ValueError(f'"{text}" không có trong danh mục {label} (các giá trị: {expected})')
     return found
+
+
+# A mã hồ sơ names the file's scan folder and its PDFs (`<mã hồ sơ>.<seq>.pdf`), and is typed into
+# spreadsheets: letters (Vietnamese ones too), digits and the separators codes use ( . - _ ),
+# starting with a letter or digit, so it can never be a path ("../x", "/etc") or a formula ("=1+2").
+FILE_CODE_MAX = 64
+_FILE_CODE = re.compile(r"[^\W_][\w.\-]*")
+
+
+def check_file_code(value: str) -> str:
+    """Why `value` cannot be a mã hồ sơ (Vietnamese, for the rejected-rows table); "" when it can."""
+    if len(value) > FILE_CODE_MAX:
+        return f"mã hồ sơ dài {len(value)} ký tự: tối đa {FILE_CODE_MAX}"
+    if not _FILE_CODE.fullmatch(value):
+        bad = sorted({c for c in value if not (c.isalnum() or c in "._-")})
+        shown = " ".join(repr(c) for c in bad) if bad else repr(value[:1])
+        return (
+            f'"{value}" không dùng được làm mã hồ sơ: chỉ gồm chữ, số và . - _, bắt đầu bằng chữ '
+            f"hoặc số (ký tự không hợp lệ: {shown})"
+        )
+    if ".." in value:
+        return f'"{value}" không dùng được làm mã hồ sơ: không được có ".."'
+    return ""

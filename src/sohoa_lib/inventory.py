@@ -26,7 +26,13 @@ REASONS: dict[str, str] = {
     "mat": "Tài liệu mật (bí mật nhà nước)",
     "qppl": "Văn bản quy phạm pháp luật",
     "da_co_dien_tu": "Đã có dữ liệu điện tử",
+    # Not a rule of plan 1838: a fact the rules need is not known, so the file cannot be
+    # counted as eligible until a person says (never defaulted to "eligible").
+    "thieu_thong_tin": "Chưa đủ thông tin để xét điều kiện",
 }
+# The facts each file needs for eligibility; a None among them is "not known".
+_FACTS = {"da_chinh_ly": "Đã chỉnh lý", "mat": "Tài liệu mật", "qppl": "Văn bản QPPL",
+          "da_co_dien_tu": "Đã có dữ liệu điện tử"}  # fmt: skip
 
 VOLUME_DIMENSIONS = {
     "nhom": "Nhóm hồ sơ",
@@ -83,6 +89,7 @@ class InventoryResult:
             "holdings_sheets": int(files["so_to"].fillna(0).sum()),
             "holdings_pages": int(files["so_trang"].sum()),
             "rejected_rows": int(self.table.rejected["dong"].nunique()),
+            "reading": reading_summary(self.table),
             **{k: _plain(v) for k, v in dataclasses.asdict(self.summary).items()},
             "achieved_share": self.summary.achieved_share,
             "cost_total": int(self.budget["thanh_tien"].sum()),
@@ -98,7 +105,7 @@ def run_inventory(
 ) -> InventoryResult:
     """Read the unit's inventory, apply plan 1838, select, estimate, and write the stage's CSVs."""
     as_of = as_of or dt.date.today()
-    table = read_inventory(settings.inventory)
+    table = read_inventory(settings.inventory, settings.inventory_facts)
     files = eligibility(table.files, settings.selection)
     selection, summary = select(files, settings.selection.target_share)
     files = files.assign(lua_chon=files["ma_ho_so"].isin(selection["ma_ho_so"]))
@@ -142,11 +149,12 @@ def eligibility(files: pd.DataFrame, rules: Selection) -> pd.DataFrame:
     flags = {
         "ngoai_thoi_gian": (files["nam_bat_dau"] < rules.year_from)
         | (files["nam_ket_thuc"] > rules.year_to),
-        "chua_chinh_ly": ~files["da_chinh_ly"],
+        "chua_chinh_ly": files["da_chinh_ly"].eq(False),
         "chua_xac_dinh_thbq": files["thoi_han_bao_quan"].isna(),
-        "mat": files["mat"],
-        "qppl": files["qppl"],
-        "da_co_dien_tu": files["da_co_dien_tu"],
+        "mat": files["mat"].eq(True),
+        "qppl": files["qppl"].eq(True),
+        "da_co_dien_tu": files["da_co_dien_tu"].eq(True),
+        "thieu_thong_tin": files[list(_FACTS)].isna().any(axis=1),
     }
     reasons = {
         k: v.format(year_from=rules.year_from, year_to=rules.year_to) for k, v in REASONS.items()
@@ -160,7 +168,14 @@ def eligibility(files: pd.DataFrame, rules: Selection) -> pd.DataFrame:
         for b in np.unique(bits)
     }
     out = files.assign(**{f"loai_{k}": np.asarray(v, dtype=bool) for k, v in flags.items()})
-    return out.assign(du_dieu_kien=bits == 0, ly_do_loai=pd.Series(bits).map(labels).to_numpy())
+    unknown = files[list(_FACTS)].isna().to_numpy()
+    names = np.array(list(_FACTS.values()), dtype=object)
+    missing = ["; ".join(names[row]) for row in unknown] if unknown.any() else [""] * len(files)
+    return out.assign(
+        du_dieu_kien=bits == 0,
+        ly_do_loai=pd.Series(bits).map(labels).to_numpy(),
+        thong_tin_thieu=missing,
+    )
 
 
 def select(files: pd.DataFrame, target_share: float) -> tuple[pd.DataFrame, SelectionSummary]:
@@ -169,7 +184,9 @@ def select(files: pd.DataFrame, target_share: float) -> tuple[pd.DataFrame, Sele
     Ties on use go to permanent retention first, then to the older file, then by mã hồ sơ, so
     the selection is the same on every run.
     """
-    non_electronic = int(files.loc[~files["da_co_dien_tu"], "so_trang"].sum())
+    # A file not known to be electronic counts in the base: the target is never made smaller
+    # by what the inventory does not say.
+    non_electronic = int(files.loc[~files["da_co_dien_tu"].eq(True), "so_trang"].sum())
     target = math.ceil(target_share * non_electronic)
     eligible = files[files["du_dieu_kien"]]
     ranked = eligible.assign(
@@ -219,6 +236,8 @@ def volume(files: pd.DataFrame) -> pd.DataFrame:
     )
     parts = []
     for column, label in VOLUME_DIMENSIONS.items():
+        if frame[column].isna().all():
+            continue  # the inventory has no such column: the report says so, no "(không ghi)" row
         grouped = (
             frame.groupby(frame[column].fillna("(không ghi)"), sort=True)
             .agg(
@@ -244,33 +263,74 @@ def volume(files: pd.DataFrame) -> pd.DataFrame:
 def write_outputs(result: InventoryResult, paths: UnitPaths) -> None:
     """Write the stage's tables under <UNIT>/inventory/ (CSV, UTF-8) and its key figures."""
     folder = paths.stage_dir("inventory")
-    keep = ["thu_tu", "ma_ho_so", "tieu_de", "nhom", "don_vi", "thoi_gian_bat_dau",
-            "thoi_gian_ket_thuc", "thoi_han_bao_quan", "so_to", "so_trang", "tinh_trang_vat_ly",
-            "che_do_su_dung", "so_luot_khai_thac", "luy_ke_trang"]  # fmt: skip
-    write_csv(folder / "selection.csv", result.selection[keep])
+    keep = ["thu_tu", "ma_ho_so", "hop", "tieu_de", "nhom", "don_vi", "thoi_gian_bat_dau",
+            "thoi_gian_ket_thuc", "thoi_han_bao_quan", "so_to", "so_trang", "trang_uoc_tinh",
+            "tinh_trang_vat_ly", "che_do_su_dung", "so_luot_khai_thac", "luy_ke_trang"]  # fmt: skip
+    write_csv(folder / "selection.csv", spreadsheet_safe(result.selection[keep]))
     excluded = result.files[~result.files["du_dieu_kien"]]
     reason_cols = [f"loai_{k}" for k in REASONS]
     write_csv(
         folder / "exclusions.csv",
-        excluded[
-            [
-                "dong",
-                "ma_ho_so",
-                "tieu_de",
-                "nam_bat_dau",
-                "nam_ket_thuc",
-                "so_trang",
-                "ly_do_loai",
-                *reason_cols,
+        spreadsheet_safe(
+            excluded[
+                [
+                    "dong",
+                    "ma_ho_so",
+                    "tieu_de",
+                    "nam_bat_dau",
+                    "nam_ket_thuc",
+                    "so_trang",
+                    "ly_do_loai",
+                    "thong_tin_thieu",
+                    *reason_cols,
+                ]
             ]
-        ],
+        ),
     )
-    write_csv(folder / "rejected.csv", result.table.rejected)
-    write_csv(folder / "volume.csv", result.volume)
+    table = result.table
+    write_csv(folder / "rejected.csv", spreadsheet_safe(table.rejected))
+    write_csv(folder / "encoding.csv", spreadsheet_safe(table.encoding))
+    write_csv(folder / "skipped_rows.csv", table.skipped)
+    write_csv(folder / "volume.csv", spreadsheet_safe(result.volume))
     write_csv(folder / "budget.csv", result.budget)
     write_text(
         folder / "summary.json", json.dumps(result.figures(), ensure_ascii=False, indent=2) + "\n"
     )
+
+
+# A cell starting with one of these is run as a formula by Excel and LibreOffice (CSV injection);
+# a leading apostrophe makes it text, and the apostrophe is not shown.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell that a spreadsheet would run as a formula escaped."""
+
+    def escape(value: object) -> object:
+        return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+    text = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])
+    ]
+    return frame.assign(**{c: frame[c].map(escape) for c in text}) if text else frame
+
+
+def reading_summary(table: InventoryTable) -> dict:
+    """How the inventory was read: header rows, format, composition, declarations, gaps."""
+    encoding = table.encoding
+    return {
+        "header_rows": list(table.header_rows),
+        "file_format": table.file_format,
+        "composed_code": table.composed,
+        "declared": list(table.declared),
+        "rules_not_applied": list(table.unknown_rules),
+        "missing_columns": {k: list(v) for k, v in table.missing.items()},
+        "skipped_rows": {k: int(v) for k, v in table.skipped["loai"].value_counts().items()},
+        "converted_cells": int((encoding["bang_ma"] != "").sum()),
+        "doubtful_cells": int((encoding["nghi_van"] != "").sum()),
+    }
 
 
 def exclusion_counts(result: InventoryResult) -> pd.DataFrame:

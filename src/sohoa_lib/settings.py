@@ -32,6 +32,29 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class InventoryFacts:
+    """What the unit declares for its whole inventory where the sheet has no column for it.
+
+    An archivist's mục lục hồ sơ lists arranged files only and gives its phông once; such facts
+    are declared here rather than assumed. Each one used is stated in the inventory report; a
+    column in the sheet wins over a declaration. Unset (null) means "not declared".
+    """
+
+    phong: str | None = None
+    """Phông (fonds) code that composes the mã hồ sơ when neither rows nor title rows give it."""
+    muc_luc: str | None = None
+    """Mục lục số that composes the mã hồ sơ when neither rows nor title rows give it."""
+    da_chinh_ly: bool | None = None
+    """Every file listed has been arranged (a mục lục made in the chỉnh lý work)."""
+    mat: bool | None = None
+    """Whether the files listed are state secret."""
+    qppl: bool | None = None
+    """Whether the files listed are legal normative documents."""
+    da_co_dien_tu: bool | None = None
+    """Whether the files listed already exist in the electronic document systems."""
+
+
+@dataclass(frozen=True)
 class Capacity:
     """The unit's digitization means, for the pace estimate."""
 
@@ -147,6 +170,8 @@ class UnitSettings:
     """Compliance profile: tt05-2025 (default) or tt02-2019."""
     selection: Selection = field(default_factory=Selection)
     """Eligibility years and target share."""
+    inventory_facts: InventoryFacts = field(default_factory=InventoryFacts)
+    """Facts declared for the whole inventory (phông, mục lục, đã chỉnh lý, mật, QPPL, điện tử)."""
     digitize: Digitize = field(default_factory=Digitize)
     """OCR model, workers and PDF packaging."""
     preservation: Preservation = field(default_factory=Preservation)
