@@ -208,7 +208,8 @@ def _flags(document: docs.Document) -> list[dict]:
     for name in document.flagged():
         f = document.fields[name]
         # A low confidence with no reason given is still a reason; the cataloguer reads it.
-        reason = f.reason or f"độ tin cậy thấp ({f.confidence:.2f})"
+        low = "không tìm thấy" if f.value is None else f"độ tin cậy thấp ({f.confidence:.2f})"
+        reason = f.reason or low
         page, box = review_store.default_region(name, document.first_page, document.last_page)
         found.append({"field": name, "value": f.value, "reason": reason, "page": page,
                       "box": list(box)})  # fmt: skip
