@@ -190,7 +190,17 @@ def test_apply_needs_a_reviewer(workbook, unit, capsys) -> None:
 
 
 @pytest.fixture(scope="module")
-def reviewed(workbook, unit, tmp_path_factory):
+def copy_before_review(first_sign, unit, tmp_path_factory) -> UnitPaths:
+    """The unit's outputs as the first signing left them, for the notebook's form to review."""
+    _, paths, _ = unit
+    out = tmp_path_factory.mktemp("form") / "out"
+    shutil.copytree(paths.outputs, out)
+    return UnitPaths(out, "TTLT")
+
+
+@pytest.fixture(scope="module")
+def reviewed(workbook, unit, tmp_path_factory, copy_before_review):
+    # copy_before_review first: the notebook's form gets the outputs as they were before.
     root, paths, _ = unit
     filled = _fill(workbook, tmp_path_factory.mktemp("filled") / "reviewed.xlsx",
                    {FIRST: {review.DONE: "x"},  # confirmed: no signer on this page
@@ -246,3 +256,39 @@ def test_signed_pdf_mets_and_premis_carry_the_reviewed_values(reviewed, unit) ->
     assert "Quyết định" in details and "77" in details
     agents = premis.xpath("//p:agent[p:agentType='person']/p:agentName/text()", namespaces=ns)
     assert agents == [REVIEWER]
+
+
+def test_notebook_form_checks_then_records_one_document_at_a_time(copy_before_review) -> None:
+    from sohoa_lib.review_form import ReviewForm
+
+    with pytest.raises(Exception, match="reviewer"):
+        ReviewForm(copy_before_review, "  ")
+    form = ReviewForm(copy_before_review, REVIEWER, dpi=30)
+    assert form.current.ma_dinh_danh == FIRST and len(form.items) == 2
+    form.move(1)
+    assert form.current.ma_dinh_danh == DOC and set(form.inputs) >= {"ten_loai", "ngay", "so"}
+    form.inputs["ngay"].value = "32/13/2018"
+    assert form.submit() and form.current.ma_dinh_danh == DOC  # refused, nothing recorded
+    assert "không phải ngày" in form.message.value
+    form.inputs["ngay"].value = "03/05/2018"
+    form.inputs["ten_loai"].value = "Quyết định"
+    assert form.submit() == [] and form.recorded == 1
+    with review.unit_catalog(copy_before_review) as conn:
+        assert [i.ma_dinh_danh for i in review.items(copy_before_review, conn)] == [FIRST]
+        history = review.review_store.history(conn, "TTLT", HELD)
+    assert {(h["field"], h["new"]) for h in history if h["action"] == "sửa"} == {
+        ("ngay", "2018-05-03"),
+        ("ten_loai", "Quyết định"),
+    }
+    assert {h["source"] for h in history} == {review.NOTEBOOK_SOURCE}
+
+
+def test_review_notebook_runs_under_papermill(copy_before_review, tmp_path) -> None:
+    import papermill
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "review.ipynb"
+    papermill.execute_notebook(
+        str(notebook), str(tmp_path / "review.ipynb"), kernel_name="python3",
+        parameters={"outputs": str(copy_before_review.outputs), "reviewer": REVIEWER},
+        progress_bar=False, cwd=str(notebook.parent),
+    )  # fmt: skip
