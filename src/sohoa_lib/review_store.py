@@ -78,7 +78,9 @@ def flag_rows(document: Mapping[str, object]) -> list[dict]:
     given = document.get("flags")
     if given:
         return [dict(f) for f in given]  # type: ignore[union-attr]
-    names = [n for n in str(document.get("flagged") or "").split(",") if n]
+    flagged = document.get("flagged") or ""
+    names = [n.strip() for n in (flagged.split(",") if isinstance(flagged, str) else flagged)]
+    names = [n for n in names if n]
     return [{"field": n, "value": document.get(n), "reason": NO_REASON} for n in names]
 
 
