@@ -132,7 +132,8 @@ def test_switch_signs_knowingly_and_the_report_says_so(first_sign, unit) -> None
 @pytest.fixture(scope="module")
 def workbook(first_sign, unit) -> Path:
     _, paths, _ = unit
-    return review.export_xlsx(paths)
+    assert cli.main(["review", "export", "TTLT", "--outputs", str(paths.outputs)]) == 0
+    return paths.root / "review" / "bien-muc-TTLT.xlsx"
 
 
 def _fill(workbook: Path, out: Path, rows: dict[str, dict[str, object]]) -> Path:
