@@ -234,6 +234,13 @@ def test_corrections_are_recorded_in_the_catalogue(reviewed, unit) -> None:
     assert "[đã biên mục]" in catalog.format_hit(hits[0])
 
 
+def test_a_rerun_after_review_signs_nothing_again(reviewed, unit) -> None:
+    root, paths, _ = unit
+    # Only the corrected document's XMP changed, so only it is signed anew (FIRST was confirmed).
+    assert reviewed.signed_now == 1
+    assert _sign(root, paths).signed_now == 0
+
+
 def test_signed_pdf_mets_and_premis_carry_the_reviewed_values(reviewed, unit) -> None:
     _, paths, pki = unit
     assert reviewed.figures()["waiting_review_files"] == 0

@@ -50,9 +50,16 @@ def check(paths: UnitPaths, files: dict[str, dict]) -> Gate:
         return Gate(waiting, {ma: o["catalog_documents"] for ma, o in files.items()}, events)
     with contextlib.closing(catalog.open_catalog(path)) as conn:
         open_flags = review_store.open_flags(conn, paths.unit)
+        known = {c for (c,) in conn.execute("SELECT ma_dinh_danh FROM documents WHERE unit = ?",
+                                            (paths.unit,))}  # fmt: skip
         for ma, outcome in files.items():
             codes = {d["ma_dinh_danh"] for d in outcome["catalog_documents"]}
             flags = [f for f in open_flags if f.ma_dinh_danh in codes]
+            # A document missing from the catalogue cannot have been reviewed: its own flags
+            # from stage 2 stay open.
+            flags += [Flag(d["ma_dinh_danh"], f["field"], f.get("value"), f["reason"])
+                      for d in outcome["catalog_documents"] if d["ma_dinh_danh"] not in known
+                      for f in review_store.flag_rows(d)]  # fmt: skip
             if flags:
                 waiting[ma] = flags
             reviewed = review_store.reviewed_values(conn, paths.unit, ma)

@@ -290,11 +290,27 @@ def _read_row(conn, unit, row, col, header, number):
         done = False
     values = {}
     for name, label in FIELDS.items():
+        cell = row[col[label]]
+        if current is not None and _unchanged(name, cell, current.get(name)):
+            # The catalogue's own value, left as exported: kept, not re-judged by the rules
+            # a person's typing is held to.
+            values[name] = current.get(name)
+            continue
         try:
-            values[name] = parse_value(name, row[col[label]])
+            values[name] = parse_value(name, cell)
         except ValueError as exc:
             problems.append((number, _where(header, col[label]), str(exc)))
     return (None if problems else (code, done, values, current)), problems
+
+
+def _unchanged(name: str, cell: object, current: str | None) -> bool:
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
+        return current is None
+    if name == "ngay" and isinstance(cell, dt.datetime | dt.date):
+        return cell.strftime("%Y-%m-%d") == current
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return " ".join(str(cell).split()) == (current or "")
 
 
 def _where(header: list[str], index: int) -> str:
