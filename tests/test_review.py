@@ -19,6 +19,7 @@ from sohoa_lib.archive import run_sign
 from sohoa_lib.demo._pki import write_demo_pki
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.digitize import run_digitize
+from sohoa_lib.errors import InputError
 from sohoa_lib.inventory import run_inventory
 from sohoa_lib.package import validate_package
 from sohoa_lib.pdfa import read_xmp
@@ -182,6 +183,22 @@ def test_a_bad_cell_sets_its_row_aside_naming_row_and_column(workbook, unit, tmp
     assert len(rejected) == 3 and set(rejected["tep"]) == {"bad.xlsx"}
     with review.unit_catalog(paths) as conn:
         assert [i.ma_dinh_danh for i in review.items(paths, conn)] == [FIRST, DOC]  # still open
+
+
+def test_a_change_without_the_done_mark_is_reported_not_applied(workbook, unit, tmp_path) -> None:
+    _, paths, _ = unit
+    forgot = _fill(workbook, tmp_path / "forgot.xlsx", {DOC: {"số": "12"}})
+    result = review.apply_xlsx(forgot, paths.outputs, REVIEWER)
+    assert result.rows_applied == 0 and result.rows_waiting == 1  # FIRST: untouched, waiting
+    ((row, column, message),) = result.problems
+    assert row == 3 and review.DONE in column and "chưa ghi x" in message
+
+
+def test_a_workbook_naming_no_registry_unit_is_refused(workbook, unit, tmp_path) -> None:
+    _, paths, _ = unit
+    odd = _fill(workbook, tmp_path / "odd.xlsx", {c: {review.UNIT: "../X"} for c in (FIRST, DOC)})
+    with pytest.raises(InputError, match="không phải mã đơn vị"):
+        review.apply_xlsx(odd, paths.outputs, REVIEWER)
 
 
 def test_apply_needs_a_reviewer(workbook, unit, capsys) -> None:

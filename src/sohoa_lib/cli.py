@@ -117,9 +117,8 @@ def _outputs_anywhere(args: argparse.Namespace) -> Path:
 
 def cmd_review_export(args: argparse.Namespace) -> int:
     from . import review
-    from .paths import UnitPaths
 
-    paths = UnitPaths(_outputs_anywhere(args), args.unit)
+    paths = review.unit_paths(_outputs_anywhere(args), args.unit)
     out = review.export_xlsx(paths, Path(args.out).resolve() if args.out else None)
     print(f"Biên mục: {out}")
     return 0

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from PIL import Image
 
-from . import catalog, codes, review_store
+from . import catalog, codes, registry, review_store
 from ._flags import parse_flag
 from ._io import atomic_path, write_csv
 from ._poppler import render_page
@@ -39,6 +39,12 @@ IMAGE_DPI = 100
 NOTEBOOK_SOURCE = "sổ tay biên mục (review.ipynb)"
 _SO = re.compile(r"\d{1,6}[a-zA-Z]?")
 _KY_HIEU = re.compile(r"[^\W_][\w./-]*")
+
+
+def unit_paths(outputs: Path, unit: str) -> UnitPaths:
+    """The unit's output tree, for a code of the registry only (it becomes a folder name)."""
+    registry.unit(unit)
+    return UnitPaths(Path(outputs), unit)
 
 
 def review_dir(paths: UnitPaths) -> Path:
@@ -236,7 +242,13 @@ def apply_xlsx(path: Path, outputs: Path, reviewer: str, *, at: str | None = Non
     units = {str(r[col[UNIT]]).strip() for r in rows[1:] if r and r[col[UNIT]]}
     if len(units) != 1:
         raise InputError(f"{path}: cột '{UNIT}' phải có đúng một đơn vị, có {sorted(units)}")
-    paths = UnitPaths(Path(outputs), units.pop())
+    code = units.pop()
+    try:
+        paths = unit_paths(outputs, code)
+    except ParamsError:
+        raise InputError(
+            f"{path}: cột '{UNIT}': '{code}' không phải mã đơn vị trong danh mục"
+        ) from None
     result = ApplyResult(paths.unit)
     at = at or review_store.now()
     decisions: list[Decision] = []
