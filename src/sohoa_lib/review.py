@@ -114,7 +114,7 @@ def items(paths: UnitPaths, conn: sqlite3.Connection) -> list[Item]:
 def region_image(item: Item, flag: Flag, *, dpi: int = IMAGE_DPI) -> Image.Image:
     """The part of the page where the flagged field is read, rendered from the PDF/A's image."""
     page = Image.open(
-        io.BytesIO(render_page(item.pdf, page=item.pdf_page(flag.page or 1), dpi=dpi))
+        io.BytesIO(render_page(item.pdf, page=item.pdf_page(flag.page or item.first_page), dpi=dpi))
     )
     if flag.box is None:
         return page
