@@ -260,7 +260,9 @@ def write_file(
 
     Keys are the column names of FILE_COLUMNS, DOCUMENT_COLUMNS and PAGE_COLUMNS; unknown keys are
     errors. A page's `so_thu_tu` names its document; when absent it is taken from the document
-    whose `trang_dau`..`trang_cuoi` holds the page.
+    whose `trang_dau`..`trang_cuoi` holds the page. A document's `flags` (each a dict with
+    field, value, reason, page, box) go to the review tables; without them its `flagged` names
+    become flags whose reason was not kept. Values a cataloguer decided replace extracted ones.
     """
     unit = nfc(unit)
     row = _row(file, FILE_COLUMNS, "file")
