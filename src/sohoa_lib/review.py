@@ -240,6 +240,8 @@ def apply_xlsx(path: Path, outputs: Path, reviewer: str, *, at: str | None = Non
         raise InputError(f"{path}: hàng 1 thiếu cột {', '.join(missing)}")
     col = {name: header.index(name) for name in needed}
     units = {str(r[col[UNIT]]).strip() for r in rows[1:] if r and r[col[UNIT]]}
+    if not units:
+        raise InputError(f"{path}: không có hàng văn bản nào để áp dụng (từ hàng 2 trở đi trống)")
     if len(units) != 1:
         raise InputError(f"{path}: cột '{UNIT}' phải có đúng một đơn vị, có {sorted(units)}")
     code = units.pop()
