@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import unicodedata
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sohoa_lib import catalog, cli
+from sohoa_lib import catalog, cli, review_store
 from sohoa_lib.errors import InputError
 
 DECISION = (
@@ -344,3 +345,44 @@ def test_merge_refuses_a_missing_or_foreign_source(tmp_path: Path) -> None:
         catalog.merge([junk], national)
     assert not national.exists()
     assert list(national.parent.iterdir()) == []
+
+
+def test_version_1_is_upgraded_for_writing_and_refused_for_reading(tmp_path: Path) -> None:
+    path = tmp_path / "BN" / "catalog.sqlite"
+    conn = catalog.open_catalog(path)
+    write(conn, "BN", "BN.2005.01", [DECISION, LETTER])
+    # What a version-1 catalogue looked like: no review tables, flagged names in a column.
+    conn.execute("DROP TABLE flags")
+    conn.execute("DROP TABLE reviews")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with pytest.raises(InputError, match="version 1"):
+        catalog.search(path, "giam doc")
+    with contextlib.closing(catalog.open_catalog(path)) as conn:
+        flags = review_store.open_flags(conn, "BN")
+    # Never unflagged by the upgrade: the names stay open, with a reason saying it was not kept.
+    assert [(f.ma_dinh_danh, f.field) for f in flags] == [
+        ("BN.2005.01.02", "co_quan_ban_hanh"), ("BN.2005.01.02", "nguoi_ky")]  # fmt: skip
+    assert {f.reason for f in flags} == {review_store.NO_REASON}
+    assert catalog.search(path, "giam doc")[0].unreviewed == ()
+
+
+def test_reviewed_values_survive_a_rerun_and_a_merge(db: sqlite3.Connection, tmp_path) -> None:
+    decision = review_store.Decision(
+        "BN.2005.01.02", "co_quan_ban_hanh", "Sở Lao động", "Lê Văn A", "2026-01-05T09:00:00+07:00",
+        "tay.xlsx",
+    )  # fmt: skip
+    assert review_store.record(db, "BN", [decision]) == 1
+    write(db, "BN", "BN.2005.01", [DECISION, LETTER])  # stage 2 again: the values re-extracted
+    row = db.execute(
+        "SELECT co_quan_ban_hanh FROM documents WHERE ma_dinh_danh = 'BN.2005.01.02'"
+    ).fetchone()
+    assert row == ("Sở Lao động",)
+    (hit,) = catalog.search(db, "so lao dong")
+    assert hit.unreviewed == ("nguoi_ky",) and hit.reviewed == ("co_quan_ban_hanh",)
+    assert "[chưa biên mục: người ký]" in catalog.format_hit(hit)
+    national = tmp_path / "national" / catalog.CATALOG_NAME
+    db.execute("PRAGMA wal_checkpoint(FULL)")
+    catalog.merge([tmp_path / "BN" / catalog.CATALOG_NAME], national)
+    (merged,) = catalog.search(national, "so lao dong")
+    assert merged.unreviewed == ("nguoi_ky",) and merged.reviewed == ("co_quan_ban_hanh",)

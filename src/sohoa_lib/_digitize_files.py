@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import _xmp, ocr
+from . import _xmp, ocr, review_store
 from . import documents as docs
 from ._io import atomic_path, sha256, write_text
 from ._scanfiles import PageSource, embeddable, list_pages, open_page
@@ -175,7 +175,8 @@ def finish_file(
         )  # fmt: skip
         catalog_documents.append(doc_meta | {"pdf": name if not whole else f"{ma}.pdf",
                                              "flagged": flagged, "trang_dau": document.first_page,
-                                             "trang_cuoi": document.last_page})  # fmt: skip
+                                             "trang_cuoi": document.last_page,
+                                             "flags": _flags(document)})  # fmt: skip
     if whole:
         name = f"{ma}.pdf"
         _build(pdf_dir / name, list(check.pages), results, ma, _file_metadata(row, plan, len(found)),
@@ -215,6 +216,20 @@ def finish_file(
     )
     _record(plan, settings, outcome)
     return outcome
+
+
+def _flags(document: docs.Document) -> list[dict]:
+    """Each flagged field with its value, its reason and where on which page to look."""
+    found = []
+    for name in document.flagged():
+        f = document.fields[name]
+        # A low confidence with no reason given is still a reason; the cataloguer reads it.
+        low = "không tìm thấy" if f.value is None else f"độ tin cậy thấp ({f.confidence:.2f})"
+        reason = f.reason or low
+        page, box = review_store.default_region(name, document.first_page, document.last_page)
+        found.append({"field": name, "value": f.value, "reason": reason, "page": page,
+                      "box": list(box)})  # fmt: skip
+    return found
 
 
 def failed_outcome(plan: FilePlan, row: dict, reason: str) -> FileOutcome:

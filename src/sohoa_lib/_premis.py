@@ -26,6 +26,8 @@ EVENT_TYPES: dict[str, tuple[str, str]] = {
     "scanning": ("capture", "cap"),
     "ocr": ("metadata extraction", "mee"),
     "metadata extraction": ("metadata extraction", "mee"),
+    "review": ("metadata modification", "mem"),
+    "metadata modification": ("metadata modification", "mem"),
     "pdfa": ("migration", "mig"),
     "format conversion": ("migration", "mig"),
     "migration": ("migration", "mig"),

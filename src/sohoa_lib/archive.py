@@ -7,14 +7,14 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from . import _tesseract
+from . import _review_gate, _tesseract
 from ._io import sha256, write_csv, write_text
 from .backup import backup
 from .errors import ParamsError, PreservationError, SohoaError
@@ -46,6 +46,10 @@ class SignStageResult:
     seconds: float
     signed_now: int
     """Files signed in this run (the others were already signed from the same source)."""
+    waiting: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_WAITING_COLUMNS))
+    """One row per open flag of a hồ sơ with flagged fields nobody has reviewed (chờ biên mục)."""
+    signed_unreviewed: tuple[str, ...] = ()
+    """Hồ sơ signed with open flags because params say `review.sign_unreviewed: true`."""
 
     def raise_for_failures(self) -> None:
         """PreservationError when a file, package or backup copy failed: the stage then fails,
@@ -60,6 +64,7 @@ class SignStageResult:
 
     def figures(self) -> dict:
         s = self.signed
+        held = len(self.waiting) and not self.settings.review.sign_unreviewed
         return {
             "unit": self.settings.unit,
             "files": len(s),
@@ -75,6 +80,11 @@ class SignStageResult:
             if len(self.backups)
             else 0,
             "failures": len(self.failures),
+            # Files held back for biên mục, or signed knowingly without it (review.sign_unreviewed).
+            "waiting_review_files": int(self.waiting["ma_ho_so"].nunique()) if held else 0,
+            "waiting_review_documents": int(self.waiting["ma_dinh_danh"].nunique()) if held else 0,
+            "sign_unreviewed": self.settings.review.sign_unreviewed,
+            "signed_unreviewed_files": len(self.signed_unreviewed),
             "seconds": round(self.seconds, 1),
             "files_per_second": round(self.signed_now / self.seconds, 2)
             if self.signed_now
@@ -99,6 +109,14 @@ def run_sign(
             f"{len(settings.preservation.backups)} location(s); tt05-2025 requires at least two"
         )
     files = _finished_files(paths)
+    # Biên mục first: a file with a flag nobody has looked at waits, unless params say otherwise;
+    # reviewed values go into the PDF/A's XMP before it is signed, and into the package.
+    gate = _review_gate.check(paths, files)
+    for ma, outcome in files.items():
+        outcome["catalog_documents"] = gate.documents[ma]
+        _review_gate.rebuild_xmp(paths.digitize / "pdfa", gate.documents[ma], gate.events[ma])
+    if not settings.review.sign_unreviewed:
+        files = {ma: o for ma, o in files.items() if ma not in gate.waiting}
     archive = paths.stage_dir("archive")
     state_path = archive / "signed.json"
     state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else {}
@@ -139,7 +157,7 @@ def run_sign(
                  "dau_thoi_gian": verdict.timestamp or ""}
             )  # fmt: skip
     not_signed = len(failures)  # packaging and backup failures are counted after this
-    packages, copies = _package_and_back_up(settings, paths, files, state, failures)
+    packages, copies = _package_and_back_up(settings, paths, files, state, failures, gate)
     _write_pdf_manifest(archive)
     result = SignStageResult(
         settings=settings,
@@ -151,6 +169,15 @@ def run_sign(
         certificate=certificate,
         seconds=time.perf_counter() - started,
         signed_now=len(todo) - not_signed,
+        waiting=pd.DataFrame(
+            [
+                (ma, f.ma_dinh_danh, f.field, f.value, f.reason)
+                for ma, flags in gate.waiting.items()
+                for f in flags
+            ],
+            columns=_WAITING_COLUMNS,
+        ),
+        signed_unreviewed=tuple(ma for ma in gate.waiting if ma in files),
     )
     _write_outputs(result, archive)
     return result
@@ -158,6 +185,7 @@ def run_sign(
 
 _SIGNED_COLUMNS = ["ma_ho_so", "tep", "so_trang", "muc", "thoi_diem_ky", "trang_thai", "ly_do",
                    "dau_thoi_gian"]  # fmt: skip
+_WAITING_COLUMNS = ["ma_ho_so", "ma_dinh_danh", "truong", "gia_tri", "ly_do"]
 _BACKUP_COLUMNS = ["ma_ho_so", "ban_sao", "so_tep", "dung_luong", "da_kiem_tra", "van_de"]
 
 
@@ -184,7 +212,7 @@ def _already_signed(name: str, paths: UnitPaths, state: dict) -> bool:
     )
 
 
-def _package_and_back_up(settings, paths, files, state, failures):
+def _package_and_back_up(settings, paths, files, state, failures, gate):
     packages_dir = paths.archive / "packages"
     log_csv = paths.archive / "preservation-log.csv"
     package_rows, copy_rows = [], []
@@ -199,7 +227,7 @@ def _package_and_back_up(settings, paths, files, state, failures):
                 file_metadata=outcome["catalog_file"],
                 documents=outcome["catalog_documents"],
                 pdfs=pdfs,
-                events=_events(settings, paths, ma, outcome, state),
+                events=[*_events(settings, paths, ma, outcome, state), *gate.events[ma]],
                 agent_org=settings.signing.organisation,
                 alto=[PageAlto(row["trang"], paths.digitize / row["file"], row["pdf"],
                                row["trang_pdf"]) for row in outcome.get("alto", [])],
@@ -277,6 +305,7 @@ def _write_outputs(result: SignStageResult, archive: Path) -> None:
     write_csv(archive / "packages.csv", result.packages)
     write_csv(archive / "backups.csv", result.backups)
     write_csv(archive / "failures.csv", pd.DataFrame(result.failures, columns=["tep", "ly_do"]))
+    write_csv(archive / "waiting_review.csv", result.waiting)
     figures = result.figures() | {"certificate": result.certificate}
     write_text(
         archive / "summary.json",

@@ -47,10 +47,48 @@ def key_figures(result: SignStageResult) -> r.Html:
             r.KeyFigure("Gói thông tin (E-ARK CSIP)", r.number(f["packages"]), "METS, PREMIS, SHA-256"),
             r.KeyFigure("Bản sao dự phòng đã kiểm tra", f"{r.number(f['backup_copies_verified'])}/{r.number(copies)}",
                         "mỗi gói ít nhất hai nơi lưu", "good" if copies and f["backup_copies_verified"] == copies else "bad"),
+            _waiting_figure(result),
             r.KeyFigure("Lỗi", r.number(f["failures"]), "tệp không ký, không đóng gói được, hoặc bản sao không đạt",
                         "bad" if f["failures"] else "good"),
         ]
     )  # fmt: skip
+
+
+def _waiting_figure(result: SignStageResult) -> r.KeyFigure:
+    f = result.figures()
+    if f["sign_unreviewed"]:
+        return r.KeyFigure("Ký khi chưa biên mục", r.number(f["signed_unreviewed_files"]),
+                           "hồ sơ có trường nghi vấn chưa ai xem (review.sign_unreviewed)",
+                           "bad" if f["signed_unreviewed_files"] else "good")  # fmt: skip
+    return r.KeyFigure("Hồ sơ chờ biên mục", r.number(f["waiting_review_files"]),
+                       f"{r.number(f['waiting_review_documents'])} văn bản chưa ký, chờ người xem",
+                       "bad" if f["waiting_review_files"] else "good")  # fmt: skip
+
+
+def review(result: SignStageResult) -> r.Html:
+    """Files held back for biên mục, or signed knowingly without it, with each open flag."""
+    unit = result.settings.unit
+    how = (f"Biên mục: sohoa review export {unit}, điền tệp XLSX, rồi sohoa review apply TỆP "
+           "--reviewer TÊN; hoặc mở notebooks/review.ipynb.")  # fmt: skip
+    if result.waiting.empty:
+        return r.note("Không có hồ sơ nào chờ biên mục: mọi trường nghi vấn đã được xem.", ok=True)
+    if result.settings.review.sign_unreviewed:
+        head = r.note(
+            f"CHÚ Ý: đơn vị đặt review.sign_unreviewed: true nên đã ký "
+            f"{len(result.signed_unreviewed)} hồ sơ có trường nghi vấn CHƯA được biên mục "
+            f"({', '.join(result.signed_unreviewed)}). Giá trị của các trường dưới đây là do máy "
+            "đọc, chưa có người xác nhận. " + how
+        )
+    else:
+        head = r.note(
+            f"{result.waiting['ma_ho_so'].nunique()} hồ sơ chờ biên mục (chưa ký): mỗi trường "
+            "dưới đây cần người xem ảnh trang và sửa hoặc xác nhận. " + how
+        )
+    table = r.table(result.waiting, {"ma_ho_so": ("Mã hồ sơ", None),
+                                     "ma_dinh_danh": ("Văn bản", None), "truong": ("Trường", None),
+                                     "gia_tri": ("Giá trị máy đọc", None),
+                                     "ly_do": ("Lý do", None)}, max_rows=60)  # fmt: skip
+    return r.Html(head.text + table.text)
 
 
 def certificate(result: SignStageResult) -> r.Html:

@@ -11,12 +11,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import review_store
 from ._io import atomic_path
 from ._text import fold, nfc
 from .errors import InputError
 
-SCHEMA_VERSION = 1
-"""Stored in `PRAGMA user_version`; a catalogue with a higher number is refused."""
+SCHEMA_VERSION = 2
+"""Stored in `PRAGMA user_version`; a catalogue with a higher number is refused, version 1 (no
+review tables) is upgraded when opened for writing."""
 CATALOG_NAME = "catalog.sqlite"
 NATIONAL = "national"
 """The outputs folder of the national catalogue, merged from every unit's."""
@@ -117,6 +119,7 @@ _SCHEMA = (
     # Folded text (no diacritics, đ → d), so one query form matches both spellings; the original
     # text stays in the tables above, for display and snippets.
     "CREATE VIRTUAL TABLE doc_fts USING fts5(title, body, ho_so, tokenize = 'unicode61')",
+    *review_store.SCHEMA,
 )
 _TABLES = ("files", "documents", "pages")
 
@@ -141,6 +144,10 @@ class Hit:
     """Original text around the first match, each match in [brackets]."""
     score: float
     """Relevance, higher is better (comparable within one catalogue)."""
+    unreviewed: tuple[str, ...] = ()
+    """Flagged fields no cataloguer has looked at yet: their values are the machine's guess."""
+    reviewed: tuple[str, ...] = ()
+    """Fields a cataloguer corrected or confirmed."""
 
 
 # ---- opening -------------------------------------------------------------------------------
@@ -172,9 +179,14 @@ def _open(path: Path, *, wal: bool) -> sqlite3.Connection:
 def _ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
     if _version(conn, path, "main") == SCHEMA_VERSION:
         return
-    with _transaction(conn):
+    with transaction(conn):
         # Re-read under the write lock: another process may have just created it.
         if _version(conn, path, "main") == SCHEMA_VERSION:
+            return
+        version = _version(conn, path, "main")
+        if version == 1:
+            review_store.migrate_from_1(conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
             return
         if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise InputError(f"{path}: not a sohoa catalogue (it holds other tables)")
@@ -199,8 +211,7 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
         raise InputError(f"{path}: no catalogue at this path")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     try:
-        if _version(conn, path, "main") != SCHEMA_VERSION:
-            raise InputError(f"{path}: not a sohoa catalogue (schema version 0)")
+        _check_current(conn, path, "main")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise InputError(f"{path}: not a usable SQLite catalogue: {exc}") from None
@@ -210,8 +221,19 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _check_current(conn: sqlite3.Connection, path: Path, schema: str) -> None:
+    version = _version(conn, path, schema)
+    if version == 1:
+        raise InputError(
+            f"{path}: catalogue schema version 1 has no review tables; rerun the digitize stage "
+            "(sohoa run UNIT --stages digitize), which upgrades it in place"
+        )
+    if version != SCHEMA_VERSION:
+        raise InputError(f"{path}: not a sohoa catalogue (schema version 0)")
+
+
 @contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     if conn.in_transaction:
         raise ValueError("the catalogue connection already has a transaction open")
     conn.execute("BEGIN IMMEDIATE")
@@ -238,7 +260,9 @@ def write_file(
 
     Keys are the column names of FILE_COLUMNS, DOCUMENT_COLUMNS and PAGE_COLUMNS; unknown keys are
     errors. A page's `so_thu_tu` names its document; when absent it is taken from the document
-    whose `trang_dau`..`trang_cuoi` holds the page.
+    whose `trang_dau`..`trang_cuoi` holds the page. A document's `flags` (each a dict with
+    field, value, reason, page, box) go to the review tables; without them its `flagged` names
+    become flags whose reason was not kept. Values a cataloguer decided replace extracted ones.
     """
     unit = nfc(unit)
     row = _row(file, FILE_COLUMNS, "file")
@@ -246,10 +270,12 @@ def write_file(
     if not unit or not code:
         raise ValueError("write_file needs a unit and the file's ma_ho_so")
     row["needs_rescan"] = int(bool(row["needs_rescan"]))
+    flags = [review_store.flag_rows(d) for d in documents]
     docs = [
-        _child(d, DOCUMENT_COLUMNS, f"{code}: document {i}", code)
+        _child({k: v for k, v in d.items() if k != "flags"}, DOCUMENT_COLUMNS,
+               f"{code}: document {i}", code)
         for i, d in enumerate(documents, 1)
-    ]
+    ]  # fmt: skip
     page_rows = [_child(p, PAGE_COLUMNS, f"{code}: page {i}", code) for i, p in enumerate(pages, 1)]
     _assign_pages(docs, page_rows, code)
     body: dict[int, list[str]] = {}
@@ -258,7 +284,12 @@ def write_file(
             body.setdefault(page["so_thu_tu"], []).append(page["text"])
     file_text = fold(_joined(row, _FILE_FIELDS))
 
-    with _transaction(conn):
+    with transaction(conn):
+        # A rerun of stage 2 re-extracts the values; what a cataloguer decided still stands.
+        for (doc_code, name), value in review_store.reviewed_values(conn, unit, code).items():
+            for doc in docs:
+                if doc["ma_dinh_danh"] == doc_code and name in DOCUMENT_COLUMNS:
+                    doc[name] = value
         old = conn.execute(
             "SELECT id FROM documents WHERE unit = ? AND ma_ho_so = ?", (unit, code)
         ).fetchall()
@@ -267,10 +298,11 @@ def write_file(
         conn.execute("DELETE FROM files WHERE unit = ? AND ma_ho_so = ?", (unit, code))
         try:
             conn.execute(_insert("files", FILE_COLUMNS), (unit, *row.values()))
-            for doc in docs:
+            for doc, doc_flags in zip(docs, flags, strict=True):
                 doc_id = conn.execute(
                     _insert("documents", DOCUMENT_COLUMNS), (unit, *doc.values())
                 ).lastrowid
+                review_store.write_flags(conn, unit, doc["ma_dinh_danh"], doc_flags)
                 text = "\n".join(body.get(doc["so_thu_tu"], ()))
                 conn.execute(
                     "INSERT INTO doc_fts (rowid, title, body, ho_so) VALUES (?, ?, ?, ?)",
@@ -384,9 +416,8 @@ def _merge_one(conn: sqlite3.Connection, source: Path) -> None:
     try:
         conn.execute("ATTACH DATABASE ? AS src", (f"{source.resolve().as_uri()}?mode=ro",))
         try:
-            if _version(conn, source, "src") != SCHEMA_VERSION:
-                raise InputError(f"{source}: not a sohoa catalogue (schema version 0)")
-            with _transaction(conn):
+            _check_current(conn, source, "src")
+            with transaction(conn):
                 _copy_rows(conn)
         finally:
             conn.execute("DETACH DATABASE src")
@@ -405,6 +436,7 @@ def _copy_rows(conn: sqlite3.Connection) -> None:
         conn.execute(
             f"INSERT INTO main.{table} ({names}) SELECT {names} FROM src.{table} ORDER BY rowid"
         )
+    review_store.copy_rows(conn)
     # The folded text is copied, not recomputed, under the merged documents' ids.
     conn.execute(
         "INSERT INTO main.doc_fts (rowid, title, body, ho_so)"
@@ -541,9 +573,29 @@ def _search(
                 ngay=row["ngay"],
                 snippet=_snippet(sources, pattern),
                 score=-row["rank"],
+                **_review_state(conn, row["unit"], row["ma_dinh_danh"]),
             )
         )
     return hits
+
+
+def _review_state(conn: sqlite3.Connection, unit: str, code: str) -> dict:
+    """The document's fields still waiting for a cataloguer, and those one has decided."""
+    flagged = [
+        f
+        for (f,) in conn.execute(
+            "SELECT field FROM flags WHERE unit = ? AND ma_dinh_danh = ? ORDER BY rowid",
+            (unit, code),
+        )
+    ]
+    decided = {
+        f
+        for (f,) in conn.execute(
+            "SELECT field FROM reviews WHERE unit = ? AND ma_dinh_danh = ?", (unit, code)
+        )
+    }
+    return {"unreviewed": tuple(f for f in flagged if f not in decided),
+            "reviewed": tuple(sorted(decided))}  # fmt: skip
 
 
 # ---- snippets ------------------------------------------------------------------------------
@@ -615,11 +667,25 @@ def format_hit(hit: Hit) -> str:
     """A hit as `sohoa search` prints it: a heading line, the trích yếu, the snippet."""
     heading = [hit.ma_dinh_danh, hit.ten_loai, hit.so_ky_hieu, _vn_date(hit.ngay), f"({hit.unit})"]
     lines = ["  ".join(part for part in heading if part)]
+    if hit.unreviewed:
+        # The machine's reading, not a cataloguer's: say so beside the values it concerns.
+        names = ", ".join(FIELD_LABELS.get(f, f) for f in hit.unreviewed)
+        lines.append(f"    [chưa biên mục: {names}]")
+    elif hit.reviewed:
+        lines.append("    [đã biên mục]")
     if hit.trich_yeu:
         lines.append(f"    {hit.trich_yeu}")
     if hit.snippet:
         lines.append(f"    {hit.snippet}")
     return "\n".join(lines)
+
+
+FIELD_LABELS = {
+    "ten_loai": "tên loại", "so": "số", "ky_hieu": "ký hiệu", "ngay": "ngày",
+    "noi_ban_hanh": "nơi ban hành", "co_quan_ban_hanh": "cơ quan ban hành",
+    "trich_yeu": "trích yếu", "chuc_vu_nguoi_ky": "chức vụ người ký", "nguoi_ky": "người ký",
+}  # fmt: skip
+"""Short Vietnamese names of the flaggable fields, as search results and the review show them."""
 
 
 def _vn_date(iso: str | None) -> str | None:

@@ -109,6 +109,44 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outputs_anywhere(args: argparse.Namespace) -> Path:
+    if args.outputs:  # no project folder needed when told where the outputs are
+        return Path(args.outputs).resolve()
+    from . import runner
+
+    return runner.project_root() / "outputs"
+
+
+def cmd_review_export(args: argparse.Namespace) -> int:
+    from . import review
+
+    paths = review.unit_paths(_outputs_anywhere(args), args.unit)
+    out = review.export_xlsx(paths, Path(args.out).resolve() if args.out else None)
+    print(f"Biên mục: {out}")
+    return 0
+
+
+def cmd_review_apply(args: argparse.Namespace) -> int:
+    from . import review
+    from .errors import InputError
+
+    reviewer = review.require_reviewer(args.reviewer)
+    result = review.apply_xlsx(Path(args.file), _outputs_anywhere(args), reviewer)
+    print(
+        f"{result.unit}: {result.rows_applied} hàng đã áp dụng ({result.corrections} sửa, "
+        f"{result.confirmations} xác nhận), {result.rows_waiting} hàng chưa biên mục, "
+        f"{len({r for r, _, _ in result.problems})} hàng để riêng."
+    )
+    for row, column, message in result.problems:
+        print(f"  {args.file}: hàng {row}, cột {column}: {message}")
+    if result.problems:
+        raise InputError(
+            f"review apply: {args.file}: {len(result.problems)} ô sai; các hàng đó được để riêng "
+            "(review/rejected.csv), các hàng khác đã áp dụng"
+        )
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     import os
 
@@ -285,6 +323,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=20, metavar="N", help="at most N results (default 20)"
     )
     search.set_defaults(func=cmd_search)
+
+    review = sub.add_parser(
+        "review", parents=[common], help="biên mục: flagged fields out to an XLSX and back"
+    )
+    review_sub = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    export = review_sub.add_parser(
+        "export", parents=[common], help="write the unit's flagged documents as an XLSX"
+    )
+    export.add_argument("unit", metavar="UNIT", help="unit code, e.g. TTLT")
+    export.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    export.add_argument(
+        "--out", metavar="FILE", help="the XLSX (default outputs/UNIT/review/bien-muc-UNIT.xlsx)"
+    )
+    export.set_defaults(func=cmd_review_export)
+    apply = review_sub.add_parser(
+        "apply", parents=[common], help="record a reviewed XLSX in the catalogue"
+    )
+    apply.add_argument("file", metavar="FILE", help="the XLSX written by review export, filled in")
+    apply.add_argument(
+        "--reviewer", metavar="NAME", help="who reviewed (required: recorded with each change)"
+    )
+    apply.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    apply.set_defaults(func=cmd_review_apply)
 
     verify = sub.add_parser(
         "verify", parents=[common], help="check the signatures and checksums of a folder or PDF"

@@ -396,7 +396,7 @@ _NS_OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 _NS_XS = "http://www.w3.org/2001/XMLSchema"
 # Catalogue columns about sohoa's own work, not about the record: left out of the description.
 _WORK_COLUMNS = frozenset(
-    {"unit", "id", "pdf", "needs_rescan", "status", "flagged", "trang_dau", "trang_cuoi"}
+    {"unit", "id", "pdf", "needs_rescan", "status", "flagged", "flags", "trang_dau", "trang_cuoi"}
 )
 # ngôn ngữ codes (data/codes.yaml) in ISO 639-1, for Dublin Core.
 _ISO_LANGUAGES = {"01": ("vi",), "02": ("en",), "03": ("fr",), "04": ("ru",), "05": ("zh",),

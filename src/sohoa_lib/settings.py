@@ -137,6 +137,15 @@ class Preservation:
 
 
 @dataclass(frozen=True)
+class Review:
+    """The cataloguer's review before signing (biên mục)."""
+
+    sign_unreviewed: bool = False
+    """Sign files whose documents still have flagged fields nobody has looked at. Off: they wait
+    as "chờ biên mục". On: they are signed and the stage's report and summary say so."""
+
+
+@dataclass(frozen=True)
 class UnitSettings:
     """Everything one unit's run needs, as written in its params file."""
 
@@ -176,6 +185,8 @@ class UnitSettings:
     """OCR model, workers and PDF packaging."""
     preservation: Preservation = field(default_factory=Preservation)
     """Backup locations of the information packages."""
+    review: Review = field(default_factory=Review)
+    """Whether unreviewed flagged files may be signed (they may not, by default)."""
     source: Path = field(default=Path(), compare=False)
     """The params file these settings came from."""
 

@@ -20,6 +20,10 @@ NEW_TARGET_DATE = {"central": "2027-06-30", "province": "2027-12-31"}
 # The demo PKI issues one signing certificate: the Archive Centre's. Every demo unit signs with it.
 ARCHIVE_ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
 PASSWORD_ENV = "SOHOA_KEY_PASSWORD"
+# Demo units that keep the rule: flagged files wait for biên mục (the demo shows the waiting list
+# and the review). The other demo units sign their unreviewed demo files knowingly
+# (review.sign_unreviewed), as their sign report says, so the demo shows signed flagged files too.
+REVIEWED_FIRST = ("TTLT",)
 
 
 def unit_params(
@@ -50,7 +54,7 @@ def unit_params(
             "demo_tsa": f"{pki}/tsa.p12",
         },
         "preservation": {"backups": [f"{backups}/copy-1", f"{backups}/copy-2"]},
-    }
+    } | ({} if unit.code in REVIEWED_FIRST else {"review": {"sign_unreviewed": True}})
 
 
 def write_demo_data(out: Path, *, seed: int = 1838, params_dir: Path) -> list[Path]:
@@ -145,4 +149,9 @@ def _params_yaml(unit: DemoUnit, params: dict) -> str:
         f"# Params of {unit.name} ({unit.code}). Paths are relative to this file.\n"
         "# Signing secrets never go here: they come from the environment or a prompt.\n"
     )
+    if "review" in params:
+        header += (
+            "# review.sign_unreviewed: DEMO DATA ONLY. Flagged files are signed without biên mục,\n"
+            "# knowingly; the sign report says so. A real unit leaves it out (default: false).\n"
+        )
     return header + yaml.safe_dump(params, allow_unicode=True, sort_keys=False)
