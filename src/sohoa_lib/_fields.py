@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
@@ -12,6 +10,7 @@ from typing import NamedTuple
 from ._text import fold, key
 from ._vndates import parse_vn_date
 from .codes import names
+from .layout import Line
 
 FIELD_KEYS = (
     "ten_loai",
@@ -61,6 +60,10 @@ class PageInfo:
     """A seal (con dấu) was found on the page image."""
     signature: bool = False
     """A handwritten signature was found on the page image."""
+    lines: tuple[Line, ...] = ()
+    """The page's lines with their word boxes and confidences (layout.lines_from_tsv of the OCR
+    working copy's TSV); empty when the text came from elsewhere, and then fields are read from
+    the text alone."""
 
 
 MISSING = Field(None, 0.0, "không tìm thấy")
@@ -116,22 +119,6 @@ _HEADER_WORDS = {
     )
 }
 _TITLE_PREFIX = re.compile(r"(kt|tm|tl|tuq|q)\.")
-_TITLE_WORDS = frozenset(_words("pho tong giam chanh chu truong vu cuc bo thu hieu vien bi uy"))
-_TITLE_KEYS = ("giam doc", "chu tich", "truong", "chanh van phong", "chu nhiem", "bi thu")
-_TITLES = (
-    "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "TỔNG GIÁM ĐỐC", "PHÓ TỔNG GIÁM ĐỐC", "CHÁNH VĂN PHÒNG",
-    "PHÓ CHÁNH VĂN PHÒNG", "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG",
-    "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "VỤ TRƯỞNG", "PHÓ VỤ TRƯỞNG", "CỤC TRƯỞNG", "BỘ TRƯỞNG",
-    "THỨ TRƯỞNG", "CHỦ NHIỆM", "HIỆU TRƯỞNG", "VIỆN TRƯỞNG", "BÍ THƯ",
-)  # fmt: skip
-_SURNAMES = frozenset(
-    fold(s)
-    for s in _words(
-        "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đinh Lương "
-        "Trương Mai Tạ Cao Lâm Chu Hà Tô Trịnh Đoàn Vương Kiều Quách Thái Triệu Lưu Tăng Phùng "
-        "Nông Lại Hứa Từ Doãn Khổng Âu Giang Mạc Thân Tống Văn Nghiêm Kim Diệp Châu Bạch"
-    )
-)
 _STOP = re.compile(
     r"(can cu|kinh gui|thuc hien|xet |theo de nghi|tren co so|dieu [0-9]|quyet dinh:|noi nhan"
     r"|(?:[ivx]+|[0-9]+)\. )"
@@ -271,13 +258,10 @@ class _Header:
     so: SoKyHieu | None
 
 
-def extract(pages: Sequence[PageInfo]) -> dict[str, Field]:
-    """Every field of FIELD_KEYS for the pages of one document; MISSING where nothing was found."""
+def text_fields(lines: list[str]) -> dict[str, Field]:
+    """The first page's fields read from its text alone (no word boxes): the fallback reader."""
     fields = dict.fromkeys(FIELD_KEYS, MISSING)
-    head_page = next((p for p in pages if p.text.strip()), None)
-    if head_page is None:
-        return fields
-    header = _header(nonblank(head_page.text))
+    header = _header(lines)
     fields.update(_number_fields(header))
     fields["ten_loai"], title_at = _type(header)
     fields["co_quan_ban_hanh"] = _issuer(header, title_at)
@@ -286,23 +270,14 @@ def extract(pages: Sequence[PageInfo]) -> dict[str, Field]:
     if fields["ten_loai"].value is None and fields["trich_yeu"].source == "dòng V/v":
         # A Công văn prints no type name: its `V/v` line stands for it.
         fields["ten_loai"] = Field("Công văn", NOISY, "dòng V/v, không có tên loại")
-    factor = ocr_factor(head_page.ocr_confidence)
-    fields = {k: _scaled(f, factor) for k, f in fields.items()}
-    # The signature closes the document: search from its last page back.
-    for page in reversed(pages):
-        signer = _signer(nonblank(page.text))
-        if signer:
-            factor = ocr_factor(page.ocr_confidence)
-            fields["chuc_vu_nguoi_ky"] = _scaled(signer[0], factor)
-            fields["nguoi_ky"] = _scaled(signer[1], factor)
-            break
     return fields
 
 
-def _scaled(field: Field, factor: float) -> Field:
+def scaled(field: Field, factor: float) -> Field:
+    """The field with its confidence scaled by the page's OCR quality (see ocr_factor)."""
     if field.value is None:
-        return Field(None, 0.0, field.source)
-    return Field(field.value, round(field.confidence * factor, 3), field.source)
+        return Field(None, 0.0, field.source, field.reason)
+    return Field(field.value, round(field.confidence * factor, 3), field.source, field.reason)
 
 
 def _header(lines: list[str]) -> _Header:
@@ -517,99 +492,8 @@ def _title_start(line: str) -> bool:
     return bool(words) and (bool(_TITLE_PREFIX.match(words[0])) or _is_title(" ".join(words[:3])))
 
 
+_TITLE_KEYS = ("giam doc", "chu tich", "truong", "chanh van phong", "chu nhiem", "bi thu")
+
+
 def _is_title(folded: str) -> bool:
     return any(k in folded for k in _TITLE_KEYS) or folded.startswith("pho ")
-
-
-# Signer --------------------------------------------------------------------------------------
-
-
-def _signer(lines: list[str]) -> tuple[Field, Field] | None:
-    """The signer's title block and name: the last name with title lines a few lines above it."""
-    for i in range(len(lines) - 1, -1, -1):
-        name = _person(lines[i])
-        if not name:
-            continue
-        titles: list[str] = []
-        # Seal and signature strokes come out as noise lines between the title and the name.
-        for line in reversed(lines[max(0, i - 12) : i]):
-            title = _title_run(line)
-            if title:
-                titles.insert(0, title)
-            elif titles:
-                break
-        if titles:
-            value, conf = _canonical_titles(titles)
-            known = fold(name.split()[0]) in _SURNAMES
-            return (
-                Field(value, conf, "khối chữ ký"),
-                Field(name, 0.9 if known else 0.65, "dòng tên dưới chữ ký"),
-            )
-    return None
-
-
-def _person(line: str) -> str | None:
-    """A Vietnamese personal name ending the line: 2–5 capitalised syllables (`Đào Việt Ánh`)."""
-    words = line.split()
-    tail: list[str] = []
-    for word in reversed(words):
-        # A syllable has at most 7 letters (nghiêng).
-        capital = word.isalpha() and word[0].isupper() and (len(word) == 1 or word[1:].islower())
-        if not (capital and len(word) <= 7):
-            break
-        tail.insert(0, word)
-    if not 2 <= len(tail) <= 5 or is_upper(" ".join(tail)):
-        return None
-    alone = len(tail) == len(words)
-    if not alone and fold(tail[0]) not in _SURNAMES:
-        return None
-    # `Trung Tâm …`, `Văn Phòng …`: a body's name in title case (a one-word head such as Vụ
-    # is also a surname, Vũ).
-    keyed = key(" ".join(tail))
-    if any(keyed.startswith(h) for h in _BODY_HEADS if " " in h) or keyed.endswith("viet nam"):
-        return None
-    return " ".join(tail)
-
-
-def _title_run(line: str) -> str | None:
-    """The signer's title ending the line (`- Như Điều 3; PHÓ GIÁM ĐỐC` → `PHÓ GIÁM ĐỐC`)."""
-    run: list[str] = []
-    for word in reversed(line.split()):
-        if not (is_upper(word) or (word.endswith(".") and word[:-1].isupper())):
-            break
-        run.insert(0, word)
-    # Left-column abbreviations (`- Lưu: VT, QLT.`) may precede it: the title starts at its
-    # prefix (KT., TL., TM., …) or at a title word.
-    while run and not (_TITLE_PREFIX.fullmatch(fold(run[0])) or fold(run[0]) in _TITLE_WORDS):
-        run.pop(0)
-    if not run:
-        return None
-    prefixed = bool(_TITLE_PREFIX.fullmatch(fold(run[0])))
-    # `GIÁM ĐỐC BẢO HIỂM XÃ HỘI TỈNH …` above the articles of a decision is not a signature.
-    if not prefixed and len(run) > 5:
-        return None
-    text = " ".join(run)
-    return text if _is_title(fold(text)) or fold(run[0]) == "tm." else None
-
-
-def _canonical_titles(titles: list[str]) -> tuple[str, float]:
-    """The title lines joined by ` / `, each respelt as the nearest known title (OCR garbles)."""
-    fixed, conf = [], CLEAN
-    known = {fold(t): t for t in _TITLES}
-    for title in titles:
-        prefix = _TITLE_PREFIX.match(fold(title))
-        head = title[: prefix.end()].upper() if prefix else ""
-        rest = title[len(head) :].strip()
-        if head == "TM.":
-            # TM. (on behalf of) names a collective body, not a title.
-            fixed.append(f"{head} {rest}")
-            continue
-        best = difflib.get_close_matches(fold(rest), known, n=1, cutoff=0.8)
-        if best:
-            if known[best[0]] != rest:
-                conf = min(conf, NOISY)
-            rest = known[best[0]]
-        else:
-            conf = min(conf, FALLBACK)
-        fixed.append(f"{head} {rest}".strip())
-    return " / ".join(fixed), conf
