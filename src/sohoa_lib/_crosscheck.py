@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 
 from ._fields import Field
-from ._signer import Signer, known_titles, split_prefix
+from ._signer import Signer, authority, known_titles, split_prefix
 from ._text import fold
 from ._wordcheck import bad_words, rules, surnames
 from .codes import names
@@ -149,7 +149,7 @@ def _title_checks(fields, reasons) -> None:
     for i, line in enumerate(lines):
         prefix, rest = split_prefix(line)
         following = lines[i + 1] if i + 1 < len(lines) else None
-        need = needs.get(prefix)
+        need = needs.get(authority(prefix))
         if need != "body" and rest not in known:
             reasons["chuc_vu_nguoi_ky"].append(f"chức vụ «{rest}» không có trong danh mục")
         if need in ("body", "deputy", "title") and following is None:

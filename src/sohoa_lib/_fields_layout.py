@@ -65,7 +65,9 @@ def read_first_page(lines: Sequence[Line]) -> Read:
         return Read(fields, words)
     cols = columns(kept)
     top, bottom = min(ln.y0 for ln in kept), max(ln.y1 for ln in kept)
-    limit = top + HEADER_SHARE * (bottom - top)
+    # A short page (a contract's first lines) still has its header in the top of the sheet: an
+    # A4 sheet is about 1.8 text widths high.
+    limit = top + HEADER_SHARE * max(bottom - top, 1.8 * cols.width)
     header = [ln for ln in kept if ln.y0 < limit]
     title = _title(header, cols)
     so = _so(header, cols, title)
@@ -238,7 +240,10 @@ def _issuer(lines: Sequence[Line]) -> tuple[Field, tuple[Word, ...]] | None:
         return None
     used = bodies[-1]
     text = " ".join(_leading_upper(_strip_motto(ln.text)) for ln in used)
-    issuer = " ".join(_HEADER_WORDS.get(fold(w), w) for w in text.split())
+    # Only a word that lost every mark is respelt: `UỶ` (1990s spelling) stays as printed.
+    issuer = " ".join(
+        _HEADER_WORDS.get(fold(w), w) if w == fold(w).upper() else w for w in text.split()
+    )
     for folded, name in _places().items():
         upper = name.upper()
         at = fold(issuer).find(folded)

@@ -13,7 +13,8 @@ from ._text import fold, key
 from ._wordcheck import is_junk, is_noise, rules, surnames
 from .layout import Line, Word, columns, joined, rows_of
 
-_PREFIX = re.compile(r"(kt|tm|tl|tuq|q)\.")
+# TM., KT., TL., TUQ., Q. and their 1990s forms T/M, K/T, T/L, T/UQ.
+_PREFIX = re.compile(r"(kt|tm|tl|tuq|q)\.|(k/t|t/m|t/l|t/uq)(?=\s|$)")
 _TITLE_WORDS = frozenset(
     [
         "pho",
@@ -70,10 +71,10 @@ def signer_from_text(lines: list[str]) -> Signer | None:
             elif titles:
                 break
         if titles:
-            value, conf = canonical_titles(titles)
+            value, conf, doubt = canonical_titles(titles)
             known = fold(name.split()[0]) in {fold(s) for s in surnames()}
             return Signer(
-                Field(value, conf, "khối chữ ký"),
+                Field(value, conf, "khối chữ ký", doubt),
                 Field(name, 0.9 if known else 0.65, "dòng tên dưới chữ ký"),
             )
     return None
@@ -106,8 +107,8 @@ def signer_from_lines(lines: Sequence[Line]) -> Signer | None:
     last = groups[-1][-1]
     block = [merged[i] for i in groups[-1]]
     texts = [title_run(ln.text) or "" for ln in block]
-    value, conf = canonical_titles(texts)
-    title_field = Field(value, conf, "khối chữ ký")
+    value, conf, doubt = canonical_titles(texts)
+    title_field = Field(value, conf, "khối chữ ký", doubt)
     name_line = next((ln for ln in merged[last + 1 : last + 8] if _name_words(ln)), None)
     if name_line is None:
         return Signer(title_field, Field(None, 0.0, "khối chữ ký"), _words(block), (), block)
@@ -214,7 +215,7 @@ def title_run(line: str) -> str | None:
     if not prefixed and len(run) > 5:
         return None
     text = " ".join(run)
-    return text if is_title(fold(text)) or fold(run[0]) == "tm." else None
+    return text if is_title(fold(text)) or authority(run[0].upper()) == "TM." else None
 
 
 def is_title(folded: str) -> bool:
@@ -229,26 +230,37 @@ def split_prefix(title: str) -> tuple[str, str]:
     return head, title[len(head) :].strip()
 
 
-def canonical_titles(titles: list[str]) -> tuple[str, float]:
+def authority(prefix: str) -> str:
+    """The modern prefix a printed one stands for (`T/M` → `TM.`)."""
+    return rules()["authority"]["aliases"].get(prefix, prefix)
+
+
+def canonical_titles(titles: list[str]) -> tuple[str, float, str]:
     """The title lines joined by ` / `, each respelt as the nearest known title (OCR garbles).
 
     A line that is no known title within a small edit distance keeps its reading and lowers the
-    confidence; the cross-checks then say why.
+    confidence; the cross-checks then say why. Returns the value, its confidence and, when letters
+    (not only tone marks) were changed, the reason to show the cataloguer.
     """
-    fixed, conf = [], CLEAN
+    fixed, conf, doubts = [], CLEAN, []
     known = known_titles()
     for title in titles:
         head, rest = split_prefix(title)
-        if head == "TM.":
+        if authority(head) == "TM.":
             # TM. (on behalf of) names a collective body, not a title.
             fixed.append(f"{head} {rest}")
             continue
-        best = process.extractOne(fold(rest), list(known), scorer=fuzz.ratio, score_cutoff=85)
+        # Respelt only word for word: a near match with a word more or less (`PHÓ GIÁM ĐỐC XÃ`)
+        # is another title, kept as read for the checks to flag.
+        same_length = [t for t in known if len(t.split()) == len(rest.split())]
+        best = process.extractOne(fold(rest), same_length, scorer=fuzz.ratio, score_cutoff=85)
         if best:
             if known[best[0]] != rest:
                 conf = min(conf, NOISY)
+            if best[0] != fold(rest):
+                doubts.append(f"chức vụ đọc «{rest}», sửa theo danh mục thành «{known[best[0]]}»")
             rest = known[best[0]]
         else:
             conf = min(conf, FALLBACK)
         fixed.append(f"{head} {rest}".strip())
-    return " / ".join(fixed), conf
+    return " / ".join(fixed), conf, "; ".join(doubts)
