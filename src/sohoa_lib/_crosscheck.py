@@ -156,3 +156,12 @@ def _title_checks(fields, reasons) -> None:
             reasons["chuc_vu_nguoi_ky"].append(f"sau «{line}» thiếu dòng chức vụ của người ký")
         elif need == "deputy" and following and not split_prefix(following)[1].startswith("PHÓ"):
             reasons["chuc_vu_nguoi_ky"].append(f"ký thay «{line}» mà chức vụ không phải cấp phó")
+        # Only an authority line (TM., KT., TL., TUQ.) has a line under it; a deputy (PHÓ …)
+        # signs under KT. (an OCR that lost `KT.` leaves two bare titles, or a bare PHÓ).
+        if not prefix and following is not None:
+            reasons["chuc_vu_nguoi_ky"].append(
+                f"dòng «{line}» không có TM./KT./TL. mà còn dòng dưới"
+            )
+        before = split_prefix(lines[i - 1])[0] if i else ""
+        if not prefix and rest.startswith("PHÓ ") and i and authority(before) != "KT.":
+            reasons["chuc_vu_nguoi_ky"].append(f"cấp phó «{line}» ký mà dòng trên không có KT.")

@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from ._crosscheck import cross_check
-from ._fields import FIELD_KEYS, MISSING, Field, PageInfo, nonblank, ocr_factor, scaled, text_fields
+from ._fields import FIELD_KEYS, MISSING, Field, PageInfo, nonblank, ocr_factor, scaled
 from ._fields_layout import read_first_page
+from ._fields_text import text_fields
 from ._signer import signer_from_lines, signer_from_text
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from rapidfuzz import fuzz
 
 from ._fields import (
     _HEADER_WORDS,
@@ -30,6 +33,7 @@ from ._fields import (
 from ._text import fold, key
 from ._vndates import parse_vn_date
 from ._wordcheck import is_noise, rules
+from .codes import names
 from .layout import Columns, Line, Word, columns, joined, rows_of
 
 HEADER_SHARE = 0.45
@@ -60,7 +64,10 @@ def read_first_page(lines: Sequence[Line]) -> Read:
     """Every first-page field of FIELD_KEYS from its own region of the page."""
     fields = dict.fromkeys(FIELD_KEYS, MISSING)
     words: dict[str, tuple[Word, ...]] = {}
-    kept = [ln for ln in lines if not is_noise(ln)]
+    # The `Số:` line keeps its unread handwritten number (a noise-like word) all the same.
+    kept = [
+        ln for ln in lines if not is_noise(ln) or (_LABEL.match(fold(ln.text)) and ":" in ln.text)
+    ]
     if not kept:
         return Read(fields, words)
     cols = columns(kept)
@@ -80,10 +87,21 @@ def read_first_page(lines: Sequence[Line]) -> Read:
         fields["ky_hieu"] = Field(symbol, CLEAN, "dòng Số:")
         if not clean and digits:
             fields["so"] = Field(digits, NOISY, "dòng Số:", f"số đọc qua nhiễu: «{number}»")
+        elif digits and not set(number_words) & set(symbol_words):
+            # Typed `Số: 125/QĐ-…` joins number and slash; a number written by hand into the
+            # blank left before `/…` stands apart, and handwriting is where OCR misreads
+            # with confidence (299 read 899 at 90 on a real scan).
+            why = "số viết tay vào chỗ trống trước ký hiệu: cần đối chiếu bản giấy"
+            fields["so"] = Field(digits, fields["so"].confidence, "dòng Số:", why)
         words["so"], words["ky_hieu"] = number_words, symbol_words
         if type_label:
             fields["ten_loai"] = Field(type_label, CLEAN, "nhãn Số: của văn bản cũ")
-    if title:
+    if title is None:
+        title = _garbled_title(header, cols, fields["ky_hieu"].value)
+        if title:
+            why = f"tên loại đọc «{title[0].text}», đọc theo ký hiệu «{fields['ky_hieu'].value}»"
+            fields["ten_loai"] = Field(title[1], NOISY, "dòng tên loại và ký hiệu", why)
+    elif title:
         fields["ten_loai"] = Field(title[1], 0.95, "dòng tên loại")
         words["ten_loai"] = title[0].words
     anchor = so[0] if so else None
@@ -119,6 +137,26 @@ def _title(header: Sequence[Line], cols: Columns) -> tuple[Line, str] | None:
         keyed = key(text)
         name = next((n for k, n in _type_names() if keyed == k or keyed.startswith(k + " ")), None)
         if name:
+            return line, name
+    return None
+
+
+def _garbled_title(header: Sequence[Line], cols: Columns, symbol: str | None):
+    """A centred upper-case line that is the type named by the ký hiệu, read with OCR damage
+    (`CHỈTH -` for CHỈ THỊ): letters within a small edit distance, spaces ignored."""
+    if not symbol:
+        return None
+    table = names("ten_loai_van_ban")
+    code = symbol.replace("/", "-").split("-")
+    name = next((table[c] for c in code if c in table and c != "CV"), None)
+    if name is None:
+        return None
+    target = key(name).replace(" ", "")
+    for line in header:
+        text = line.text.strip()
+        if cols.side(line) != "centre" or not is_upper(text) or is_motto(fold(text)):
+            continue
+        if fuzz.ratio(key(text).replace(" ", ""), target) >= 80:
             return line, name
     return None
 
@@ -164,7 +202,9 @@ def _parse_so(line: Line):
     # The number may be lost (handwritten, unread); a long run before the slash is no number.
     if len(number) > 8:
         return None
-    sym = re.match(r"[^\W_]+(?:\s*[-/–—]\s*[^\W_]+)*", text[slash + 1 :].lstrip())
+    # OCR may put a quote or a speck between the slash and the symbol (`/“UBND-TTHC`).
+    tail = text[slash + 1 :].lstrip(" “”\"'‘’`.,")
+    sym = re.match(r"[^\W_]+(?:\s*[-/–—]\s*[^\W_]+)*", tail)
     if not sym:
         return None
     pieces = re.split(r"(\s*[-/–—]\s*)", sym.group(0))
@@ -175,7 +215,7 @@ def _parse_so(line: Line):
         return None
     kept = pieces[: count - 1]
     symbol = "".join(p if i % 2 == 0 else "/" if "/" in p else "-" for i, p in enumerate(kept))
-    sym_start = slash + 1 + (len(text[slash + 1 :]) - len(text[slash + 1 :].lstrip()))
+    sym_start = len(text) - len(tail)
     sym_end = sym_start + len("".join(kept))
     return (
         number,
@@ -240,17 +280,44 @@ def _issuer(lines: Sequence[Line]) -> tuple[Field, tuple[Word, ...]] | None:
         return None
     used = bodies[-1]
     text = " ".join(_leading_upper(_strip_motto(ln.text)) for ln in used)
-    # Only a word that lost every mark is respelt: `UỶ` (1990s spelling) stays as printed.
-    issuer = " ".join(
-        _HEADER_WORDS.get(fold(w), w) if w == fold(w).upper() else w for w in text.split()
-    )
+    words = text.split()
+    doubts: list[str] = []
+    for i, word in enumerate(words):
+        words[i] = _respelt(word, _HEADER_WORDS.get(fold(word)), doubts)
+    issuer = " ".join(words)
     for folded, name in _places().items():
-        upper = name.upper()
         at = fold(issuer).find(folded)
-        if at >= 0 and (at == 0 or issuer[at - 1] == " "):
-            issuer = issuer[:at] + upper + issuer[at + len(upper) :]
+        end = at + len(folded)
+        if at >= 0 and (at == 0 or issuer[at - 1] == " ") and issuer[end : end + 1] in ("", " "):
+            issuer = issuer[:at] + _respelt(issuer[at:end], name.upper(), doubts) + issuer[end:]
     conf = 0.9 if _head(key(issuer)) else 0.55
-    return Field(issuer, conf, "khối cơ quan ban hành"), tuple(w for ln in used for w in ln.words)
+    field = Field(issuer, conf, "khối cơ quan ban hành", "; ".join(doubts))
+    return field, tuple(w for ln in used for w in ln.words)
+
+
+def _respelt(read: str, known: str | None, doubts: list[str]) -> str:
+    """A header word or place name respelt from its list when OCR got its marks wrong.
+
+    A reading with no mark at all (`TINH`) lost them and is restored; the same letters and tone
+    with the tone on another vowel (`UỶ`, the 1990s spelling of `ỦY`) are kept as printed; any
+    other difference (`TĨNH`, `NGẢI`) is respelt and the cataloguer told.
+    """
+    if known is None or read == known:
+        return read
+    if read == fold(read).upper():
+        return known
+    if _marks(read) == _marks(known):
+        return read
+    doubts.append(f"«{read}» sửa thành «{known}»")
+    return known
+
+
+def _marks(word: str) -> tuple[str, list[str]]:
+    """Letters with their vowel marks, and the tones, of a word (tone placement ignored)."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = sorted(c for c in decomposed if c in "\u0300\u0301\u0309\u0303\u0323")
+    letters = "".join(c for c in decomposed if c not in "\u0300\u0301\u0309\u0303\u0323")
+    return unicodedata.normalize("NFC", letters), tones
 
 
 def _date(header: Sequence[Line], cols: Columns, anchor: Line | None, title):
@@ -314,7 +381,7 @@ def _summary(lines, cols: Columns, anchor: Line | None, title):
         below = [ln for ln in ordered if ln.y0 > title[0].y0 and ln is not title[0]]
         if anchor is not None and anchor.y0 > title[0].y0:
             below = [ln for ln in below if ln.y0 > anchor.y1]  # a contract's Số under its title
-        taken = _collect(below, cols, "centre")
+        taken, doubt = _collect(below, cols, "centre")
         source = "dòng sau tên loại"
     else:
         if anchor is None:
@@ -322,7 +389,7 @@ def _summary(lines, cols: Columns, anchor: Line | None, title):
         below = [ln for ln in ordered if ln.y0 > anchor.y0 and cols.side(ln) == "left"]
         if not below or not _VV.match(fold(below[0].text)):
             return None
-        taken = _collect(below, cols, "left")
+        taken, doubt = _collect(below, cols, "left")
         source = "dòng V/v"
     if not taken:
         return None
@@ -334,24 +401,27 @@ def _summary(lines, cols: Columns, anchor: Line | None, title):
     elif re.match(r"v\w{0,2} viec ", folded):
         # `Về việc` is a fixed opener; OCR reads its first word as `và`, `Vé`, `Vẻ`.
         text = "Về việc " + text.split(" ", 2)[2]
-    return Field(text, 0.85, source), tuple(w for ln in taken for w in ln.words)
+    return Field(text, 0.85, source, doubt), tuple(w for ln in taken for w in ln.words)
 
 
-def _collect(lines: Sequence[Line], cols: Columns, side: str) -> list[Line]:
-    """Summary lines from the first, on its side, until the body, `Kính gửi` or a wide gap."""
+def _collect(lines: Sequence[Line], cols: Columns, side: str) -> tuple[list[Line], str]:
+    """Summary lines from the first, on its side, until the body, `Kính gửi` or a wide gap;
+    and a reason when the line that stopped it sits as close as a summary's next line would
+    (OCR may have cut it, or joined it to a stamp beside it)."""
     if not lines:
-        return []
+        return [], ""
     # Under the issuer's name in running text (`BHXH tỉnh … thông báo`) the body begins; the
     # layout tells it apart (an indented or full-width line after a gap), not the words.
     taken = [lines[0]]
     height = max(1, lines[0].y1 - lines[0].y0)
     upper = is_upper(lines[0].text)
     for line in lines[1:5]:
-        if _STOP.match(fold(line.text)):
+        if _STOP.match(fold(line.text)) or is_upper(line.text) != upper:
             break
-        if cols.side(line) != side or cols.full(line) or is_upper(line.text) != upper:
-            break
-        if line.y0 - taken[-1].y1 > 1.6 * height:
+        gap = line.y0 - taken[-1].y1
+        if cols.side(line) != side or cols.full(line) or gap > 1.6 * height:
+            if gap < height and len(taken) < 4:
+                return taken, f"dòng ngay dưới có thể là phần tiếp của trích yếu: «{line.text}»"
             break
         taken.append(line)
-    return taken
+    return taken, ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from rapidfuzz import fuzz, process
@@ -44,16 +45,17 @@ def known_titles() -> dict[str, str]:
     return {fold(t): t for h in heads for t in (h, f"{data['deputy_prefix']} {h}")}
 
 
+@dataclass(frozen=True)
 class Signer:
-    """Title lines (canonical, joined by ` / `) and name, with the words they were read from."""
+    """The signer block as read: title lines and name, and the words and lines behind them."""
 
-    def __init__(self, titles: Field, name: Field, title_words=(), name_words=(), lines=()):
-        self.titles = titles
-        self.name = name
-        self.title_words: tuple[Word, ...] = tuple(title_words)
-        self.name_words: tuple[Word, ...] = tuple(name_words)
-        self.lines: tuple[Line, ...] = tuple(lines)
-        """The title lines then the name line, for the block's geometry."""
+    titles: Field
+    """Title lines, canonical, joined by ` / ` (`KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC`)."""
+    name: Field
+    title_words: tuple[Word, ...] = ()
+    name_words: tuple[Word, ...] = ()
+    lines: tuple[Line, ...] = ()
+    """The title lines then the name line, for the block's geometry; () from text alone."""
 
 
 def signer_from_text(lines: list[str]) -> Signer | None:
@@ -111,7 +113,7 @@ def signer_from_lines(lines: Sequence[Line]) -> Signer | None:
     title_field = Field(value, conf, "khối chữ ký", doubt)
     name_line = next((ln for ln in merged[last + 1 : last + 8] if _name_words(ln)), None)
     if name_line is None:
-        return Signer(title_field, Field(None, 0.0, "khối chữ ký"), _words(block), (), block)
+        return Signer(title_field, Field(None, 0.0, "khối chữ ký"), _words(block), (), tuple(block))
     words = _name_words(name_line)
     name = " ".join(w.text.strip(".,;") for w in words)
     return Signer(
@@ -119,7 +121,7 @@ def signer_from_lines(lines: Sequence[Line]) -> Signer | None:
         Field(name, CLEAN, "dòng tên dưới chữ ký"),
         _words(block),
         words,
-        [*block, Line.of(words)],
+        (*block, Line.of(words)),
     )
 
 
@@ -139,7 +141,7 @@ def _name_only(right: Sequence[Line], lines: Sequence[Line]) -> Signer | None:
     words = _name_words(below[-1])
     name = " ".join(w.text.strip(".,;") for w in words)
     titles = Field(None, 0.0, "khối chữ ký", "không đọc được chức vụ trên tên người ký")
-    return Signer(titles, Field(name, NOISY, "dòng tên dưới chữ ký"), (), words, [Line.of(words)])
+    return Signer(titles, Field(name, NOISY, "dòng tên dưới chữ ký"), (), words, (Line.of(words),))
 
 
 def _words(lines: Sequence[Line]) -> tuple[Word, ...]:
