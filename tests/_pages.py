@@ -7,6 +7,7 @@ for it, with chosen confidences, to test the reading without OCR.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -72,16 +73,21 @@ def render(page: Sequence[Text], dpi: int = 300) -> Image.Image:
     return image
 
 
-def tsv(page: Sequence[Text], dpi: int = 300, conf: Mapping[str, float] | None = None) -> str:
+def tsv(
+    page: Sequence[Text], dpi: int = 300, conf: Mapping[str, float] | None = None, skew: float = 0
+) -> str:
     """Tesseract's TSV for the page: one level-5 row per word, all in one block (as psm 6 gives),
-    confidence 95 unless `conf` names the word."""
+    confidence 95 unless `conf` names the word; `skew` turns the page by that many degrees."""
     conf = conf or {}
+    slope = math.tan(math.radians(skew))
     rows = [
         "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
     ]
     rows.append(f"1\t1\t0\t0\t0\t0\t0\t0\t{_px(210, dpi)}\t{_px(297, dpi)}\t-1\t")
     for n, item in enumerate(page, start=1):
         for w, (word, x0, y0, x1, y1) in enumerate(_boxes(item, dpi), start=1):
+            drop = round(x0 * slope)
+            y0, y1 = y0 + drop, y1 + drop
             rows.append(
                 f"5\t1\t1\t1\t{n}\t{w}\t{x0}\t{y0}\t{x1 - x0}\t{y1 - y0}\t{conf.get(word, 95.0)}\t{word}"
             )

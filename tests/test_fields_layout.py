@@ -33,8 +33,8 @@ CITED = (
 )
 
 
-def _read(page, conf=None, inventory=None, dpi=300):
-    lines = lines_from_tsv(tsv(page, dpi, conf))
+def _read(page, conf=None, inventory=None, dpi=300, skew=0.0):
+    lines = lines_from_tsv(tsv(page, dpi, conf, skew))
     info = PageInfo(1, "\n".join(ln.text for ln in lines), 95.0, lines=lines)
     return extract_fields([info], inventory, TODAY)
 
@@ -177,12 +177,31 @@ def test_empty_lines_fall_back_to_the_text():
 # Variants, from word boxes ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("dpi", [200, 300, 500])
 @pytest.mark.parametrize("kind", list(EXPECTED))
-def test_variants_read_right(kind):
-    fields = _read(PAGES[kind]())
+def test_variants_read_right(kind, dpi):
+    fields = _read(PAGES[kind](), dpi=dpi)
     for k, value in EXPECTED[kind].items():
         assert fields[k].value == value, (kind, k, fields[k])
         assert not fields[k].reason, (kind, k, fields[k].reason)
+
+
+@pytest.mark.parametrize("skew", [-0.8, 0.8])
+def test_a_skewed_scan_reads_the_same(skew):
+    fields = _read(_official_letter(), skew=skew)
+    for k, value in EXPECTED["official_letter"].items():
+        assert fields[k].value == value and not fields[k].reason, (k, fields[k])
+
+
+def test_a_field_outside_its_region_is_offered_flagged():
+    # A title printed in the left column, as no form has it: found in the text, not trusted.
+    page = [
+        t if t.text != "QUYẾT ĐỊNH" else Text(t.text, t.y, LEFT_COL, style="B") for t in _decision()
+    ]
+    fields = _read(page)
+    assert (
+        fields["ten_loai"].value == "Quyết định" and "đọc từ văn bản" in fields["ten_loai"].reason
+    )
 
 
 def test_a_contract_without_issuer_block_is_flagged_not_guessed():

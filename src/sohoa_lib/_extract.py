@@ -11,6 +11,8 @@ from ._fields_layout import read_first_page
 from ._fields_text import text_fields
 from ._signer import signer_from_lines, signer_from_text
 
+_OUTSIDE = "không thấy ở vùng của nó theo thể thức; đọc từ văn bản: cần kiểm tra"
+
 
 def extract(
     pages: Sequence[PageInfo],
@@ -32,6 +34,15 @@ def extract(
         read = read_first_page(head.lines)
         fields.update(read.fields)
         words = dict(read.words)
+        # A layout the regions do not fit (an unusual issuer, an odd header) may still carry a
+        # field the text reader finds: offered to the cataloguer, never taken unreviewed. Not
+        # số, ký hiệu or date: in running text those are the cited documents'.
+        text = "\n".join(ln.text for ln in head.lines)
+        for k, field in text_fields(nonblank(text)).items():
+            if k in ("so", "ky_hieu", "ngay") or field.value is None:
+                continue
+            if fields[k].value is None and not fields[k].reason:
+                fields[k] = Field(field.value, field.confidence, field.source, _OUTSIDE)
     else:
         fields.update(text_fields(nonblank(head.text)))
     factor = ocr_factor(head.ocr_confidence)

@@ -156,7 +156,9 @@ def _split_header(rows: list[list[Word]], height: float) -> list[list[Word]]:
         in_band = top - height <= y <= top + 8 * height
         left = [w for w in row if w.x1 <= x + height / 2]
         right = [w for w in row if w.x1 > x + height / 2]
-        gap = right[0].x0 - left[-1].x1 if left and right else 0
+        # A rule's stub (`_`) may sit in the gap between the columns: measure from a word.
+        inked = [w for w in left if any(c.isalnum() for c in w.text)]
+        gap = right[0].x0 - inked[-1].x1 if inked and right else 0
         if in_band and left and right and gap > height / 4:
             out += [left, right]
         else:
