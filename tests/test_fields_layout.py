@@ -237,11 +237,14 @@ def test_a_lost_handwritten_day_keeps_the_month_and_is_flagged():
         ({"title": "TỜ TRÌNH"}, ("ten_loai", "ky_hieu"), "không mở đầu bằng «TTr»"),
         ({"number": "12/UBND-TCCB"}, ("co_quan_ban_hanh", "ky_hieu"), "không khớp"),
         ({"titles": ("TL. GIÁM ĐỐC",)}, ("chuc_vu_nguoi_ky",), "thiếu dòng chức vụ"),
-        ({"titles": ("KT. GIÁM ĐỐC", "GIÁM ĐỐC")}, ("chuc_vu_nguoi_ky",), "không phải cấp phó"),
+        ({"titles": ("KT. GIÁM ĐỐC", "TRƯỞNG PHÒNG")}, ("chuc_vu_nguoi_ky",), "không phải cấp phó"),
+        ({"titles": ("KT. GIÁM ĐỐC", "GIÁM ĐỐC")}, ("chuc_vu_nguoi_ky",), "theo thể thức ký thay"),
+        ({"titles": ("KT. GIÁM ĐỐC",)}, ("chuc_vu_nguoi_ky",), "thêm «PHÓ GIÁM ĐỐC»"),
         ({"titles": ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐÓC XÃ")}, ("chuc_vu_nguoi_ky",), "danh mục"),
-        ({"name": "Trản Phước Hiền"}, ("nguoi_ky",), "không phải họ thường gặp"),
+        ({"name": "Quốc Phước Hiền"}, ("nguoi_ky",), "không phải họ thường gặp"),
+        ({"name": "Trản Phước Hiền"}, ("nguoi_ky",), "sửa thành «Trần»"),
         ({"name": "Hoàng Tuấn"}, ("nguoi_ky",), "hai chữ"),
-        ({"name": "Trañ Phước Hiền"}, ("nguoi_ky",), "âm tiết"),
+        ({"name": "Nguyễn Phước Hiềñ"}, ("nguoi_ky",), "âm tiết"),
         ({"summary": "Về việc nâng bậc lương đối với viên chức Ñăm"}, ("trich_yeu",), "âm tiết"),
         ({"date": "Bắc Ninh, ngày 08 tháng 7 năm 2030"}, ("ngay",), "sau hôm nay"),
         ({"date": "Bắc Ninh, ngày O8 tháng 7 năm 2022"}, ("ngay",), "nhiễu"),
@@ -290,6 +293,14 @@ def test_the_date_against_the_inventory():
     outside = _read(_decision(), inventory=(dt.date(2019, 1, 1), dt.date(2020, 12, 31)))
     assert not inside["ngay"].reason
     assert "ngoài thời gian của hồ sơ" in outside["ngay"].reason
+
+
+def test_respelt_signer_lines_and_surnames():
+    fields = _read(_decision(titles=("KT. GIÁM ĐỐC", "PHÓ GIÁM"), name="Trản Phước Hiền"))
+    assert fields["chuc_vu_nguoi_ky"].value == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+    assert fields["nguoi_ky"].value == "Trần Phước Hiền" and "sửa thành «Trần»" in (
+        fields["nguoi_ky"].reason
+    )
 
 
 def test_a_name_shifted_off_the_signer_axis_is_flagged():

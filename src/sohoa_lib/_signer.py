@@ -115,10 +115,10 @@ def signer_from_lines(lines: Sequence[Line]) -> Signer | None:
     if name_line is None:
         return Signer(title_field, Field(None, 0.0, "khối chữ ký"), _words(block), (), tuple(block))
     words = _name_words(name_line)
-    name = " ".join(w.text.strip(".,;") for w in words)
+    name, doubt = respelt_name(" ".join(w.text.strip(".,;") for w in words))
     return Signer(
         title_field,
-        Field(name, CLEAN, "dòng tên dưới chữ ký"),
+        Field(name, CLEAN, "dòng tên dưới chữ ký", doubt),
         _words(block),
         words,
         (*block, Line.of(words)),
@@ -139,9 +139,10 @@ def _name_only(right: Sequence[Line], lines: Sequence[Line]) -> Signer | None:
     if not below:
         return None
     words = _name_words(below[-1])
-    name = " ".join(w.text.strip(".,;") for w in words)
+    name, doubt = respelt_name(" ".join(w.text.strip(".,;") for w in words))
     titles = Field(None, 0.0, "khối chữ ký", "không đọc được chức vụ trên tên người ký")
-    return Signer(titles, Field(name, NOISY, "dòng tên dưới chữ ký"), (), words, (Line.of(words),))
+    named = Field(name, NOISY, "dòng tên dưới chữ ký", doubt)
+    return Signer(titles, named, (), words, (Line.of(words),))
 
 
 def _words(lines: Sequence[Line]) -> tuple[Word, ...]:
@@ -265,4 +266,37 @@ def canonical_titles(titles: list[str]) -> tuple[str, float, str]:
         else:
             conf = min(conf, FALLBACK)
         fixed.append(f"{head} {rest}".strip())
+    _deputy(fixed, doubts)
     return " / ".join(fixed), conf, "; ".join(doubts)
+
+
+def _deputy(lines: list[str], doubts: list[str]) -> None:
+    """Under `KT. X` the form prints the deputy's title `PHÓ X` (Decree 30/2020, Appendix I):
+    a line OCR lost, cut (`PHÓ CHỦ`) or read without `PHÓ` is put back, and the reason given."""
+    for i, line in enumerate(list(lines)):
+        head, rest = split_prefix(line)
+        if authority(head) != "KT.":
+            continue
+        deputy = f"{rules()['titles']['deputy_prefix']} {rest}"
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if following is None:
+            lines.append(deputy)
+            doubts.append(f"không đọc được dòng dưới «{line}»: thêm «{deputy}» theo thể thức")
+            continue
+        lost = following == rest or (deputy.startswith(following) and len(following) > 4)
+        if following != deputy and not split_prefix(following)[0] and lost:
+            lines[i + 1] = deputy
+            doubts.append(f"«{following}» đọc thành «{deputy}» theo thể thức ký thay")
+
+
+def respelt_name(name: str) -> tuple[str, str]:
+    """The name with its surname respelt when OCR misread only its marks (`Trản`, `trăn` →
+    `Trần`: one common surname has those letters), and the reason; else the name as read."""
+    first, _, rest = name.partition(" ")
+    if first.lower() in surnames():
+        return name, ""
+    matches = {s for s in rules()["surnames"]["names"] if fold(s) == fold(first)}
+    if len(matches) != 1:
+        return name, ""
+    known = matches.pop()
+    return f"{known} {rest}".strip(), f"họ đọc «{first}», sửa thành «{known}»"
