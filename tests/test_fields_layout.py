@@ -412,9 +412,9 @@ def test_real_scans_no_field_is_silently_wrong(real_ocr):
     }
     assert silent == set()
     right = sum(r for s in scores.values() for r, _ in s.values())
-    # Measured on the five scans' working copies (psm 6): 20 of 40 right before review; the
-    # handwritten numbers and days and the signer lines under seals are the rest, all flagged.
-    assert right >= 18, scores
+    # Measured on the five scans' working copies (psm 6, Tesseract 5.3): 25 of 40 right before
+    # review; handwritten numbers and days and the lines under seals are the rest, all flagged.
+    assert right >= 22, scores
 
 
 @needs_tesseract

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ._text import fold
 
-__all__ = ["Line", "Word", "columns", "lines_from_tsv"]
+__all__ = ["Columns", "Line", "Word", "columns", "joined", "lines_from_tsv", "rows_of"]
 
 GAP_SPLIT = 2.5
 """A gap wider than this many word heights separates two lines on one row. Words of a justified
