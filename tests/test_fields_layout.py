@@ -49,13 +49,13 @@ def _decision(number="125/QĐ-BHXH", date="Bắc Ninh, ngày 08 tháng 7 năm 20
     return page
 
 
-def _official_letter(number="575/UBND-KTTH", mark="KHẨN"):
+def _official_letter(number="575/UBND-KTTH", mark="KHẨN", mark_y=66.0):
     """A Công văn: no title, `V/v` under the number, an urgency mark, citations in the body."""
     page = header(QN, number, "Quảng Ngãi, ngày 04 tháng 02 năm 2025")
     page += [
         Text("V/v tham gia ý kiến các dự thảo", 52, LEFT_COL, size=12),
         Text("Nghị định của Chính phủ", 57, LEFT_COL, size=12),
-        Text(mark, 66, LEFT_COL, size=13, style="B"),
+        Text(mark, mark_y, LEFT_COL, size=13, style="B"),
         Text("Kính gửi: Sở Tài chính", 78, RIGHT_COL - 40),
     ]
     page += body(
@@ -202,6 +202,12 @@ def test_a_field_outside_its_region_is_offered_flagged():
     assert (
         fields["ten_loai"].value == "Quyết định" and "đọc từ văn bản" in fields["ten_loai"].reason
     )
+
+
+def test_an_urgency_mark_in_the_issuer_block_is_no_part_of_the_issuer():
+    fields = _read(_official_letter(mark="HỎA TỐC", mark_y=32))
+    for k, value in EXPECTED["official_letter"].items():
+        assert fields[k].value == value and not fields[k].reason, (k, fields[k])
 
 
 def test_a_contract_without_issuer_block_is_flagged_not_guessed():

@@ -292,7 +292,9 @@ def _issuer(lines: Sequence[Line]) -> tuple[Field, tuple[Word, ...]] | None:
             issuer = issuer[:at] + _respelt(issuer[at:end], name.upper(), doubts) + issuer[end:]
     conf = 0.9 if _head(key(issuer)) else 0.55
     field = Field(issuer, conf, "khối cơ quan ban hành", "; ".join(doubts))
-    return field, tuple(w for ln in used for w in ln.words)
+    # The words the value came from: not a rule's stub or the motto beside it.
+    kept = set(fold(issuer).split())
+    return field, tuple(w for ln in used for w in ln.words if fold(w.text) in kept)
 
 
 def _respelt(read: str, known: str | None, doubts: list[str]) -> str:
