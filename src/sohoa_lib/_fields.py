@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
 from ._text import fold, key
-from ._vndates import parse_vn_date
 from .codes import names
+from .layout import Line
 
 FIELD_KEYS = (
     "ten_loai",
@@ -61,6 +59,10 @@ class PageInfo:
     """A seal (con dấu) was found on the page image."""
     signature: bool = False
     """A handwritten signature was found on the page image."""
+    lines: tuple[Line, ...] = ()
+    """The page's lines with their word boxes and confidences (layout.lines_from_tsv of the OCR
+    working copy's TSV); empty when the text came from elsewhere, and then fields are read from
+    the text alone."""
 
 
 MISSING = Field(None, 0.0, "không tìm thấy")
@@ -116,22 +118,6 @@ _HEADER_WORDS = {
     )
 }
 _TITLE_PREFIX = re.compile(r"(kt|tm|tl|tuq|q)\.")
-_TITLE_WORDS = frozenset(_words("pho tong giam chanh chu truong vu cuc bo thu hieu vien bi uy"))
-_TITLE_KEYS = ("giam doc", "chu tich", "truong", "chanh van phong", "chu nhiem", "bi thu")
-_TITLES = (
-    "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "TỔNG GIÁM ĐỐC", "PHÓ TỔNG GIÁM ĐỐC", "CHÁNH VĂN PHÒNG",
-    "PHÓ CHÁNH VĂN PHÒNG", "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG",
-    "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "VỤ TRƯỞNG", "PHÓ VỤ TRƯỞNG", "CỤC TRƯỞNG", "BỘ TRƯỞNG",
-    "THỨ TRƯỞNG", "CHỦ NHIỆM", "HIỆU TRƯỞNG", "VIỆN TRƯỞNG", "BÍ THƯ",
-)  # fmt: skip
-_SURNAMES = frozenset(
-    fold(s)
-    for s in _words(
-        "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đinh Lương "
-        "Trương Mai Tạ Cao Lâm Chu Hà Tô Trịnh Đoàn Vương Kiều Quách Thái Triệu Lưu Tăng Phùng "
-        "Nông Lại Hứa Từ Doãn Khổng Âu Giang Mạc Thân Tống Văn Nghiêm Kim Diệp Châu Bạch"
-    )
-)
 _STOP = re.compile(
     r"(can cu|kinh gui|thuc hien|xet |theo de nghi|tren co so|dieu [0-9]|quyet dinh:|noi nhan"
     r"|(?:[ivx]+|[0-9]+)\. )"
@@ -257,154 +243,14 @@ def _strip_motto(line: str) -> str:
     return " ".join(text.split()).strip(" -.,;:_=~")
 
 
-# Extraction --------------------------------------------------------------------------------------
+# Shared by both readers -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Header:
-    """The first page's lines, its `Số:` line and where the header ends."""
-
-    lines: list[str]
-    anchor: int | None
-    """The `Số:` line, or the date line when OCR lost the `Số:` line: the header is above it,
-    the title below it."""
-    so: SoKyHieu | None
-
-
-def extract(pages: Sequence[PageInfo]) -> dict[str, Field]:
-    """Every field of FIELD_KEYS for the pages of one document; MISSING where nothing was found."""
-    fields = dict.fromkeys(FIELD_KEYS, MISSING)
-    head_page = next((p for p in pages if p.text.strip()), None)
-    if head_page is None:
-        return fields
-    header = _header(nonblank(head_page.text))
-    fields.update(_number_fields(header))
-    fields["ten_loai"], title_at = _type(header)
-    fields["co_quan_ban_hanh"] = _issuer(header, title_at)
-    fields.update(_date_fields(header, title_at))
-    fields["trich_yeu"] = _summary(header, title_at, fields["co_quan_ban_hanh"].value)
-    if fields["ten_loai"].value is None and fields["trich_yeu"].source == "dòng V/v":
-        # A Công văn prints no type name: its `V/v` line stands for it.
-        fields["ten_loai"] = Field("Công văn", NOISY, "dòng V/v, không có tên loại")
-    factor = ocr_factor(head_page.ocr_confidence)
-    fields = {k: _scaled(f, factor) for k, f in fields.items()}
-    # The signature closes the document: search from its last page back.
-    for page in reversed(pages):
-        signer = _signer(nonblank(page.text))
-        if signer:
-            factor = ocr_factor(page.ocr_confidence)
-            fields["chuc_vu_nguoi_ky"] = _scaled(signer[0], factor)
-            fields["nguoi_ky"] = _scaled(signer[1], factor)
-            break
-    return fields
-
-
-def _scaled(field: Field, factor: float) -> Field:
+def scaled(field: Field, factor: float) -> Field:
+    """The field with its confidence scaled by the page's OCR quality (see ocr_factor)."""
     if field.value is None:
-        return Field(None, 0.0, field.source)
-    return Field(field.value, round(field.confidence * factor, 3), field.source)
-
-
-def _header(lines: list[str]) -> _Header:
-    """Find the `Số:` line among the top lines (a web copy may put a preamble above them)."""
-    top = lines[: TOP_LINES * 3]
-    for i, line in enumerate(top):
-        found = parse_so(line)
-        if found:
-            return _Header(lines, i, found)
-    dated = next((i for i, line in enumerate(top) if _DATE.search(fold(line))), None)
-    return _Header(lines, dated, None)
-
-
-def _number_fields(header: _Header) -> dict[str, Field]:
-    if header.so:
-        conf = CLEAN if header.so.clean else NOISY
-        return {
-            "so": Field(header.so.number, conf, "dòng Số:"),
-            "ky_hieu": Field(header.so.symbol, conf, "dòng Số:"),
-        }
-    # No label: the first `123/QĐ-BHXH` at the top, which may as well be a cited document's.
-    pattern = re.compile(r"(?<![\w/])([0-9]{1,5}) ?/ ?([A-ZĐ][A-Za-zĐ]*(?: ?- ?[A-ZĐ][A-Za-zĐ]*)+)")
-    for line in header.lines[:TOP_LINES]:
-        if match := pattern.search(line):
-            return {
-                "so": Field(match[1], FALLBACK, "mẫu số/ký hiệu"),
-                "ky_hieu": Field(match[2].replace(" ", ""), FALLBACK, "mẫu số/ký hiệu"),
-            }
-    return {}
-
-
-def _date_fields(header: _Header, title_at: int | None) -> dict[str, Field]:
-    """`Hà Nội, ngày 08 tháng 7 năm 2022` beside or under `Số:` → 2022-07-08 and Hà Nội."""
-    if header.anchor is None:
-        start, stop = 0, title_at if title_at is not None else TOP_LINES
-    else:
-        start = max(0, header.anchor - 4)
-        # Up to the title: below it, `Căn cứ … ngày … tháng … năm …` cites other documents.
-        stop = title_at if title_at is not None else header.anchor + 4
-    lines = header.lines[start:stop]
-    if header.so is not None:
-        at = header.anchor - start
-        lines[at] = " " * header.so.end + lines[at][header.so.end :]
-    text = "\n".join(lines)
-    folded, where = _fold_map(text)
-    for match in _DATE.finditer(folded):
-        day, month, year = (match[g].translate(_DIGITS) for g in "dmy")
-        try:
-            date = parse_vn_date(f"ngày {day} tháng {month} năm {year}")
-        except ValueError:
-            continue
-        noisy = (day, month, year) != (match["d"], match["m"], match["y"])
-        fields = {"ngay": Field(date.iso(), NOISY if noisy else CLEAN, "dòng ngày tháng năm")}
-        place = _place(text[: where[match.start()]])
-        if place:
-            fields["noi_ban_hanh"] = Field(place, 0.9, "dòng ngày tháng năm")
-        return fields
-    for line in lines:
-        if match := _DMY.search(line):
-            try:
-                date = parse_vn_date(match[0])
-            except ValueError:
-                continue
-            return {"ngay": Field(date.iso(), FALLBACK, "ngày dạng số")}
-    return {}
-
-
-def _place(before: str) -> str | None:
-    """`Bắc Ninh` from `… Bắc Ninh, ` (the text before `ngày` on its line, or the line above)."""
-    lines = before.split("\n")
-    text = lines[-1].strip(" ,.")
-    if not text and len(lines) > 1:
-        text = lines[-2].strip(" ,.")
-    tail: list[str] = []
-    # The capitalised words that end the text (`Thành phố` may join them): the place, not
-    # left-column words before it.
-    for word in reversed(text.split()[-6:]):
-        if not (word.isalpha() and (word[0].isupper() or fold(word) in _PLACE_WORDS)):
-            break
-        tail.insert(0, word)
-    while tail and not tail[0][0].isupper():
-        tail.pop(0)
-    return " ".join(tail) or None
-
-
-def _issuer(header: _Header, title_at: int | None) -> Field:
-    """The issuing body: the last body named in the upper-case header lines above `Số:`."""
-    stop = next((i for i in (header.anchor, title_at) if i is not None), TOP_LINES // 2)
-    bodies: list[list[str]] = []
-    for line in header.lines[max(0, stop - 10) : stop]:
-        text = _leading_upper(_strip_motto(line))
-        if not text or _TITLE_PREFIX.match(fold(text)):
-            continue
-        if _head(key(text)) or not bodies:
-            bodies.append([text])
-        else:
-            bodies[-1].append(text)
-    if not bodies:
-        return MISSING
-    issuer = " ".join(_HEADER_WORDS.get(fold(w), w) for w in " ".join(bodies[-1]).split())
-    conf = 0.9 if _head(key(issuer)) else FALLBACK
-    return Field(issuer, conf, "tiêu đề cơ quan ban hành")
+        return Field(None, 0.0, field.source, field.reason)
+    return Field(field.value, round(field.confidence * factor, 3), field.source, field.reason)
 
 
 def _leading_upper(text: str) -> str:
@@ -434,182 +280,3 @@ def _type_of_code(code: str) -> str | None:
     # HD is Hướng dẫn and HĐ Hợp đồng: a folded match counts only when it names one type.
     loose = {n for c, n in table.items() if key(c) == key(code)}
     return loose.pop() if len(loose) == 1 else None
-
-
-def _type(header: _Header) -> tuple[Field, int | None]:
-    """Tên loại from the upper-case title line, checked against the symbol's leading part."""
-    start = header.anchor + 1 if header.anchor is not None else 0
-    title, title_at = None, None
-    for i in range(start, min(len(header.lines), start + 8)):
-        line = header.lines[i]
-        # `QUYẾT ĐỊNH:` with a colon opens the articles of a decision; it is not its title.
-        if not is_upper(line) or line.rstrip().endswith(":"):
-            continue
-        keyed = key(line)
-        title = next((n for k, n in _type_names() if keyed == k or keyed.startswith(k + " ")), None)
-        if title:
-            title_at = i
-            break
-    coded = None
-    if header.so:
-        code = header.so.symbol.rsplit("/", 1)[-1].split("-")[0]
-        coded = _type_of_code(code)
-    if title and coded:
-        agree = title == coded
-        return Field(title, 0.97 if agree else 0.7, "tên loại và ký hiệu"), title_at
-    if title:
-        return Field(title, 0.9, "dòng tên loại"), title_at
-    if coded:
-        return Field(coded, NOISY, "ký hiệu"), None
-    return MISSING, None
-
-
-def _summary(header: _Header, title_at: int | None, issuer: str | None) -> Field:
-    """Trích yếu: the lines under the title, or a Công văn's `V/v …` lines."""
-    lines = header.lines
-    if title_at is None:
-        start = header.anchor if header.anchor is not None else 0
-        for i in range(start, min(len(lines), start + 6)):
-            if _VV.match(fold(lines[i])):
-                text = _collect(lines, i, issuer)
-                # Printed as `V/v …` whatever OCR made of the label (`'V/ …`, `V/V: …`).
-                rest = text[_VV.match(fold(text)).end() :].lstrip(" :")
-                exact = text.startswith("V/v ")
-                return Field(f"V/v {rest}", 0.85 if exact else NOISY, "dòng V/v")
-        return MISSING
-    if title_at + 1 >= len(lines):
-        return MISSING
-    opener = fold(lines[title_at + 1])
-    conf = 0.85 if opener.startswith(("ve viec", "v/v")) else 0.75
-    return Field(_collect(lines, title_at + 1, issuer), conf, "dòng sau tên loại")
-
-
-def _collect(lines: list[str], first: int, issuer: str | None) -> str:
-    """The summary's lines from `first` until the body, the authority or `Kính gửi` begins."""
-    taken = [lines[first]]
-    upper_summary = is_upper(lines[first])
-    own = _own_names(issuer)
-    for line in lines[first + 1 : first + 4]:
-        folded = fold(line)
-        if _STOP.match(folded) or any(key(line).startswith(n) for n in own):
-            break
-        if is_upper(line) != upper_summary or (is_upper(line) and _title_start(line)):
-            # An upper-case line under a mixed-case summary, or a title such as
-            # `GIÁM ĐỐC BẢO HIỂM XÃ HỘI …`, is the authority that decides.
-            break
-        taken.append(line)
-    return " ".join(" ".join(taken).split())
-
-
-def _own_names(issuer: str | None) -> tuple[str, ...]:
-    """How running text names the issuer (`bao hiem xa hoi tinh …`, `bhxh tinh …`), as keys.
-
-    A Thông báo opens with `BHXH tỉnh Bắc Ninh thông báo …` right under its summary.
-    """
-    if not issuer or len(issuer.split()) < 2:
-        return ()
-    full = key(issuer)
-    return (full, full.replace("bao hiem xa hoi", "bhxh", 1))
-
-
-def _title_start(line: str) -> bool:
-    words = fold(line).split()
-    return bool(words) and (bool(_TITLE_PREFIX.match(words[0])) or _is_title(" ".join(words[:3])))
-
-
-def _is_title(folded: str) -> bool:
-    return any(k in folded for k in _TITLE_KEYS) or folded.startswith("pho ")
-
-
-# Signer --------------------------------------------------------------------------------------
-
-
-def _signer(lines: list[str]) -> tuple[Field, Field] | None:
-    """The signer's title block and name: the last name with title lines a few lines above it."""
-    for i in range(len(lines) - 1, -1, -1):
-        name = _person(lines[i])
-        if not name:
-            continue
-        titles: list[str] = []
-        # Seal and signature strokes come out as noise lines between the title and the name.
-        for line in reversed(lines[max(0, i - 12) : i]):
-            title = _title_run(line)
-            if title:
-                titles.insert(0, title)
-            elif titles:
-                break
-        if titles:
-            value, conf = _canonical_titles(titles)
-            known = fold(name.split()[0]) in _SURNAMES
-            return (
-                Field(value, conf, "khối chữ ký"),
-                Field(name, 0.9 if known else 0.65, "dòng tên dưới chữ ký"),
-            )
-    return None
-
-
-def _person(line: str) -> str | None:
-    """A Vietnamese personal name ending the line: 2–5 capitalised syllables (`Đào Việt Ánh`)."""
-    words = line.split()
-    tail: list[str] = []
-    for word in reversed(words):
-        # A syllable has at most 7 letters (nghiêng).
-        capital = word.isalpha() and word[0].isupper() and (len(word) == 1 or word[1:].islower())
-        if not (capital and len(word) <= 7):
-            break
-        tail.insert(0, word)
-    if not 2 <= len(tail) <= 5 or is_upper(" ".join(tail)):
-        return None
-    alone = len(tail) == len(words)
-    if not alone and fold(tail[0]) not in _SURNAMES:
-        return None
-    # `Trung Tâm …`, `Văn Phòng …`: a body's name in title case (a one-word head such as Vụ
-    # is also a surname, Vũ).
-    keyed = key(" ".join(tail))
-    if any(keyed.startswith(h) for h in _BODY_HEADS if " " in h) or keyed.endswith("viet nam"):
-        return None
-    return " ".join(tail)
-
-
-def _title_run(line: str) -> str | None:
-    """The signer's title ending the line (`- Như Điều 3; PHÓ GIÁM ĐỐC` → `PHÓ GIÁM ĐỐC`)."""
-    run: list[str] = []
-    for word in reversed(line.split()):
-        if not (is_upper(word) or (word.endswith(".") and word[:-1].isupper())):
-            break
-        run.insert(0, word)
-    # Left-column abbreviations (`- Lưu: VT, QLT.`) may precede it: the title starts at its
-    # prefix (KT., TL., TM., …) or at a title word.
-    while run and not (_TITLE_PREFIX.fullmatch(fold(run[0])) or fold(run[0]) in _TITLE_WORDS):
-        run.pop(0)
-    if not run:
-        return None
-    prefixed = bool(_TITLE_PREFIX.fullmatch(fold(run[0])))
-    # `GIÁM ĐỐC BẢO HIỂM XÃ HỘI TỈNH …` above the articles of a decision is not a signature.
-    if not prefixed and len(run) > 5:
-        return None
-    text = " ".join(run)
-    return text if _is_title(fold(text)) or fold(run[0]) == "tm." else None
-
-
-def _canonical_titles(titles: list[str]) -> tuple[str, float]:
-    """The title lines joined by ` / `, each respelt as the nearest known title (OCR garbles)."""
-    fixed, conf = [], CLEAN
-    known = {fold(t): t for t in _TITLES}
-    for title in titles:
-        prefix = _TITLE_PREFIX.match(fold(title))
-        head = title[: prefix.end()].upper() if prefix else ""
-        rest = title[len(head) :].strip()
-        if head == "TM.":
-            # TM. (on behalf of) names a collective body, not a title.
-            fixed.append(f"{head} {rest}")
-            continue
-        best = difflib.get_close_matches(fold(rest), known, n=1, cutoff=0.8)
-        if best:
-            if known[best[0]] != rest:
-                conf = min(conf, NOISY)
-            rest = known[best[0]]
-        else:
-            conf = min(conf, FALLBACK)
-        fixed.append(f"{head} {rest}".strip())
-    return " / ".join(fixed), conf

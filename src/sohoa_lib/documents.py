@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from ._extract import extract
 from ._fields import (
     FIELD_KEYS,
     TOP_LINES,
     Field,
     PageInfo,
     body_header,
-    extract,
     is_motto,
     nonblank,
     parse_so,
@@ -65,9 +66,7 @@ class Document:
     def flagged(self, threshold: float = 0.6) -> list[str]:
         """Keys of the fields too doubtful to keep: to be catalogued by hand."""
         return [
-            k
-            for k in FIELD_KEYS
-            if self.fields[k].confidence < threshold or self.fields[k].reason
+            k for k in FIELD_KEYS if self.fields[k].confidence < threshold or self.fields[k].reason
         ]
 
     def file_name(self, ma_ho_so: str, whole: bool) -> str:
@@ -160,13 +159,21 @@ def _checked_list(ranges: Sequence[tuple[int, int]], count: int) -> list[tuple[i
     return result
 
 
-def extract_fields(pages: Sequence[PageInfo]) -> dict[str, Field]:
-    """The catalogue fields of one document (its pages, in order), each with its confidence."""
-    return extract(pages)
+def extract_fields(
+    pages: Sequence[PageInfo],
+    inventory_dates: tuple[dt.date, dt.date] | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Field]:
+    """The catalogue fields of one document (its pages, in order), each with its confidence and,
+    when a check doubts it, its reason; see `_extract.extract` for the dates."""
+    return extract(pages, inventory_dates, today)
 
 
 def catalogue(
-    pages: Sequence[PageInfo], document_list: Sequence[tuple[int, int]] | None = None
+    pages: Sequence[PageInfo],
+    document_list: Sequence[tuple[int, int]] | None = None,
+    inventory_dates: tuple[dt.date, dt.date] | None = None,
+    today: dt.date | None = None,
 ) -> list[Document]:
     """The file's documents with their fields and bút tích, in page order."""
     documents = []
@@ -178,7 +185,7 @@ def catalogue(
                 seq=seq,
                 first_page=first,
                 last_page=last,
-                fields=MappingProxyType(extract_fields(own)),
+                fields=MappingProxyType(extract_fields(own, inventory_dates, today)),
                 but_tich=tuple(p.number for p in own if p.seal or p.signature),
                 split_source=source,
             )
