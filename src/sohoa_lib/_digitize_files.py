@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from . import _xmp, ocr, review_store
+from . import _xmp, layout, ocr, review_store
+from ._vndates import parse_vn_date
 from . import documents as docs
 from ._io import atomic_path, sha256, write_text
 from ._scanfiles import PageSource, embeddable, list_pages, open_page
@@ -144,11 +146,13 @@ def finish_file(
                 number=pc.page.number,
                 text=result.text,
                 ocr_confidence=result.mean_confidence,
-                seal=result.ink.get("red_share", 0.0) > SEAL_SHARE,
-                signature=result.ink.get("blue_share", 0.0) > SIGNATURE_SHARE,
+                seal=result.ink.get("seals", 0) > 0 or result.ink.get("red_share", 0.0) > SEAL_SHARE,
+                signature=result.ink.get("signatures", 0) > 0
+                or result.ink.get("blue_share", 0.0) > SIGNATURE_SHARE,
+                lines=layout.lines_from_tsv(result.tsv) if result.tsv else (),
             )
         )
-    found = docs.catalogue(infos, _document_list(settings, ma))
+    found = docs.catalogue(infos, _document_list(settings, ma), _inventory_dates(row))
     whole = settings.digitize.pdf_per == "file"
     pdf_dir = paths.stage_dir("digitize") / "pdfa"
     document_rows, catalog_documents, pdfs = [], [], []
@@ -370,6 +374,19 @@ def _record(plan: FilePlan, settings: UnitSettings, outcome: FileOutcome) -> Non
     record = {"inputs": plan.checksums, "settings": _settings_key(settings),
               "outcome": dataclasses.asdict(outcome)}  # fmt: skip
     write_text(plan.state, json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+
+def _inventory_dates(row: dict) -> tuple[dt.date, dt.date] | None:
+    """The file's dates in the inventory, as the days they span; None when either is unreadable
+    (the date check is then not run, which the field's reason does not hide: no range, no check)."""
+    try:
+        start = parse_vn_date(row.get("thoi_gian_bat_dau"))
+        end = parse_vn_date(row.get("thoi_gian_ket_thuc")) or start
+    except ValueError:
+        return None
+    if start is None or end is None:
+        return None
+    return start.first_day(), end.last_day()
 
 
 def _int(value) -> int | None:
