@@ -46,7 +46,9 @@ def small_unit(tmp_path: Path) -> Path:
         "digitize: {workers: 2}\n"
         f"signing: {{organisation: {ORG}, pkcs12: pki/signer.p12, password_env: TEST_SIGN_PW,\n"
         "          trust_roots: [pki/ca.crt], demo_tsa: pki/tsa.p12}\n"
-        "preservation: {backups: [copies/a, copies/b]}\n",
+        "preservation: {backups: [copies/a, copies/b]}\n"
+        # What is signed is under test here, not whether review gates it (test_review).
+        "review: {sign_unreviewed: true}\n",
         encoding="utf-8",
     )
     assert pki["ca_cert"] == tmp_path / "pki" / "ca.crt"

@@ -1,0 +1,133 @@
+"""Benchmark: OCR of the real scans (tests/data/real) and rendered pages, sohoa against bare tools.
+
+For every page with a transcription (the real scans' page_1.gt.txt, the rendered pages' truth)
+prints the character error rate of the body text (`ocr.cer(..., within=True)`: against the span
+of the output that matches the transcription best) and seconds per page, side by side:
+- sohoa: the stage's page work (working copy, Tesseract, ALTO), text layer read back with plain
+  `pdftotext` from the PDF/A;
+- bare `tesseract IMAGE - -l vie` with the fast model and with tessdata best;
+- `ocrmypdf --output-type pdfa -l vie` (when installed: make bench installs it), text read back
+  with plain `pdftotext`.
+One process per page, one thread each, pages one after another: seconds are per page on one core.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sohoa_lib import ocr
+from sohoa_lib.pdfa import PdfPage, build_pdfa
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT / "tests" / "data" / "real"
+BEST = Path(os.environ.get("SOHOA_TESSDATA_BEST", ROOT / "data" / "tessdata-best"))
+ENV = os.environ | {"OMP_THREAD_LIMIT": "1"}
+
+
+def pages() -> list[tuple[str, Path, str]]:
+    """(name, image, transcription) for the real scans with one and a few rendered pages."""
+    found = [(p.parent.name, p.parent / "page_1.jpg", p.read_text(encoding="utf-8"))
+             for p in sorted(REAL.glob("rd*/page_1.gt.txt"))]  # fmt: skip
+    from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
+
+    work = Path(tempfile.mkdtemp(prefix="bench-real-"))
+    requests = [ScanRequest(f"BN.2019.THU.{i:04d}", "BẢO HIỂM XÃ HỘI VIỆT NAM",
+                            "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH", "Bắc Ninh", 2019, 1, "jpeg")
+                for i in range(1, 4)]  # fmt: skip
+    manifest = write_demo_scans(requests, work / "scans", work / "truth", seed=7)
+    for row in manifest.itertuples():
+        truth = (work / "truth" / row.truth_file).read_text(encoding="utf-8")
+        found.append((f"demo {row.ma_ho_so[-4:]}", work / "scans" / row.file, truth))
+    return found
+
+
+def _text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+
+
+def run_sohoa(image: Path, work: Path, model: ocr.OcrModel) -> tuple[str, float]:
+    start = time.perf_counter()
+    result = ocr.ocr_page(ocr.PageTask("bench#0001", image, 0, 300.0, model, work))
+    pdf = work / "page.pdf"
+    build_pdfa([PdfPage(image, 0, (300.0, 300.0), result.text_pdf)], pdf,
+               xmp={"file": {"ma_ho_so": "bench"}, "document": None}, title="bench")  # fmt: skip
+    seconds = time.perf_counter() - start
+    return _text(pdf), seconds
+
+
+def run_tesseract(image: Path, best: bool) -> tuple[str, float] | None:
+    args = ["tesseract", str(image), "-", "-l", "vie"]
+    if best:
+        if not (BEST / "vie.traineddata").is_file():
+            return None
+        args[1:1] = ["--tessdata-dir", str(BEST)]
+    start = time.perf_counter()
+    text = subprocess.run(args, capture_output=True, text=True, check=True, env=ENV).stdout
+    return text, time.perf_counter() - start
+
+
+def run_ocrmypdf(image: Path, work: Path) -> tuple[str, float] | None:
+    exe = shutil.which("ocrmypdf") or str(Path(sys.executable).parent / "ocrmypdf")
+    if not Path(exe).exists():
+        return None
+    out = work / "ocrmypdf.pdf"
+    start = time.perf_counter()
+    done = subprocess.run([exe, "--output-type", "pdfa", "-l", "vie", "-j", "1", "--quiet",
+                           "--image-dpi", "300", str(image), str(out)],
+                          capture_output=True, env=ENV, check=False)  # fmt: skip
+    if done.returncode != 0:
+        return None
+    return _text(out), time.perf_counter() - start
+
+
+def main() -> int:
+    fast = ocr.model("fast")
+    best = ocr.model("best", BEST) if (BEST / "vie.traineddata").is_file() else None
+    variants = ["sohoa fast", "sohoa best", "tesseract fast", "tesseract best", "ocrmypdf"]
+    print(f"{'page':<10}" + "".join(f"{v:>22}" for v in variants))
+    print(f"{'':<10}" + "".join(f"{'CER    s/page':>22}" for _ in variants))
+    totals: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
+    for name, image, truth in pages():
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            runs = {
+                "sohoa fast": run_sohoa(image, work / "f", fast),
+                "sohoa best": run_sohoa(image, work / "b", best) if best else None,
+                "tesseract fast": run_tesseract(image, best=False),
+                "tesseract best": run_tesseract(image, best=True),
+                "ocrmypdf": run_ocrmypdf(image, work),
+            }
+        cells = []
+        for variant in variants:
+            run = runs[variant]
+            if run is None:
+                cells.append(f"{'–':>22}")
+                continue
+            error = ocr.cer(run[0], truth, within=True)
+            totals[variant].append((error, run[1]))
+            cells.append(f"{error:>13.2%}{run[1]:>9.2f}")
+        print(f"{name:<10}" + "".join(cells), flush=True)
+    cells = []
+    for variant in variants:
+        done = totals[variant]
+        if not done:
+            cells.append(f"{'–':>22}")
+            continue
+        cer = sum(e for e, _ in done) / len(done)
+        seconds = sum(s for _, s in done) / len(done)
+        cells.append(f"{cer:>13.2%}{seconds:>9.2f}")
+    print(f"{'mean':<10}" + "".join(cells))
+    print("\nsohoa: working copy + Tesseract + ALTO + PDF/A, text read back with pdftotext; "
+          "'–': not installed (make bench, make tessdata-best).")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
