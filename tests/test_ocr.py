@@ -12,9 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from sohoa_lib import _tesseract, ocr
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans

@@ -94,7 +94,9 @@ def test_no_dpi_is_inferred_from_the_paper_size(demo):
     assert (result.dpi_source, result.paper) == ("suy ra", "A4")
     assert result.dpi == pytest.approx(200, abs=0.5)
     assert _check(result, "scale").value is None  # no dpi to measure the scale against
-    assert _check(result, "scale").passed and "không đo được tỷ lệ" in _check(result, "scale").warning
+    assert (
+        _check(result, "scale").passed and "không đo được tỷ lệ" in _check(result, "scale").warning
+    )
     stricter = check_page(_page(demo, "no_dpi"), thresholds=Thresholds(min_dpi=300))
     assert stricter.reasons == ["độ phân giải 200 dpi (suy ra từ khổ A4) < 300 dpi"]
 
@@ -227,7 +229,9 @@ def test_wrong_72_dpi_tag_is_not_trusted_and_warned(demo, tmp_path):
     assert "suy ra 300 dpi" in warning and "không đo được tỷ lệ" in scale
     # A tag claiming twice the resolution halves the page below any document: not trusted either.
     small = check_page(_variant(demo, tmp_path, lambda im: im, "0002.png", dpi=(1200, 1200)))
-    assert small.passed and small.dpi_source == "suy ra" and "nhỏ hơn mọi văn bản" in small.warnings[0]
+    assert (
+        small.passed and small.dpi_source == "suy ra" and "nhỏ hơn mọi văn bản" in small.warnings[0]
+    )
 
 
 def test_cropped_and_non_standard_sheets_pass_at_their_size(demo, tmp_path):

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import _xmp, layout, ocr, review_store
-from ._vndates import parse_vn_date
 from . import documents as docs
 from ._io import atomic_path, sha256, write_text
 from ._scanfiles import PageSource, embeddable, list_pages, open_page
+from ._vndates import parse_vn_date
 from .errors import InputError
 from .pagecheck import FileCheck, PageCheck
 from .paths import UnitPaths
@@ -146,7 +146,8 @@ def finish_file(
                 number=pc.page.number,
                 text=result.text,
                 ocr_confidence=result.mean_confidence,
-                seal=result.ink.get("seals", 0) > 0 or result.ink.get("red_share", 0.0) > SEAL_SHARE,
+                seal=result.ink.get("seals", 0) > 0
+                or result.ink.get("red_share", 0.0) > SEAL_SHARE,
                 signature=result.ink.get("signatures", 0) > 0
                 or result.ink.get("blue_share", 0.0) > SIGNATURE_SHARE,
                 lines=layout.lines_from_tsv(result.tsv) if result.tsv else (),
@@ -194,7 +195,9 @@ def finish_file(
             result = results[_key(ma, n)]
             if result.alto is None:
                 continue
-            pdf, page = (f"{ma}.pdf", n) if whole else (d.file_name(ma, whole=False), n - d.first_page + 1)
+            pdf, page = (
+                (f"{ma}.pdf", n) if whole else (d.file_name(ma, whole=False), n - d.first_page + 1)
+            )
             alto.append({"trang": n, "file": result.alto.relative_to(stage).as_posix(),
                          "pdf": pdf, "trang_pdf": page})  # fmt: skip
     outcome = FileOutcome(

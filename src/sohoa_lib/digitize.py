@@ -73,7 +73,9 @@ class DigitizeResult:
             "pending_files": int(status.get(STATUS_PENDING, 0)),
             "pages_checked": checked,
             "pages_passed": int(pages["dat"].sum()) if checked else 0,
-            "pages_warned": int((pages.get("canh_bao", pd.Series(dtype=str)).fillna("") != "").sum()),
+            "pages_warned": int(
+                (pages.get("canh_bao", pd.Series(dtype=str)).fillna("") != "").sum()
+            ),
             "digitized_pages": int(
                 self.files.loc[self.files["trang_thai"] == STATUS_DONE, "so_trang_quet"].sum()
             ),

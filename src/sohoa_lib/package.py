@@ -155,7 +155,9 @@ def _write(
     pages = []
     for number, page in enumerate(sorted(alto, key=lambda a: a.number), 1):
         if page.pdf not in pdf_ids:
-            raise InputError(f"package {code}: page {page.number}'s text names {page.pdf}, not in the package")
+            raise InputError(
+                f"package {code}: page {page.number}'s text names {page.pdf}, not in the package"
+            )
         rel = f"{rep}/data/alto/{page.path.name}"
         (root / rel).parent.mkdir(exist_ok=True)
         digests[rel] = _copy(page.path, root / rel)

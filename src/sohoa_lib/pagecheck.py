@@ -297,7 +297,11 @@ def _inferred(width: int, height: int, t: Thresholds, doubt: str):
     # The paper is only known within the scale tolerance (an auto-cropped 200-dpi A4 page
     # infers to 197 dpi), so the inferred value gets that much benefit of the doubt.
     ok = dpi >= t.min_dpi * (1 - t.scale_tolerance)
-    why = "" if ok else f"độ phân giải {_num(dpi)} dpi (suy ra từ khổ {paper}) < {_num(t.min_dpi)} dpi"
+    why = (
+        ""
+        if ok
+        else f"độ phân giải {_num(dpi)} dpi (suy ra từ khổ {paper}) < {_num(t.min_dpi)} dpi"
+    )
     warning = f"{doubt}; suy ra {_num(dpi)} dpi từ khổ ảnh {width}×{height} px coi như khổ {paper}"
     resolution = Check(name, label, round(dpi, 1), "dpi", ok, why, "" if not ok else warning)
     scale = Check(
@@ -411,7 +415,7 @@ def _letters(scale: Check, ink: np.ndarray, dpi: float, t: Thresholds) -> Check:
 
     A page's size alone cannot tell a zoomed scan from a small or cropped sheet; its type can.
     """
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     heights, areas = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_AREA]
     # Specks and rules aside: 0.5–10 mm tall. Too few letters (a drawing, a photo): no verdict.
     per_mm = dpi / 25.4
