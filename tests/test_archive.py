@@ -40,7 +40,7 @@ def unit(tmp_path_factory) -> tuple[Path, UnitPaths, dict]:
         "digitize: {workers: 2}\n"
         f"signing: {{organisation: {ORG}, pkcs12: pki/signer.p12, password_env: TEST_SIGN_PW,\n"
         "          trust_roots: [pki/ca.crt], demo_tsa: pki/tsa.p12}\n"
-        "preservation: {backups: [copies/a, copies/b]}\n",
+        "preservation: {backups: [copies/a, copies/b]}\n"
         # The signing mechanics are under test: review gating is test_review's.
         "review: {sign_unreviewed: true}\n",
         encoding="utf-8",
