@@ -229,6 +229,15 @@ def test_a_cited_number_is_never_the_documents_own():
     assert fields["so"].value is None and fields["ky_hieu"].value is None
 
 
+def test_a_date_line_broken_in_two_is_read_whole():
+    page = _decision(date="Hà Nội, ngày 27")
+    page.append(Text("tháng 02 năm 2025", 44, RIGHT_COL, style="I"))
+    page = [t if t.text != "QUYẾT ĐỊNH" else Text(t.text, 58, size=14, style="B") for t in page]
+    fields = _read(page)
+    assert (fields["ngay"].value, fields["noi_ban_hanh"].value) == ("2025-02-27", "Hà Nội")
+    assert not fields["ngay"].reason
+
+
 def test_a_lost_handwritten_day_keeps_the_month_and_is_flagged():
     fields = _read(_decision(date="Bắc Ninh, ngày      tháng 7 năm 2022"))
     assert fields["ngay"].value == "2022-07" and "ngày" in fields["ngay"].reason
