@@ -222,9 +222,10 @@ def test_the_date_never_comes_from_a_citation():
     assert fields["ngay"].value is None and fields["ngay"].confidence == 0
 
 
-def test_a_cited_number_is_never_the_documents_own():
-    page = [t for t in _decision() if not t.text.startswith("Số:")]
-    page += body("Thực hiện Quyết định số 595/QĐ-BHXH ngày 14/4/2017 của Bảo hiểm xã hội.", 100)
+@pytest.mark.parametrize("cited", ["Thực hiện Quyết định", "Quyết định", "số"])
+def test_a_cited_number_is_never_the_documents_own(cited):
+    page = [t for t in _official_letter() if not t.text.startswith("Số:")]
+    page += [Text(f"{cited} số 595/QĐ-BHXH ngày 14/4/2017 của Bảo hiểm xã hội.", 84, LEFT, "left")]
     fields = _read(page)
     assert fields["so"].value is None and fields["ky_hieu"].value is None
 

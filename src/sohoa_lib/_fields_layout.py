@@ -37,7 +37,8 @@ from .codes import names
 from .layout import Columns, Line, Word, columns, joined, rows_of, stacked
 
 HEADER_SHARE = 0.45
-"""The header (issuer, motto, Số, date, title) sits in this top share of the text's height."""
+"""The header (issuer, motto, Số, date, title) sits in this top share of the sheet's height
+(the text's height, or 1.8 text widths on a short page)."""
 
 # `Số:` opening a line (OCR: `Sô:`, `S6:`, `Sô`); `Quyết định số:` in 1990s layouts.
 _LABEL = re.compile(r"\W{0,3}(s) ?[o0-9]\s*([:;.,]?)\s*")
@@ -192,7 +193,9 @@ def _parse_so(line: Line):
     label = _LABEL.match(folded, start)
     if not label:
         return None
-    if not label.group(2) and text[where[label.start(1)]] not in "S" and not type_label:
+    # Without a colon only a capital `Số` opens a number line; `Quyết định số 595/…` without
+    # one is a citation that a line happens to open with.
+    if not label.group(2) and (type_label or text[where[label.start(1)]] != "S"):
         return None
     after = where[label.end()] if label.end() < len(where) else len(text)
     slash = text.find("/", after)
