@@ -222,11 +222,21 @@ def test_the_date_never_comes_from_a_citation():
     assert fields["ngay"].value is None and fields["ngay"].confidence == 0
 
 
-def test_a_cited_number_is_never_the_documents_own():
-    page = [t for t in _decision() if not t.text.startswith("Số:")]
-    page += body("Thực hiện Quyết định số 595/QĐ-BHXH ngày 14/4/2017 của Bảo hiểm xã hội.", 100)
+@pytest.mark.parametrize("cited", ["Thực hiện Quyết định", "Quyết định", "số"])
+def test_a_cited_number_is_never_the_documents_own(cited):
+    page = [t for t in _official_letter() if not t.text.startswith("Số:")]
+    page += [Text(f"{cited} số 595/QĐ-BHXH ngày 14/4/2017 của Bảo hiểm xã hội.", 84, LEFT, "left")]
     fields = _read(page)
     assert fields["so"].value is None and fields["ky_hieu"].value is None
+
+
+def test_a_date_line_broken_in_two_is_read_whole():
+    page = _decision(date="Hà Nội, ngày 27")
+    page.append(Text("tháng 02 năm 2025", 44, RIGHT_COL, style="I"))
+    page = [t if t.text != "QUYẾT ĐỊNH" else Text(t.text, 58, size=14, style="B") for t in page]
+    fields = _read(page)
+    assert (fields["ngay"].value, fields["noi_ban_hanh"].value) == ("2025-02-27", "Hà Nội")
+    assert not fields["ngay"].reason
 
 
 def test_a_lost_handwritten_day_keeps_the_month_and_is_flagged():

@@ -34,10 +34,11 @@ from ._text import fold, key
 from ._vndates import parse_vn_date
 from ._wordcheck import is_noise, rules
 from .codes import names
-from .layout import Columns, Line, Word, columns, joined, rows_of
+from .layout import Columns, Line, Word, columns, joined, rows_of, stacked
 
 HEADER_SHARE = 0.45
-"""The header (issuer, motto, Số, date, title) sits in this top share of the text's height."""
+"""The header (issuer, motto, Số, date, title) sits in this top share of the sheet's height
+(the text's height, or 1.8 text widths on a short page)."""
 
 # `Số:` opening a line (OCR: `Sô:`, `S6:`, `Sô`); `Quyết định số:` in 1990s layouts.
 _LABEL = re.compile(r"\W{0,3}(s) ?[o0-9]\s*([:;.,]?)\s*")
@@ -192,7 +193,9 @@ def _parse_so(line: Line):
     label = _LABEL.match(folded, start)
     if not label:
         return None
-    if not label.group(2) and text[where[label.start(1)]] not in "S" and not type_label:
+    # Without a colon only a capital `Số` opens a number line; `Quyết định số 595/…` without
+    # one is a citation that a line happens to open with.
+    if not label.group(2) and (type_label or text[where[label.start(1)]] != "S"):
         return None
     after = where[label.end()] if label.end() < len(where) else len(text)
     slash = text.find("/", after)
@@ -325,14 +328,21 @@ def _marks(word: str) -> tuple[str, list[str]]:
 def _date(header: Sequence[Line], cols: Columns, anchor: Line | None, title):
     """Ngày and nơi ban hành from the place-and-date line only: right of the Số line or under a
     contract's number, above the title of a document whose title is under it."""
-    for line in header:
-        if cols.side(line) == "left":
-            continue
-        if title and anchor is not None and title[0].y0 > anchor.y0 and line.y0 >= title[0].y0:
+    sided = [ln for ln in header if cols.side(ln) != "left"]
+    for i, single in enumerate(sided):
+        if title and anchor is not None and title[0].y0 > anchor.y0 and single.y0 >= title[0].y0:
             break
-        text = line.text
-        folded, where = _fold_map(text)
-        match = _DATE_LINE.match(folded)
+        # A narrow column may break the line (`Hà Nội, ngày 27` / `tháng 02 năm 2025`).
+        after = sided[i + 1] if i + 1 < len(sided) else None
+        close = after is not None and after.y0 - single.y1 < single.y1 - single.y0
+        for line in (single, stacked([single, after]) if close else None):
+            if line is None:
+                continue
+            text = line.text
+            folded, where = _fold_map(text)
+            match = _DATE_LINE.match(folded)
+            if match:
+                break
         if not match:
             continue
         day, month, year = (_digits(match[g]) for g in "dmy")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ._text import fold
 
-__all__ = ["Columns", "Line", "Word", "columns", "joined", "lines_from_tsv", "rows_of"]
+__all__ = ["Columns", "Line", "Word", "columns", "joined", "lines_from_tsv", "rows_of", "stacked"]
 
 GAP_SPLIT = 2.5
 """A gap wider than this many word heights separates two lines on one row. Words of a justified
@@ -235,6 +235,19 @@ def rows_of(lines: Sequence[Line], height: float | None = None) -> list[list[Lin
         else:
             rows.append([line])
     return rows
+
+
+def stacked(lines: Sequence[Line]) -> Line:
+    """Lines one under the other as one line, in reading order (a date line broken in two)."""
+    words = tuple(w for ln in lines for w in ln.words)
+    return Line(
+        words,
+        " ".join(ln.text for ln in lines),
+        min(ln.x0 for ln in lines),
+        min(ln.y0 for ln in lines),
+        max(ln.x1 for ln in lines),
+        max(ln.y1 for ln in lines),
+    )
 
 
 def joined(lines: Sequence[Line]) -> Line:
