@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import unicodedata
 
 import openpyxl
@@ -148,6 +149,29 @@ def test_muc_luc_composes_the_code_keeps_the_box_and_states_every_declaration(tm
     assert "dòng 6–7" in html and "Đã chỉnh lý: có" in html and "Phông số . Mục lục số" in html
     selection = pd.read_csv(tmp_path / "out/HD/inventory/selection.csv", dtype=str)
     assert set(selection["hop"]) <= {"1", "2"}
+    reading = json.loads((tmp_path / "out/HD/inventory/summary.json").read_text("utf-8"))["reading"]
+    assert reading["header_rows"] == [6, 7] and len(reading["declared"]) == 6
+    assert reading["skipped_rows"] == {"dòng đánh số thứ tự cột": 1, "dòng trống": 1,
+                                       "dòng tổng cộng": 1}  # fmt: skip
+
+
+def test_muc_luc_as_a_semicolon_csv_with_two_header_rows(tmp_path) -> None:
+    """The same mục lục saved as CSV: no merge information, the group cell spans by position."""
+    lines = [
+        "BẢO HIỂM XÃ HỘI TỈNH HẢI DƯƠNG;;;;;;",
+        "Phông số: 12;;;;;;",
+        "Mục lục số 03;;;;;;",
+        "Hộp số;Hồ sơ số;Tiêu đề hồ sơ;Thời gian;;Số tờ;Thời hạn bảo quản",
+        ";;;Từ ngày;Đến ngày;;",
+        "1;5;Hồ sơ thu BHXH năm 1998;05/01/1998;31/12/1998;120;Vĩnh viễn",
+        "Cộng;;;;;120;",
+    ]
+    (tmp_path / "ml.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = read_inventory(tmp_path / "ml.csv")
+    assert table.header_rows == (4, 5)
+    assert list(table.files["ma_ho_so"]) == ["12.03.5"]
+    assert list(table.files["thoi_gian_ket_thuc"]) == ["1998-12-31"]
+    assert list(table.skipped["loai"]) == ["dòng tổng cộng"]
 
 
 def test_muc_luc_without_declarations_selects_nothing_and_says_which_rules(tmp_path) -> None:

@@ -89,16 +89,20 @@ def _read_workbook(path: Path) -> Sheet:
     layout = _layout(path.name, prelude, spans)
     width = len(layout.labels)
     start = layout.data_start
-    columns: list[list[object]] = [[] for _ in range(width)]
-    # Rows are taken in chunks and turned into per-column lists: the sheet is never held twice.
+    columns: list[list[np.ndarray]] = [[] for _ in range(width)]
+    # Rows are taken in chunks and turned into per-column arrays: the sheet is never held twice.
     pending = [list(r) for r in prelude[start:]]
     while True:
         pending.extend(islice(rows, _CHUNK_ROWS - len(pending)))
         if not pending:
             break
         for column, cells in zip(columns, _columns(pending, width), strict=True):
-            column.extend(None if cell == "" else cell for cell in cells)
+            array = np.empty(len(cells), dtype=object)
+            array[:] = cells
+            array[array == ""] = None  # calamine gives "" for an empty cell
+            column.append(array)
         pending = []
+    columns = [np.concatenate(c) if c else np.empty(0, dtype=object) for c in columns]
     frame = pd.DataFrame(dict(zip(layout.labels, columns, strict=True)), dtype=object)
     return _sheet(frame, np.arange(start + 1, start + 1 + len(frame)), layout)
 
@@ -108,8 +112,12 @@ _CHUNK_ROWS = 50_000
 
 def _columns(rows: list[list[object]], width: int) -> list[tuple]:
     """Rows → columns, each row cut or padded to the header's width."""
-    shaped = [r[:width] if len(r) >= width else r + [""] * (width - len(r)) for r in rows]
-    return list(zip(*shaped, strict=True)) if shaped else [()] * width
+    # calamine's rows all have the sheet's width, so a transpose needs no per-row reshaping.
+    lengths = {len(r) for r in rows}
+    if len(lengths) > 1:
+        rows = [r + [""] * (max(lengths) - len(r)) for r in rows]
+    columns = list(zip(*rows, strict=True))[:width]
+    return columns + [("",) * len(rows)] * (width - len(columns))
 
 
 def _read_csv(path: Path) -> Sheet:
