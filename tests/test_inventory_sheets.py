@@ -314,3 +314,15 @@ def _cp1258_form(text: str) -> str:
         base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
         out.append(base + tones)
     return "".join(out)
+
+
+def test_a_csv_line_with_too_many_cells_is_set_aside_and_the_rest_read(tmp_path) -> None:
+    text = pd.DataFrame([file_row("A"), file_row("B"), file_row("C")]).to_csv(index=False, sep=";")
+    lines = text.splitlines()
+    lines[2] += ";thừa;ô"  # row 3 as Excel would number it
+    (tmp_path / "kho.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = read_inventory(tmp_path / "kho.csv")
+    assert list(table.files["ma_ho_so"]) == ["A", "C"]
+    assert list(table.files["dong"]) == [2, 4]
+    (bad,) = table.rejected.itertuples()
+    assert bad.dong == 3 and "nhiều hơn" in bad.loi

@@ -180,8 +180,9 @@ def normalise(
     _duplicates(out, problem, n)
 
     frame = pd.DataFrame(out)
-    rejected = _rejected_table(problems, frame)
-    good = frame.drop(index=rejected["pos"].unique()) if len(rejected) else frame
+    rejected = _rejected_table(problems, frame, sheet.bad_rows if sheet is not None else ())
+    drop = [p for p in rejected["pos"].unique() if p >= 0]
+    good = frame.drop(index=drop) if drop else frame
     good = good.assign(
         mat=_secret(good["mat"], good["che_do_su_dung"]),
         so_luot_khai_thac=good["so_luot_khai_thac"].fillna(0).astype("int64"),
@@ -414,10 +415,20 @@ def _format(sheet: Sheet | None) -> str:
     return "Bảng tính Excel (đọc bằng calamine)"
 
 
-def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame) -> pd.DataFrame:
-    if not problems:
+def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame, bad_rows=()) -> pd.DataFrame:
+    if not problems and not bad_rows:
         return pd.DataFrame(columns=["pos", *REJECTED_COLUMNS])
-    table = pd.concat(problems, ignore_index=True)
-    table["dong"] = frame["dong"].to_numpy()[table["pos"]]
-    table["ma_ho_so"] = pd.Series(frame["ma_ho_so"], dtype=object).to_numpy()[table["pos"]]
+    parts = []
+    if problems:
+        table = pd.concat(problems, ignore_index=True)
+        table["dong"] = frame["dong"].to_numpy()[table["pos"]]
+        table["ma_ho_so"] = pd.Series(frame["ma_ho_so"], dtype=object).to_numpy()[table["pos"]]
+        parts.append(table)
+    if bad_rows:
+        # Lines the reader could not split: no position in the frame, nothing to drop.
+        parts.append(pd.DataFrame(
+            [(-1, row, None, "(cả dòng)", "", why) for row, why in bad_rows],
+            columns=["pos", *REJECTED_COLUMNS],
+        ))  # fmt: skip
+    table = pd.concat(parts, ignore_index=True)
     return table.sort_values(["dong", "cot"], kind="stable").reset_index(drop=True)
