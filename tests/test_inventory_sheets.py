@@ -326,3 +326,13 @@ def test_a_csv_line_with_too_many_cells_is_set_aside_and_the_rest_read(tmp_path)
     assert list(table.files["dong"]) == [2, 4]
     (bad,) = table.rejected.itertuples()
     assert bad.dong == 3 and "nhiều hơn" in bad.loi
+
+
+def test_inventory_facts_reject_unknown_keys_and_non_booleans(tmp_path) -> None:
+    from sohoa_lib.errors import ParamsError
+
+    (tmp_path / "kho.csv").write_text("x", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"unknown key 'inventory_facts\.da_chinh_li'"):
+        _params(tmp_path, "kho.csv", inventory_facts={"da_chinh_li": True})
+    with pytest.raises(ParamsError, match=r"'inventory_facts\.mat' should be true or false"):
+        _params(tmp_path, "kho.csv", inventory_facts={"mat": "không"})
