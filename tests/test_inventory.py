@@ -112,6 +112,14 @@ def test_electronic_files_are_outside_the_base_of_the_target() -> None:
             unicodedata.normalize("NFD", h)
             for h in ["Mã HS", "Lĩnh vực", "Từ ngày", "Số trang", "Chỉnh lý"]
         ],
+        # A typo, notes in brackets, a line break inside the cell.
+        [
+            "Mã hồ sơ",
+            "Nhóm hồ sơ",
+            "Thời gian bắt dầu",
+            "SỐ LƯỢNG TRANG\n(trang)",
+            "Đã chỉnh lý (x)",
+        ],
     ],
 )
 def test_headers_as_archivists_type_them(headers: list[str]) -> None:

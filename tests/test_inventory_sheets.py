@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import unicodedata
 
 import openpyxl
@@ -148,6 +149,29 @@ def test_muc_luc_composes_the_code_keeps_the_box_and_states_every_declaration(tm
     assert "dòng 6–7" in html and "Đã chỉnh lý: có" in html and "Phông số . Mục lục số" in html
     selection = pd.read_csv(tmp_path / "out/HD/inventory/selection.csv", dtype=str)
     assert set(selection["hop"]) <= {"1", "2"}
+    reading = json.loads((tmp_path / "out/HD/inventory/summary.json").read_text("utf-8"))["reading"]
+    assert reading["header_rows"] == [6, 7] and len(reading["declared"]) == 6
+    assert reading["skipped_rows"] == {"dòng đánh số thứ tự cột": 1, "dòng trống": 1,
+                                       "dòng tổng cộng": 1}  # fmt: skip
+
+
+def test_muc_luc_as_a_semicolon_csv_with_two_header_rows(tmp_path) -> None:
+    """The same mục lục saved as CSV: no merge information, the group cell spans by position."""
+    lines = [
+        "BẢO HIỂM XÃ HỘI TỈNH HẢI DƯƠNG;;;;;;",
+        "Phông số: 12;;;;;;",
+        "Mục lục số 03;;;;;;",
+        "Hộp số;Hồ sơ số;Tiêu đề hồ sơ;Thời gian;;Số tờ;Thời hạn bảo quản",
+        ";;;Từ ngày;Đến ngày;;",
+        "1;5;Hồ sơ thu BHXH năm 1998;05/01/1998;31/12/1998;120;Vĩnh viễn",
+        "Cộng;;;;;120;",
+    ]
+    (tmp_path / "ml.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = read_inventory(tmp_path / "ml.csv")
+    assert table.header_rows == (4, 5)
+    assert list(table.files["ma_ho_so"]) == ["12.03.5"]
+    assert list(table.files["thoi_gian_ket_thuc"]) == ["1998-12-31"]
+    assert list(table.skipped["loai"]) == ["dòng tổng cộng"]
 
 
 def test_muc_luc_without_declarations_selects_nothing_and_says_which_rules(tmp_path) -> None:
@@ -290,3 +314,25 @@ def _cp1258_form(text: str) -> str:
         base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
         out.append(base + tones)
     return "".join(out)
+
+
+def test_a_csv_line_with_too_many_cells_is_set_aside_and_the_rest_read(tmp_path) -> None:
+    text = pd.DataFrame([file_row("A"), file_row("B"), file_row("C")]).to_csv(index=False, sep=";")
+    lines = text.splitlines()
+    lines[2] += ";thừa;ô"  # row 3 as Excel would number it
+    (tmp_path / "kho.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = read_inventory(tmp_path / "kho.csv")
+    assert list(table.files["ma_ho_so"]) == ["A", "C"]
+    assert list(table.files["dong"]) == [2, 4]
+    (bad,) = table.rejected.itertuples()
+    assert bad.dong == 3 and "nhiều hơn" in bad.loi
+
+
+def test_inventory_facts_reject_unknown_keys_and_non_booleans(tmp_path) -> None:
+    from sohoa_lib.errors import ParamsError
+
+    (tmp_path / "kho.csv").write_text("x", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"unknown key 'inventory_facts\.da_chinh_li'"):
+        _params(tmp_path, "kho.csv", inventory_facts={"da_chinh_li": True})
+    with pytest.raises(ParamsError, match=r"'inventory_facts\.mat' should be true or false"):
+        _params(tmp_path, "kho.csv", inventory_facts={"mat": "không"})

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -57,6 +59,8 @@ class Sheet:
     """Header and title cells converted from a legacy encoding: (row, as stored, as read, encoding)."""
     skipped: tuple[tuple[int, str], ...] = ()
     """Rows under the header that are not data: (row, why)."""
+    bad_rows: tuple[tuple[int, str], ...] = ()
+    """Rows that could not be split into the header's columns (row, why): set aside."""
 
 
 def read_sheet(path: Path) -> Sheet:
@@ -89,16 +93,20 @@ def _read_workbook(path: Path) -> Sheet:
     layout = _layout(path.name, prelude, spans)
     width = len(layout.labels)
     start = layout.data_start
-    columns: list[list[object]] = [[] for _ in range(width)]
-    # Rows are taken in chunks and turned into per-column lists: the sheet is never held twice.
+    columns: list[list[np.ndarray]] = [[] for _ in range(width)]
+    # Rows are taken in chunks and turned into per-column arrays: the sheet is never held twice.
     pending = [list(r) for r in prelude[start:]]
     while True:
         pending.extend(islice(rows, _CHUNK_ROWS - len(pending)))
         if not pending:
             break
         for column, cells in zip(columns, _columns(pending, width), strict=True):
-            column.extend(None if cell == "" else cell for cell in cells)
+            array = np.empty(len(cells), dtype=object)
+            array[:] = cells
+            array[array == ""] = None  # calamine gives "" for an empty cell
+            column.append(array)
         pending = []
+    columns = [np.concatenate(c) if c else np.empty(0, dtype=object) for c in columns]
     frame = pd.DataFrame(dict(zip(layout.labels, columns, strict=True)), dtype=object)
     return _sheet(frame, np.arange(start + 1, start + 1 + len(frame)), layout)
 
@@ -108,8 +116,12 @@ _CHUNK_ROWS = 50_000
 
 def _columns(rows: list[list[object]], width: int) -> list[tuple]:
     """Rows → columns, each row cut or padded to the header's width."""
-    shaped = [r[:width] if len(r) >= width else r + [""] * (width - len(r)) for r in rows]
-    return list(zip(*shaped, strict=True)) if shaped else [()] * width
+    # calamine's rows all have the sheet's width, so a transpose needs no per-row reshaping.
+    lengths = {len(r) for r in rows}
+    if len(lengths) > 1:
+        rows = [r + [""] * (max(lengths) - len(r)) for r in rows]
+    columns = list(zip(*rows, strict=True))[:width]
+    return columns + [("",) * len(rows)] * (width - len(columns))
 
 
 def _read_csv(path: Path) -> Sheet:
@@ -134,17 +146,34 @@ def _read_csv(path: Path) -> Sheet:
         raise problem or InputError(f"{path.name}: không tìm thấy dòng tiêu đề cột")
     _, delimiter, layout = best
     try:
-        frame = pd.read_csv(
-            path, sep=delimiter, encoding=encoding, header=None, skiprows=layout.data_start,
-            names=layout.labels, index_col=False, dtype=str, keep_default_na=False,
-            na_values=[""], skip_blank_lines=False, encoding_errors="strict",
-        )  # fmt: skip
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # A line with more cells than the header is set aside (pandas warns with its line
+            # number) and the rest is read: one bad line must not stop the inventory.
+            frame = pd.read_csv(
+                path, sep=delimiter, encoding=encoding, header=None, skiprows=layout.data_start,
+                names=layout.labels, index_col=False, dtype=str, keep_default_na=False,
+                na_values=[""], skip_blank_lines=False, encoding_errors="strict",
+                on_bad_lines="warn",
+            )  # fmt: skip
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError(f"{path.name}: không đọc được dạng CSV ({label}, dấu phân cách "
                          f"{delimiter!r}): {exc}") from None  # fmt: skip
     frame = frame.astype(object).where(frame.notna(), None)
-    rows = np.arange(layout.data_start + 1, layout.data_start + 1 + len(frame))
-    return _sheet(frame, rows, layout, encoding=label, delimiter=delimiter)
+    bad = []
+    for warning in caught:
+        for line, expected, saw in _BAD_LINE.findall(str(warning.message)):
+            bad.append((int(line), f"dòng có {saw} ô, nhiều hơn {expected} cột của dòng tiêu đề"))
+    skip = {line for line, _ in bad}
+    rows = np.fromiter(
+        (r for r in range(layout.data_start + 1, layout.data_start + 1 + len(frame) + len(skip))
+         if r not in skip), dtype=np.int64, count=len(frame),
+    )  # fmt: skip
+    sheet = _sheet(frame, rows, layout, encoding=label, delimiter=delimiter)
+    return dataclasses.replace(sheet, bad_rows=tuple(bad))
+
+
+_BAD_LINE = re.compile(r"line (\d+): expected (\d+) fields, saw (\d+)")
 
 
 def _encoding(path: Path, head: bytes) -> tuple[str, str]:
