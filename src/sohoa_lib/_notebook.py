@@ -69,7 +69,13 @@ def execute(
     tmp = output_nb.with_name(f".{output_nb.stem}.{uuid.uuid4().hex[:8]}.tmp.ipynb")
     # The kernel's working folder goes through nbclient's resources rather than papermill's
     # `cwd`, which changes the whole process's directory while the notebook runs.
-    engine_kwargs: dict[str, Any] = {"config": _client_config()}
+    # The kernel logs to our stderr; when it is shut down after a failed cell it may log "Keyboard
+    # Interrupt caught in kernel", which would break the one-line error contract. The notebook
+    # keeps every error of the code it runs; only the kernel's own log is quieted.
+    engine_kwargs: dict[str, Any] = {
+        "config": _client_config(),
+        "extra_arguments": ["--IPKernelApp.log_level=CRITICAL"],
+    }
     if cwd is not None:
         engine_kwargs["resources"] = {"metadata": {"path": str(cwd)}}
     try:
