@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,36 @@ def test_invalid_alto_is_reported_not_written(tmp_path):
     with pytest.raises(alto.InputError, match="ALTO does not follow the schema"):
         alto.write(broken, tmp_path / "x.xml")
     assert not (tmp_path / "x.xml").exists()
+
+
+@needs_tesseract
+def test_text_layer_keeps_header_columns_apart_and_lines_whole(read, tmp_path):
+    result = read["rd01"]
+    layer = subprocess.run(["pdftotext", "-enc", "UTF-8", str(result.text_pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    lines = [line.strip() for line in layer.splitlines() if line.strip()]
+    # Tesseract reads the two header columns as one line; the layer keeps them apart.
+    assert "ỦY BAN NHÂN DÂN" in lines and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in lines
+    # A justified body line is one line, its last word included.
+    assert any(line.startswith("Căn cứ Luật Tổ chức chính quyền") and line.endswith("Luật")
+               for line in lines), lines  # fmt: skip
+    # Every character of the OCR is in the layer, no more (the order is the columns'); pdftotext
+    # maps the odd sign under a signature (⁄ to /).
+    found, read_ = (Counter("".join(t.split())) for t in (layer, result.text))
+    assert sum(((found - read_) + (read_ - found)).values()) <= 4, (found - read_, read_ - found)
+    # And words stay words: at most the odd pair of marks under a signature runs together.
+    assert len(layer.split()) >= len(result.text.split()) - 3
+
+
+@needs_tesseract
+def test_text_layer_is_invisible_and_on_the_scans_page(read):
+    import pikepdf
+
+    result = read["rd02"]
+    with pikepdf.open(result.text_pdf) as pdf:
+        page = pdf.pages[0]
+        width = float(page.MediaBox[2])
+        assert abs(width - 2466 * 72 / 300) < 0.5  # the scan's size at its dpi
+        content = page.Contents.read_bytes()
+    assert b"3 Tr" in content  # invisible
+    assert content.count(b"BT") >= 30

@@ -21,7 +21,7 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
-from . import _tesseract, _worker, alto, workcopy
+from . import _tesseract, _worker, alto, textlayer, workcopy
 from .errors import InputError, MissingToolError, ParamsError
 from .workcopy import OCR_DPI
 
@@ -136,8 +136,7 @@ class PageResult:
     """Mean word confidence (0–100); NaN when the page has no words."""
     words: int
     text_pdf: Path
-    """Tesseract's text-only PDF of the page, sized from the working copy and its dpi: the
-    original page's paper size (to Tesseract's whole-dpi rounding)."""
+    """The page's invisible text as a one-page PDF (`textlayer`), the scan's size at its dpi."""
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent opening, preparing and in Tesseract."""
@@ -188,13 +187,13 @@ def ocr_page(task: PageTask) -> PageResult:
         text = unicodedata.normalize("NFC", (scratch / "page.txt").read_text(encoding="utf-8"))
         tsv = unicodedata.normalize("NFC", (scratch / "page.tsv").read_text(encoding="utf-8"))
         confidences = _word_confidences(tsv)
-        alto.write(
-            alto.from_tesseract((scratch / "page.xml").read_bytes(), working.image.size, size,
-                                source=task.source_name or task.image_path.name,
-                                model=task.model.name),
-            final_alto,
+        page_alto = alto.from_tesseract(
+            (scratch / "page.xml").read_bytes(), working.image.size, size,
+            source=task.source_name or task.image_path.name, model=task.model.name,
         )  # fmt: skip
-        os.replace(scratch / "page.pdf", final)
+        alto.write(page_alto, final_alto)
+        # The text layer from the ALTO lines, on the scan's own page size.
+        textlayer.write_text_pdf(page_alto, scratch / "page.pdf", (task.dpi, task.dpi), final)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return PageResult(
