@@ -39,9 +39,7 @@ def drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
     n = len(raw)
     if not n:
         return raw, rows, []
-    filled = np.column_stack(
-        [_per_value(raw[c], lambda v: not (isinstance(v, str) and not v.strip())) for c in raw]
-    )
+    filled = np.column_stack([_filled(raw[c]) for c in raw])
     count = filled.sum(axis=1)
     ids = [i for i, c in enumerate(raw.columns) if c in ("ma_ho_so", "ho_so_so")]
     id_blank = ~filled[:, ids].any(axis=1) if ids else np.ones(n, dtype=bool)
@@ -55,8 +53,17 @@ def drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
     kinds[(kinds == "") & total] = "dòng tổng cộng"
     kinds[(kinds == "") & id_blank & (count == 1)] = "dòng tiêu đề nhóm"
     keep = kinds == ""
+    if keep.all():
+        return raw, rows, []
     skipped = list(zip(rows[~keep].tolist(), kinds[~keep].tolist(), strict=True))
     return raw[keep].reset_index(drop=True), rows[keep], skipped
+
+
+def _filled(series: pd.Series) -> np.ndarray:
+    if series.dtype != object and pd.api.types.is_string_dtype(series):
+        # A CSV's compact string column: the string kernels do it without Python objects.
+        return (series.notna() & series.str.strip().ne("")).to_numpy(dtype=bool, na_value=False)
+    return _per_value(series, lambda v: not (isinstance(v, str) and not v.strip()))
 
 
 def _is_total(value: object) -> bool:
