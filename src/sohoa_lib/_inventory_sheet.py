@@ -93,22 +93,38 @@ def _read_workbook(path: Path) -> Sheet:
     layout = _layout(path.name, prelude, spans)
     width = len(layout.labels)
     start = layout.data_start
-    columns: list[list[np.ndarray]] = [[] for _ in range(width)]
-    # Rows are taken in chunks and turned into per-column arrays: the sheet is never held twice.
+    chunks: list[list[object]] = [[] for _ in range(width)]
+    # Rows are taken in chunks and turned into per-column arrays: the sheet is never held twice,
+    # and a column of text is kept as pandas' compact strings rather than a Python object a cell.
     pending = [list(r) for r in prelude[start:]]
     while True:
         pending.extend(islice(rows, _CHUNK_ROWS - len(pending)))
         if not pending:
             break
-        for column, cells in zip(columns, _columns(pending, width), strict=True):
+        for column, cells in zip(chunks, _columns(pending, width), strict=True):
             array = np.empty(len(cells), dtype=object)
             array[:] = cells
             array[array == ""] = None  # calamine gives "" for an empty cell
-            column.append(array)
+            text = pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty")
+            column.append(pd.array(array, dtype="string") if text else array)
         pending = []
-    columns = [np.concatenate(c) if c else np.empty(0, dtype=object) for c in columns]
-    frame = pd.DataFrame(dict(zip(layout.labels, columns, strict=True)), dtype=object)
+    del rows, sheet
+    frame = pd.DataFrame(
+        {label: _joined(parts) for label, parts in zip(layout.labels, chunks, strict=True)}
+    )
     return _sheet(frame, np.arange(start + 1, start + 1 + len(frame)), layout)
+
+
+def _joined(parts: list[object]) -> pd.Series:
+    """One column from its chunks: compact strings when every chunk is text, objects otherwise."""
+    if not parts:
+        return pd.Series([], dtype=object)
+    if all(isinstance(p, pd.api.extensions.ExtensionArray) for p in parts):
+        return pd.Series(pd.concat([pd.Series(p) for p in parts], ignore_index=True))
+    arrays = [np.asarray(p, dtype=object) if not isinstance(p, np.ndarray) else p for p in parts]
+    merged = np.concatenate(arrays)
+    merged[pd.isna(merged)] = None
+    return pd.Series(merged, dtype=object)
 
 
 _CHUNK_ROWS = 50_000
