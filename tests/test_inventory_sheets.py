@@ -336,3 +336,24 @@ def test_inventory_facts_reject_unknown_keys_and_non_booleans(tmp_path) -> None:
         _params(tmp_path, "kho.csv", inventory_facts={"da_chinh_li": True})
     with pytest.raises(ParamsError, match=r"'inventory_facts\.mat' should be true or false"):
         _params(tmp_path, "kho.csv", inventory_facts={"mat": "không"})
+
+
+@pytest.mark.parametrize(
+    ("period", "start", "end"),
+    [
+        ("1998 - 2000", "1998", "2000"),
+        ("1995-97", "1995", "1997"),
+        ("05/01/1998 – 31/12/1998", "1998-01-05", "1998-12-31"),
+        ("05-01-1998", "1998-01-05", "1998-01-05"),
+        ("03/2001 đến 12/2001", "2001-03", "2001-12"),
+        ("2004", "2004", "2004"),
+    ],
+)
+def test_one_period_column_gives_start_and_end(period: str, start: str, end: str) -> None:
+    from sohoa_lib._inventory_read import normalise
+
+    row = {k: v for k, v in file_row("A").items() if not k.startswith("Thời gian")}
+    table = normalise(pd.DataFrame([{**row, "Thời gian tài liệu": period}]), "kho.csv")
+    assert table.rejected.empty
+    assert (table.files.loc[0, "thoi_gian_bat_dau"], table.files.loc[0, "thoi_gian_ket_thuc"]) == (
+        start, end)  # fmt: skip

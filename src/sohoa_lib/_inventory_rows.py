@@ -20,6 +20,40 @@ ENCODING_COLUMNS = ("dong", "cot", "gia_tri", "doc_thanh", "bang_ma", "nghi_van"
 _TOTAL = re.compile(r"^(tong cong|tong so)( |$)|^(cong|tong)( [0-9 ]*)?$")
 
 
+# "1995-1997", "1995/97": two years; otherwise a dash between spaces, an en or em dash, or
+# "đến" separates the two ends (a bare "-" may be inside a date: 05-01-1998).
+_YEARS = re.compile(r"([0-9]{4})\s*[-–—/]\s*([0-9]{4}|[0-9]{2})")
+_ENDS = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*|\s+(?:đến|den|tới|toi)\s+", re.IGNORECASE)
+
+
+def split_period(raw: pd.DataFrame, header_of: dict) -> None:
+    """Start and end from a single "Thời gian" column, when the sheet has no column for each."""
+    if "thoi_gian" not in raw or "thoi_gian_bat_dau" in raw:
+        return
+    ends = {}
+    for value in pd.unique(raw["thoi_gian"]):
+        ends[value] = _period(value)
+    raw["thoi_gian_bat_dau"] = raw["thoi_gian"].map(lambda v: ends[v][0] if v in ends else None)
+    if "thoi_gian_ket_thuc" not in raw:
+        raw["thoi_gian_ket_thuc"] = raw["thoi_gian"].map(
+            lambda v: ends[v][1] if v in ends else None
+        )
+        header_of["thoi_gian_ket_thuc"] = header_of["thoi_gian"]
+    header_of["thoi_gian_bat_dau"] = header_of["thoi_gian"]
+
+
+def _period(value: object) -> tuple[object, object]:
+    if not isinstance(value, str):
+        return value, None
+    text = nfc(value)
+    years = _YEARS.fullmatch(text)
+    if years:
+        start, end = years.groups()
+        return start, (start[:2] + end if len(end) == 2 else end)
+    parts = _ENDS.split(text)
+    return (parts[0], parts[1]) if len(parts) == 2 else (text, None)
+
+
 def shown(value: object) -> str:
     """A cell as the archivist typed it: Excel's 12.0 is the 12 they see."""
     if isinstance(value, float) and value.is_integer():
