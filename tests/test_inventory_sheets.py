@@ -64,7 +64,9 @@ def test_title_rows_above_the_header_are_skipped_and_the_header_row_named(tmp_pa
 
 def test_a_sheet_without_a_header_names_the_file_and_what_was_looked_for(tmp_path) -> None:
     _xlsx(tmp_path / "kho.xlsx", [[TITLE[0]], [TITLE[1]], ["Mã hồ sơ", "Ghi chú"], ["A", "x"]])
-    with pytest.raises(InputError, match=r"kho\.xlsx: không tìm thấy dòng tiêu đề cột"):
+    with pytest.raises(
+        InputError, match=r"kho\.xlsx, trang tính 'Sheet': không tìm thấy dòng tiêu đề"
+    ):
         read_inventory(tmp_path / "kho.xlsx")
 
 
@@ -357,3 +359,18 @@ def test_one_period_column_gives_start_and_end(period: str, start: str, end: str
     assert table.rejected.empty
     assert (table.files.loc[0, "thoi_gian_bat_dau"], table.files.loc[0, "thoi_gian_ket_thuc"]) == (
         start, end)  # fmt: skip
+
+
+def test_the_inventory_sheet_is_found_behind_a_cover_sheet(tmp_path) -> None:
+    book = openpyxl.Workbook()
+    cover = book.active
+    cover.title = "Bìa"
+    cover.append(["MỤC LỤC HỒ SƠ"])
+    cover.append(["Phông: Bảo hiểm xã hội tỉnh Hải Dương"])
+    sheet = book.create_sheet("Mục lục")
+    sheet.append(list(file_row("A")))
+    sheet.append(list(file_row("A").values()))
+    book.save(tmp_path / "kho.xlsx")
+    table = read_inventory(tmp_path / "kho.xlsx")
+    assert list(table.files["ma_ho_so"]) == ["A"]
+    assert "trang tính 'Mục lục' (2/2)" in table.file_format

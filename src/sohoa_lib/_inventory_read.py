@@ -276,7 +276,7 @@ def _format(sheet: Sheet | None) -> str:
     if sheet.encoding:
         names = {",": "dấu phẩy", ";": "dấu chấm phẩy", "\t": "tab", "|": "dấu |"}
         return f"CSV, bảng mã {sheet.encoding}, phân cách bằng {names[sheet.delimiter]}"
-    return "Bảng tính Excel (đọc bằng calamine)"
+    return f"Bảng tính Excel, {sheet.sheet_name} (đọc bằng calamine)"
 
 
 def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame, bad_rows=()) -> pd.DataFrame:

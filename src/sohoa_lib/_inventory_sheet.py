@@ -61,6 +61,8 @@ class Sheet:
     """Rows under the header that are not data: (row, why)."""
     bad_rows: tuple[tuple[int, str], ...] = ()
     """Rows that could not be split into the header's columns (row, why): set aside."""
+    sheet_name: str | None = None
+    """The workbook's sheet that was read."""
 
 
 def read_sheet(path: Path) -> Sheet:
@@ -79,18 +81,34 @@ def _read_workbook(path: Path) -> Sheet:
     from python_calamine import CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        merged = sheet.merged_cell_ranges or []
-        first_col = sheet.start[1] if sheet.start else 0
-        rows = sheet.iter_rows()
-        prelude = [list(r) for _, r in zip(range(MAX_TITLE_ROWS + 2), rows, strict=False)]
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for broken files
         raise InputError(f"{path.name}: không đọc được bảng tính: {exc}") from None
-    spans = {}
-    for (r0, c0), (_r1, c1) in merged:
-        for c in range(c0, c1 + 1):
-            spans[(r0, c - first_col)] = c0 - first_col
-    layout = _layout(path.name, prelude, spans)
+    # A workbook may open on a cover sheet ("Bìa") or notes: the inventory is the first sheet
+    # whose header can be found.
+    problems: list[str] = []
+    for index, name in enumerate(names):
+        try:
+            sheet = book.get_sheet_by_index(index)
+            merged = sheet.merged_cell_ranges or []
+            first_col = sheet.start[1] if sheet.start else 0
+            rows = sheet.iter_rows()
+            prelude = [list(r) for _, r in zip(range(MAX_TITLE_ROWS + 2), rows, strict=False)]
+        except Exception as exc:  # calamine raises its own error types for broken sheets
+            problems.append(f"trang tính {name!r}: không đọc được ({exc})")
+            continue
+        spans = {}
+        for (r0, c0), (_r1, c1) in merged:
+            for c in range(c0, c1 + 1):
+                spans[(r0, c - first_col)] = c0 - first_col
+        try:
+            layout = _layout(f"{path.name}, trang tính {name!r}", prelude, spans)
+            break
+        except InputError as exc:
+            problems.append(str(exc))
+    else:
+        raise InputError("; ".join(problems) or f"{path.name}: bảng tính không có trang tính nào")
     width = len(layout.labels)
     start = layout.data_start
     chunks: list[list[object]] = [[] for _ in range(width)]
@@ -112,7 +130,8 @@ def _read_workbook(path: Path) -> Sheet:
     frame = pd.DataFrame(
         {label: _joined(parts) for label, parts in zip(layout.labels, chunks, strict=True)}
     )
-    return _sheet(frame, np.arange(start + 1, start + 1 + len(frame)), layout)
+    where = f"trang tính {name!r}" + (f" ({index + 1}/{len(names)})" if len(names) > 1 else "")
+    return _sheet(frame, np.arange(start + 1, start + 1 + len(frame)), layout, sheet_name=where)
 
 
 def _joined(parts: list[object]) -> pd.Series:
