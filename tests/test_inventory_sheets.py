@@ -374,3 +374,16 @@ def test_the_inventory_sheet_is_found_behind_a_cover_sheet(tmp_path) -> None:
     table = read_inventory(tmp_path / "kho.xlsx")
     assert list(table.files["ma_ho_so"]) == ["A"]
     assert "trang tính 'Mục lục' (2/2)" in table.file_format
+
+
+def test_a_box_number_merged_down_over_its_files_holds_for_each(tmp_path) -> None:
+    header = ["Hộp số", "Hồ sơ số", "Tiêu đề hồ sơ", "Thời gian", "Số tờ"]
+    rows = [["Phông số: 12"], header, ["I. VĂN PHÒNG"],
+            [1, 1, "Hồ sơ A", "1998", 10], [None, 2, "Hồ sơ B", "1999", 12],
+            [2, 3, "Hồ sơ C", "2000 - 2001", 8]]  # fmt: skip
+    _xlsx(tmp_path / "ml.xlsx", rows, merges=("A3:E3", "A4:A5"))
+    table = read_inventory(tmp_path / "ml.xlsx")
+    assert list(table.files["hop"]) == ["1", "1", "2"]
+    assert list(table.files["ma_ho_so"]) == ["12.1998.1", "12.1999.2", "12.2000.3"]
+    assert list(table.skipped.itertuples(index=False, name=None)) == [(3, "dòng tiêu đề nhóm")]
+    assert table.rejected.empty

@@ -130,8 +130,29 @@ def _read_workbook(path: Path) -> Sheet:
     frame = pd.DataFrame(
         {label: _joined(parts) for label, parts in zip(layout.labels, chunks, strict=True)}
     )
+    _fill_merged(frame, merged, first_col, start)
     where = f"trang tính {name!r}" + (f" ({index + 1}/{len(names)})" if len(names) > 1 else "")
     return _sheet(frame, np.arange(start + 1, start + 1 + len(frame)), layout, sheet_name=where)
+
+
+def _fill_merged(frame: pd.DataFrame, merged, first_col: int, start: int) -> None:
+    """A cell merged down over several files (one hộp for the files it holds) holds for each.
+
+    Only merges down: a cell merged across (a group heading over the whole row) stays one cell,
+    so the row is still seen as a heading and not as a file with the heading in every column.
+    """
+    for (r0, c0), (r1, c1) in merged:
+        top, bottom = r0 - start, r1 - start
+        if top < 0 or bottom == top or c0 - first_col >= frame.shape[1]:
+            continue
+        value = frame.iat[top, c0 - first_col]
+        for c in range(max(c0 - first_col, 0), min(c1 - first_col, frame.shape[1] - 1) + 1):
+            column = frame.columns[c]
+            if frame[column].dtype == object or isinstance(value, str):
+                frame.loc[top:bottom, column] = value
+            else:
+                frame[column] = frame[column].astype(object)
+                frame.loc[top:bottom, column] = value
 
 
 def _joined(parts: list[object]) -> pd.Series:
