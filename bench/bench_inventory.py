@@ -26,6 +26,8 @@ ROWS = (200_000, 1_000_000)
 # openpyxl takes about 45 s for 200,000 rows and grows linearly: at a million rows it would take
 # minutes to say what the 200,000-row figure already says, so it runs at the smaller size only.
 OPENPYXL_MAX_ROWS = 200_000
+# Targets on the 2-core reference machine. Unzipping and parsing XML costs XLSX about twice CSV.
+TARGET_SECONDS = {"csv": 30, "xlsx": 60}
 
 
 def make_inventory(rows: int, folder: Path, fmt: str) -> Path:
@@ -193,9 +195,10 @@ def main() -> int:
                     print(f"{'':>10} {'':<6} {'':<14}by step: {steps}")
                     if rows == 1_000_000:
                         verdicts.append((fmt, total, result["peak_mb"]))
-    ok = all(total < 60 and peak < 3072 for _, total, peak in verdicts)
+    ok = all(total < TARGET_SECONDS[fmt] and peak < 3072 for fmt, total, peak in verdicts)
     for fmt, total, peak in verdicts:
-        print(f"target: 1,000,000-row {fmt} < 60 s and < 3 GB → {total:.1f} s, {peak:.0f} MB")
+        print(f"target: 1,000,000-row {fmt} < {TARGET_SECONDS[fmt]} s and < 3 GB → "
+              f"{total:.1f} s, {peak:.0f} MB")  # fmt: skip
     return 0 if ok else 1
 
 

@@ -64,7 +64,9 @@ def test_title_rows_above_the_header_are_skipped_and_the_header_row_named(tmp_pa
 
 def test_a_sheet_without_a_header_names_the_file_and_what_was_looked_for(tmp_path) -> None:
     _xlsx(tmp_path / "kho.xlsx", [[TITLE[0]], [TITLE[1]], ["Mã hồ sơ", "Ghi chú"], ["A", "x"]])
-    with pytest.raises(InputError, match=r"kho\.xlsx: không tìm thấy dòng tiêu đề cột"):
+    with pytest.raises(
+        InputError, match=r"kho\.xlsx, trang tính 'Sheet': không tìm thấy dòng tiêu đề"
+    ):
         read_inventory(tmp_path / "kho.xlsx")
 
 
@@ -336,3 +338,52 @@ def test_inventory_facts_reject_unknown_keys_and_non_booleans(tmp_path) -> None:
         _params(tmp_path, "kho.csv", inventory_facts={"da_chinh_li": True})
     with pytest.raises(ParamsError, match=r"'inventory_facts\.mat' should be true or false"):
         _params(tmp_path, "kho.csv", inventory_facts={"mat": "không"})
+
+
+@pytest.mark.parametrize(
+    ("period", "start", "end"),
+    [
+        ("1998 - 2000", "1998", "2000"),
+        ("1995-97", "1995", "1997"),
+        ("05/01/1998 – 31/12/1998", "1998-01-05", "1998-12-31"),
+        ("05-01-1998", "1998-01-05", "1998-01-05"),
+        ("03/2001 đến 12/2001", "2001-03", "2001-12"),
+        ("2004", "2004", "2004"),
+    ],
+)
+def test_one_period_column_gives_start_and_end(period: str, start: str, end: str) -> None:
+    from sohoa_lib._inventory_read import normalise
+
+    row = {k: v for k, v in file_row("A").items() if not k.startswith("Thời gian")}
+    table = normalise(pd.DataFrame([{**row, "Thời gian tài liệu": period}]), "kho.csv")
+    assert table.rejected.empty
+    assert (table.files.loc[0, "thoi_gian_bat_dau"], table.files.loc[0, "thoi_gian_ket_thuc"]) == (
+        start, end)  # fmt: skip
+
+
+def test_the_inventory_sheet_is_found_behind_a_cover_sheet(tmp_path) -> None:
+    book = openpyxl.Workbook()
+    cover = book.active
+    cover.title = "Bìa"
+    cover.append(["MỤC LỤC HỒ SƠ"])
+    cover.append(["Phông: Bảo hiểm xã hội tỉnh Hải Dương"])
+    sheet = book.create_sheet("Mục lục")
+    sheet.append(list(file_row("A")))
+    sheet.append(list(file_row("A").values()))
+    book.save(tmp_path / "kho.xlsx")
+    table = read_inventory(tmp_path / "kho.xlsx")
+    assert list(table.files["ma_ho_so"]) == ["A"]
+    assert "trang tính 'Mục lục' (2/2)" in table.file_format
+
+
+def test_a_box_number_merged_down_over_its_files_holds_for_each(tmp_path) -> None:
+    header = ["Hộp số", "Hồ sơ số", "Tiêu đề hồ sơ", "Thời gian", "Số tờ"]
+    rows = [["Phông số: 12"], header, ["I. VĂN PHÒNG"],
+            [1, 1, "Hồ sơ A", "1998", 10], [None, 2, "Hồ sơ B", "1999", 12],
+            [2, 3, "Hồ sơ C", "2000 - 2001", 8]]  # fmt: skip
+    _xlsx(tmp_path / "ml.xlsx", rows, merges=("A3:E3", "A4:A5"))
+    table = read_inventory(tmp_path / "ml.xlsx")
+    assert list(table.files["hop"]) == ["1", "1", "2"]
+    assert list(table.files["ma_ho_so"]) == ["12.1998.1", "12.1999.2", "12.2000.3"]
+    assert list(table.skipped.itertuples(index=False, name=None)) == [(3, "dòng tiêu đề nhóm")]
+    assert table.rejected.empty

@@ -19,6 +19,7 @@ from ._inventory_rows import (
     identify,
     read_legacy,
     shown,
+    split_period,
     text_cell,
 )
 from ._inventory_sheet import Sheet, read_sheet
@@ -86,6 +87,7 @@ def normalise(
     raw = raw[list(mapping.values())].reset_index(drop=True)
     raw, rows, skipped = drop_non_files(raw, rows)
     raw, encoding = read_legacy(raw, rows, header_of)
+    split_period(raw, header_of)
     declared: list[str] = []
     composed = identify(raw, source, sheet, facts, header_of, declared)
     n = len(raw)
@@ -132,6 +134,8 @@ def normalise(
             if composed and col.name == "ma_ho_so":
                 lacking = "không ghép được mã hồ sơ: thiếu Phông số, Hồ sơ số hoặc năm"
             problem(blank.astype(bool), col.name, lacking)
+        if col.kind == "period":
+            continue  # split into thoi_gian_bat_dau and thoi_gian_ket_thuc above
         if col.kind == "text":
             out[col.name] = cells.take(cells.derive(text_cell))
             continue
@@ -272,7 +276,7 @@ def _format(sheet: Sheet | None) -> str:
     if sheet.encoding:
         names = {",": "dấu phẩy", ";": "dấu chấm phẩy", "\t": "tab", "|": "dấu |"}
         return f"CSV, bảng mã {sheet.encoding}, phân cách bằng {names[sheet.delimiter]}"
-    return "Bảng tính Excel (đọc bằng calamine)"
+    return f"Bảng tính Excel, {sheet.sheet_name} (đọc bằng calamine)"
 
 
 def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame, bad_rows=()) -> pd.DataFrame:

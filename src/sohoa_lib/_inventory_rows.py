@@ -20,6 +20,40 @@ ENCODING_COLUMNS = ("dong", "cot", "gia_tri", "doc_thanh", "bang_ma", "nghi_van"
 _TOTAL = re.compile(r"^(tong cong|tong so)( |$)|^(cong|tong)( [0-9 ]*)?$")
 
 
+# "1995-1997", "1995/97": two years; otherwise a dash between spaces, an en or em dash, or
+# "đến" separates the two ends (a bare "-" may be inside a date: 05-01-1998).
+_YEARS = re.compile(r"([0-9]{4})\s*[-–—/]\s*([0-9]{4}|[0-9]{2})")
+_ENDS = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*|\s+(?:đến|den|tới|toi)\s+", re.IGNORECASE)
+
+
+def split_period(raw: pd.DataFrame, header_of: dict) -> None:
+    """Start and end from a single "Thời gian" column, when the sheet has no column for each."""
+    if "thoi_gian" not in raw or "thoi_gian_bat_dau" in raw:
+        return
+    ends = {}
+    for value in pd.unique(raw["thoi_gian"]):
+        ends[value] = _period(value)
+    raw["thoi_gian_bat_dau"] = raw["thoi_gian"].map(lambda v: ends[v][0] if v in ends else None)
+    if "thoi_gian_ket_thuc" not in raw:
+        raw["thoi_gian_ket_thuc"] = raw["thoi_gian"].map(
+            lambda v: ends[v][1] if v in ends else None
+        )
+        header_of["thoi_gian_ket_thuc"] = header_of["thoi_gian"]
+    header_of["thoi_gian_bat_dau"] = header_of["thoi_gian"]
+
+
+def _period(value: object) -> tuple[object, object]:
+    if not isinstance(value, str):
+        return value, None
+    text = nfc(value)
+    years = _YEARS.fullmatch(text)
+    if years:
+        start, end = years.groups()
+        return start, (start[:2] + end if len(end) == 2 else end)
+    parts = _ENDS.split(text)
+    return (parts[0], parts[1]) if len(parts) == 2 else (text, None)
+
+
 def shown(value: object) -> str:
     """A cell as the archivist typed it: Excel's 12.0 is the 12 they see."""
     if isinstance(value, float) and value.is_integer():
@@ -39,9 +73,7 @@ def drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
     n = len(raw)
     if not n:
         return raw, rows, []
-    filled = np.column_stack(
-        [_per_value(raw[c], lambda v: not (isinstance(v, str) and not v.strip())) for c in raw]
-    )
+    filled = np.column_stack([_filled(raw[c]) for c in raw])
     count = filled.sum(axis=1)
     ids = [i for i, c in enumerate(raw.columns) if c in ("ma_ho_so", "ho_so_so")]
     id_blank = ~filled[:, ids].any(axis=1) if ids else np.ones(n, dtype=bool)
@@ -55,8 +87,17 @@ def drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
     kinds[(kinds == "") & total] = "dòng tổng cộng"
     kinds[(kinds == "") & id_blank & (count == 1)] = "dòng tiêu đề nhóm"
     keep = kinds == ""
+    if keep.all():
+        return raw, rows, []
     skipped = list(zip(rows[~keep].tolist(), kinds[~keep].tolist(), strict=True))
     return raw[keep].reset_index(drop=True), rows[keep], skipped
+
+
+def _filled(series: pd.Series) -> np.ndarray:
+    if series.dtype != object and pd.api.types.is_string_dtype(series):
+        # A CSV's compact string column: the string kernels do it without Python objects.
+        return (series.notna() & series.str.strip().ne("")).to_numpy(dtype=bool, na_value=False)
+    return _per_value(series, lambda v: not (isinstance(v, str) and not v.strip()))
 
 
 def _is_total(value: object) -> bool:

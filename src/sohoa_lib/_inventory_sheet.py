@@ -61,6 +61,8 @@ class Sheet:
     """Rows under the header that are not data: (row, why)."""
     bad_rows: tuple[tuple[int, str], ...] = ()
     """Rows that could not be split into the header's columns (row, why): set aside."""
+    sheet_name: str | None = None
+    """The workbook's sheet that was read."""
 
 
 def read_sheet(path: Path) -> Sheet:
@@ -79,36 +81,90 @@ def _read_workbook(path: Path) -> Sheet:
     from python_calamine import CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        merged = sheet.merged_cell_ranges or []
-        first_col = sheet.start[1] if sheet.start else 0
-        rows = sheet.iter_rows()
-        prelude = [list(r) for _, r in zip(range(MAX_TITLE_ROWS + 2), rows, strict=False)]
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for broken files
         raise InputError(f"{path.name}: không đọc được bảng tính: {exc}") from None
-    spans = {}
-    for (r0, c0), (_r1, c1) in merged:
-        for c in range(c0, c1 + 1):
-            spans[(r0, c - first_col)] = c0 - first_col
-    layout = _layout(path.name, prelude, spans)
+    # A workbook may open on a cover sheet ("Bìa") or notes: the inventory is the first sheet
+    # whose header can be found.
+    problems: list[str] = []
+    for index, name in enumerate(names):
+        try:
+            sheet = book.get_sheet_by_index(index)
+            merged = sheet.merged_cell_ranges or []
+            first_col = sheet.start[1] if sheet.start else 0
+            rows = sheet.iter_rows()
+            prelude = [list(r) for _, r in zip(range(MAX_TITLE_ROWS + 2), rows, strict=False)]
+        except Exception as exc:  # calamine raises its own error types for broken sheets
+            problems.append(f"trang tính {name!r}: không đọc được ({exc})")
+            continue
+        spans = {}
+        for (r0, c0), (_r1, c1) in merged:
+            for c in range(c0, c1 + 1):
+                spans[(r0, c - first_col)] = c0 - first_col
+        try:
+            layout = _layout(f"{path.name}, trang tính {name!r}", prelude, spans)
+            break
+        except InputError as exc:
+            problems.append(str(exc))
+    else:
+        raise InputError("; ".join(problems) or f"{path.name}: bảng tính không có trang tính nào")
     width = len(layout.labels)
     start = layout.data_start
-    columns: list[list[np.ndarray]] = [[] for _ in range(width)]
-    # Rows are taken in chunks and turned into per-column arrays: the sheet is never held twice.
+    chunks: list[list[object]] = [[] for _ in range(width)]
+    # Rows are taken in chunks and turned into per-column arrays: the sheet is never held twice,
+    # and a column of text is kept as pandas' compact strings rather than a Python object a cell.
     pending = [list(r) for r in prelude[start:]]
     while True:
         pending.extend(islice(rows, _CHUNK_ROWS - len(pending)))
         if not pending:
             break
-        for column, cells in zip(columns, _columns(pending, width), strict=True):
+        for column, cells in zip(chunks, _columns(pending, width), strict=True):
             array = np.empty(len(cells), dtype=object)
             array[:] = cells
             array[array == ""] = None  # calamine gives "" for an empty cell
-            column.append(array)
+            text = pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty")
+            column.append(pd.array(array, dtype="string") if text else array)
         pending = []
-    columns = [np.concatenate(c) if c else np.empty(0, dtype=object) for c in columns]
-    frame = pd.DataFrame(dict(zip(layout.labels, columns, strict=True)), dtype=object)
-    return _sheet(frame, np.arange(start + 1, start + 1 + len(frame)), layout)
+    del rows, sheet
+    frame = pd.DataFrame(
+        {label: _joined(parts) for label, parts in zip(layout.labels, chunks, strict=True)}
+    )
+    _fill_merged(frame, merged, first_col, start)
+    where = f"trang tính {name!r}" + (f" ({index + 1}/{len(names)})" if len(names) > 1 else "")
+    return _sheet(frame, np.arange(start + 1, start + 1 + len(frame)), layout, sheet_name=where)
+
+
+def _fill_merged(frame: pd.DataFrame, merged, first_col: int, start: int) -> None:
+    """A cell merged down over several files (one hộp for the files it holds) holds for each.
+
+    Only merges down: a cell merged across (a group heading over the whole row) stays one cell,
+    so the row is still seen as a heading and not as a file with the heading in every column.
+    """
+    for (r0, c0), (r1, c1) in merged:
+        top, bottom = r0 - start, r1 - start
+        if top < 0 or bottom == top or c0 - first_col >= frame.shape[1]:
+            continue
+        value = frame.iat[top, c0 - first_col]
+        for c in range(max(c0 - first_col, 0), min(c1 - first_col, frame.shape[1] - 1) + 1):
+            column = frame.columns[c]
+            if frame[column].dtype == object or isinstance(value, str):
+                frame.loc[top:bottom, column] = value
+            else:
+                frame[column] = frame[column].astype(object)
+                frame.loc[top:bottom, column] = value
+
+
+def _joined(parts: list[object]) -> pd.Series:
+    """One column from its chunks: compact strings when every chunk is text, objects otherwise."""
+    if not parts:
+        return pd.Series([], dtype=object)
+    if all(isinstance(p, pd.api.extensions.ExtensionArray) for p in parts):
+        return pd.Series(pd.concat([pd.Series(p) for p in parts], ignore_index=True))
+    arrays = [np.asarray(p, dtype=object) if not isinstance(p, np.ndarray) else p for p in parts]
+    merged = np.concatenate(arrays)
+    merged[pd.isna(merged)] = None
+    return pd.Series(merged, dtype=object)
 
 
 _CHUNK_ROWS = 50_000
@@ -159,7 +215,8 @@ def _read_csv(path: Path) -> Sheet:
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError(f"{path.name}: không đọc được dạng CSV ({label}, dấu phân cách "
                          f"{delimiter!r}): {exc}") from None  # fmt: skip
-    frame = frame.astype(object).where(frame.notna(), None)
+    # Cells stay in the reader's compact string dtype: a million rows as Python objects would
+    # triple the peak memory, and every later step reads one column at a time.
     bad = []
     for warning in caught:
         for line, expected, saw in _BAD_LINE.findall(str(warning.message)):
