@@ -91,9 +91,7 @@ def run(
         )
     except subprocess.TimeoutExpired:
         raise InputError(f"{where}: tesseract did not finish in {TIMEOUT_S} s") from None
-    if done.returncode != 0 or not all(
-        out_base.with_suffix(_SUFFIX[k]).is_file() for k in configs
-    ):
+    if done.returncode != 0 or not all(out_base.with_suffix(_SUFFIX[k]).is_file() for k in configs):
         _raise(done.stderr, where, lang, tessdata_dir)
 
 

@@ -13,6 +13,7 @@ the one Tesseract embeds in its text-only PDF, taken from that PDF: PDF/A-valid 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def _line(line: etree._Element, sx: float, sy: float, page_height: float) -> byt
 
 def _runs(words: list[etree._Element], height_px: float) -> list[list[etree._Element]]:
     runs: list[list[etree._Element]] = [[words[0]]]
-    for before, word in zip(words, words[1:], strict=False):
+    for before, word in itertools.pairwise(words):
         gap = float(word.get("HPOS")) - (float(before.get("HPOS")) + float(before.get("WIDTH")))
         if gap > _COLUMN_GAP * height_px:
             runs.append([word])
