@@ -12,7 +12,8 @@ import pytest
 from lxml import etree
 
 from sohoa_lib.errors import InputError
-from sohoa_lib.package import PreservationEvent, build_package, validate_package
+from sohoa_lib import alto
+from sohoa_lib.package import PageAlto, PreservationEvent, build_package, validate_package
 
 CODE = "BN.2008.CDCS.00568"
 TITLE = "Hồ sơ giải quyết chế độ hưu trí cho ông Nguyễn Văn Đức, năm 2008"
@@ -78,10 +79,29 @@ def _metadata() -> tuple[dict, list[dict]]:
     return file_row, documents
 
 
+def _alto(path: Path, word: str) -> Path:
+    """A one-word page of full text, valid ALTO 4.2, as the OCR stage writes them."""
+    path.write_text(
+        f'<alto xmlns="{alto.NS}"><Description><MeasurementUnit>pixel</MeasurementUnit>'
+        '</Description><Layout><Page ID="page_0" PHYSICAL_IMG_NR="1" WIDTH="2480" HEIGHT="3508">'
+        '<PrintSpace HPOS="0" VPOS="0" WIDTH="2480" HEIGHT="3508"><TextBlock ID="block_0" '
+        'HPOS="300" VPOS="300" WIDTH="400" HEIGHT="60"><TextLine ID="line_0" HPOS="300" VPOS="300" '
+        f'WIDTH="400" HEIGHT="60"><String ID="string_0" HPOS="300" VPOS="300" WIDTH="400" '
+        f'HEIGHT="60" WC="0.95" CONTENT="{word}"/></TextLine></TextBlock></PrintSpace></Page>'
+        "</Layout></alto>",
+        encoding="utf-8",
+    )
+    return path
+
+
 def _build(out_dir: Path, sources: list[Path], **overrides) -> Path:
     file_row, documents = _metadata()
+    folder = sources[0].parent
+    # The first page of each two-page document (1, 3, …), page 1 of its PDF.
+    pages = [PageAlto(2 * i + 1, _alto(folder / f"{CODE}_{2 * i + 1:04d}.alto.xml", f"trang {i}"),
+                      source.name, 1) for i, source in enumerate(sources)]  # fmt: skip
     arguments = dict(out_dir=out_dir, ma_ho_so=CODE, file_metadata=file_row, documents=documents,
-                     pdfs=sources, events=EVENTS, agent_org=ORG)  # fmt: skip
+                     pdfs=sources, events=EVENTS, agent_org=ORG, alto=pages)  # fmt: skip
     return build_package(**(arguments | overrides))
 
 
@@ -111,8 +131,36 @@ def test_layout(package: Path) -> None:
         "metadata/descriptive/dc.xml", "metadata/descriptive/sohoa.xml",
         "metadata/preservation/premis.xml", "representations/rep1/METS.xml",
         f"representations/rep1/data/{CODE}.01.pdf", f"representations/rep1/data/{CODE}.02.pdf",
+        f"representations/rep1/data/alto/{CODE}_0001.alto.xml",
+        f"representations/rep1/data/alto/{CODE}_0003.alto.xml",
     }  # fmt: skip
     assert not [p for p in package.parent.iterdir() if p.name.startswith(".")]  # no temp left
+
+
+def test_full_text_is_mapped_page_by_page_in_the_representation_mets(package: Path) -> None:
+    mets = _parse(package / "representations/rep1/METS.xml")
+    files = {f.get("ID"): f for f in mets.iterfind(".//mets:fileSec//mets:file", NS)}
+    hrefs = {i: f.find("mets:FLocat", NS).get(HREF) for i, f in files.items()}
+    (pages,) = mets.findall("mets:structMap[@LABEL='Trang']", NS)
+    divs = pages.findall("mets:div/mets:div", NS)
+    assert [d.get("ORDERLABEL") for d in divs] == ["1", "3"]
+    for div, pdf in zip(divs, (f"{CODE}.01.pdf", f"{CODE}.02.pdf"), strict=True):
+        image, text = div.findall("mets:fptr", NS)
+        area = image.find("mets:area", NS)
+        assert hrefs[area.get("FILEID")] == f"data/{pdf}"
+        assert area.get("CONTENTIDS") == f"data/{pdf}#page=1"
+        alto_file = files[text.get("FILEID")]
+        assert alto_file.get("MIMETYPE") == "text/xml"
+        path = package / "representations/rep1" / hrefs[text.get("FILEID")]
+        assert alto_file.get("CHECKSUM") == _sha(path) and alto.validate(path) == []
+
+
+def test_a_page_text_naming_a_pdf_not_in_the_package_is_refused(
+    tmp_path: Path, sources: list[Path]
+) -> None:
+    stray = PageAlto(9, _alto(tmp_path / "x.alto.xml", "x"), "other.pdf", 1)
+    with pytest.raises(InputError, match="page 9's text names other.pdf"):
+        _build(tmp_path / "packages", sources, alto=[stray])
 
 
 def test_signed_pdfs_are_copied_unchanged(package: Path, sources: list[Path]) -> None:

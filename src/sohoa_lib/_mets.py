@@ -56,6 +56,8 @@ class PageText:
     """The fileSec ID of the PDF/A holding the page."""
     pdf_page: int
     """The page's number within that PDF/A (from 1)."""
+    pdf_href: str
+    """The PDF/A's path as the fileSec gives it."""
     alto: Entry
 
 
@@ -149,8 +151,15 @@ def representation_mets(
         for order, page in enumerate(pages, 1):
             div = _el(sequence, "div", ID=f"{p}page-{order:04d}", TYPE="page", ORDER=str(order),
                       ORDERLABEL=str(page.number))  # fmt: skip
+            # METS has no begin type for a page of a PDF: the page is named by the PDF's own
+            # fragment identifier (RFC 8118, `#page=N`) as the area's content ID.
             image = _el(div, "fptr")
-            _el(image, "area", FILEID=page.pdf_id, BEGIN=str(page.pdf_page), BETYPE="PAGE")
+            _el(
+                image,
+                "area",
+                FILEID=page.pdf_id,
+                CONTENTIDS=f"{page.pdf_href}#page={page.pdf_page}",
+            )
             _el(div, "fptr", FILEID=page.alto.id)
     return etree.ElementTree(root)
 

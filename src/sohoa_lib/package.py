@@ -151,7 +151,7 @@ def _write(
         objects.append(_premis.FileObject(rel, size, digests[rel], name, version_, puid))
         data.append(entry(rel, f"{REPRESENTATION}-file-{number:03d}", "application/pdf",
                           base=f"{rep}/"))  # fmt: skip
-    pdf_ids = {Path(e.href).name: e.id for e in data}
+    pdf_ids = {Path(e.href).name: (e.id, e.href) for e in data}
     pages = []
     for number, page in enumerate(sorted(alto, key=lambda a: a.number), 1):
         if page.pdf not in pdf_ids:
@@ -161,9 +161,9 @@ def _write(
         rel = f"{rep}/data/alto/{page.path.name}"
         (root / rel).parent.mkdir(exist_ok=True)
         digests[rel] = _copy(page.path, root / rel)
-        pages.append(_mets.PageText(page.number, pdf_ids[page.pdf], page.pdf_page,
-                                    entry(rel, f"{REPRESENTATION}-alto-{number:04d}", "text/xml",
-                                          base=f"{rep}/")))  # fmt: skip
+        pdf_id, pdf_href = pdf_ids[page.pdf]
+        text = entry(rel, f"{REPRESENTATION}-alto-{number:04d}", "text/xml", base=f"{rep}/")
+        pages.append(_mets.PageText(page.number, pdf_id, page.pdf_page, pdf_href, text))
     _write_xml(root / _SCHEMA, _schema())
     _write_text(root / _README, _readme(code, org, created, version))
     _write_xml(root / _DC, _dublin_core(file_values, docs))
