@@ -240,6 +240,9 @@ def test_cropped_and_non_standard_sheets_pass_at_their_size(demo, tmp_path):
     result = check_page(cropped)
     assert result.passed, result.reasons
     assert _check(result, "scale").value == "203×290 mm" and result.paper is None
+    assert result.warnings == [
+        "khổ 203×290 mm không theo khổ giấy chuẩn nào: trang bị cắt xén hoặc giấy khổ riêng"
+    ]
     # A sheet of no standard size (a 1990s 200×320 mm page) at a trusted dpi passes too.
     tall = _variant(demo, tmp_path, lambda im: im.resize((2362, 3780)), "0002.png", dpi=(300, 300))
     assert check_page(tall).passed, check_page(tall).reasons

@@ -276,7 +276,13 @@ def _tagged(width, height, file_dpi, size_mm, t: Thresholds):
     paper = paper_by_size(*size_mm, t.scale_tolerance)
     size = f"{_num(size_mm[0])}×{_num(size_mm[1])} mm"
     shown = size if paper is None else f"{size} ({paper})"
-    scale = Check("scale", "Tỷ lệ 100%", shown, "", True)
+    # Not a fault (old records are on many sheets, scanners crop): said so a person can look.
+    note = (
+        ""
+        if paper
+        else f"khổ {size} không theo khổ giấy chuẩn nào: trang bị cắt xén hoặc giấy khổ riêng"
+    )
+    scale = Check("scale", "Tỷ lệ 100%", shown, "", True, warning=note)
     return dpi, "tệp", paper, resolution, scale
 
 
