@@ -9,6 +9,8 @@ of the output that matches the transcription best) and seconds per page, side by
 - `ocrmypdf --output-type pdfa -l vie` (when installed: make bench installs it), text read back
   with plain `pdftotext`.
 One process per page, one thread each, pages one after another: seconds are per page on one core.
+Then the throughput on every real page (all eight, bitonal included) with one process per core:
+the stage's page work (`ocr.ocr_pages`) against bare `tesseract … pdf`, pages per minute.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sohoa_lib import ocr
@@ -87,6 +90,31 @@ def run_ocrmypdf(image: Path, work: Path) -> tuple[str, float] | None:
     return _text(out), time.perf_counter() - start
 
 
+def throughput(model: ocr.OcrModel) -> tuple[float, float, int]:
+    """Pages per minute over every real page: the stage's page work, then bare Tesseract."""
+    scans = sorted(p for p in REAL.glob("rd*/page_*.*") if p.suffix in (".jpg", ".png"))
+    jobs = os.cpu_count() or 2
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        tasks = [ocr.PageTask(f"{p.parent.name}#{p.stem}", p, 0, 300.0, model, work / "s")
+                 for p in scans]  # fmt: skip
+        start = time.perf_counter()
+        ocr.ocr_pages(tasks)
+        ours = time.perf_counter() - start
+
+        def bare(page: Path) -> None:
+            out = work / "t" / f"{page.parent.name}-{page.stem}"
+            out.parent.mkdir(exist_ok=True)
+            subprocess.run(["tesseract", str(page), str(out), "-l", "vie", "pdf"],
+                           check=True, capture_output=True, env=ENV)  # fmt: skip
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(jobs) as pool:
+            list(pool.map(bare, scans))
+        theirs = time.perf_counter() - start
+    return len(scans) / ours * 60, len(scans) / theirs * 60, jobs
+
+
 def main() -> int:
     fast = ocr.model("fast")
     best = ocr.model("best", BEST) if (BEST / "vie.traineddata").is_file() else None
@@ -126,6 +154,11 @@ def main() -> int:
     print(f"{'mean':<10}" + "".join(cells))
     print("\nsohoa: working copy + Tesseract + ALTO + PDF/A, text read back with pdftotext; "
           "'–': not installed (make bench, make tessdata-best).")  # fmt: skip
+    ours, theirs, jobs = throughput(fast)
+    print(
+        f"\nThroughput on the real pages, {jobs} processes: sohoa page work {ours:.1f} "
+        f"pages/min, bare tesseract … pdf {theirs:.1f} pages/min"
+    )
     return 0
 
 
