@@ -47,9 +47,9 @@ class Field:
     """Why a cataloguer must look at this value (Vietnamese), empty when nothing is in doubt.
     A field with a reason is flagged whatever its confidence, and is not signed unreviewed."""
     region: Region | None = dataclasses.field(default=None, compare=False)
-    """Where the value was read (page and the union of its words' boxes); None when the value
-    came from text without boxes or nothing was read. Not part of equality: the same value read
-    from another spot is the same value."""
+    """Where the value was read (page and the union of its words' boxes); None when no words are
+    behind it (nothing read, text without boxes, or the page's size unknown). Not part of
+    equality: the same value read from another spot is the same value."""
 
 
 class Region(NamedTuple):
