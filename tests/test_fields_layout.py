@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -15,8 +16,9 @@ import pytest
 from PIL import Image
 
 from _pages import LEFT, LEFT_COL, RIGHT_COL, Text, body, header, render, signer, tsv
+from sohoa_lib._text import fold
 from sohoa_lib.documents import PageInfo, extract_fields
-from sohoa_lib.layout import lines_from_tsv
+from sohoa_lib.layout import lines_from_tsv, page_size
 from sohoa_lib.ocr import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,7 +365,8 @@ def _pages(tsvs: list[str]) -> list[PageInfo]:
         lines = lines_from_tsv(text)
         words = [w for ln in lines for w in ln.words]
         conf = sum(w.conf for w in words) / len(words)
-        pages.append(PageInfo(number, "\n".join(ln.text for ln in lines), conf, lines=lines))
+        pages.append(PageInfo(number, "\n".join(ln.text for ln in lines), conf, lines=lines,
+                              size=page_size(text)))  # fmt: skip
     return pages
 
 
@@ -431,6 +434,51 @@ def test_real_scans_no_field_is_silently_wrong(real_ocr):
     # Measured on the five scans' working copies (psm 6, Tesseract 5.3): 25 of 40 right before
     # review; handwritten numbers and days and the lines under seals are the rest, all flagged.
     assert right >= 22, scores
+
+
+@needs_tesseract
+def test_a_fields_region_covers_its_words_on_a_real_page(real_ocr):
+    """A field's region is the union of the words it was read from, as shares of the page: it
+    holds the lines that spell the value (found here by their text alone) and little more."""
+    (page,) = _pages(real_ocr["rd01"])
+    fields = extract_fields([page], today=TODAY)
+    width, height = page.size
+    spelt = {
+        "co_quan_ban_hanh": ["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"],
+        "ky_hieu": ["TTr-UBND"],
+        "trich_yeu": ["Về việc miễn nhiệm"],
+        "chuc_vu_nguoi_ky": ["KT. CHỦ TỊCH"],  # its second line is read `CHỦ TỊCH`, mended
+    }
+    for name, texts in spelt.items():
+        region = fields[name].region
+        assert region is not None and region.page == 1, name
+        x0, y0, x1, y1 = region.box
+        assert y1 - y0 < 0.06 and x1 - x0 < 0.7, (name, region)  # a few lines, not a third
+        for text in texts:
+            # From the bottom for the signer: the body may name the same title.
+            order = page.lines[::-1] if name == "chuc_vu_nguoi_ky" else page.lines
+            line = next(ln for ln in order if fold(text) in fold(ln.text))
+            # The line's words spelling the text (`/TTr-UBND` holds `TTr-UBND`).
+            words = [w for w in line.words if any(t in fold(w.text) for t in fold(text).split())]
+            assert words, (name, text, line.text)
+            for w in words:
+                assert x0 <= w.x0 / width and w.x1 / width <= x1, (name, w, region)
+                assert y0 <= w.y0 / height and w.y1 / height <= y1, (name, w, region)
+
+
+def test_a_region_needs_the_pages_size():
+    lines = lines_from_tsv(tsv(_decision()))  # no page row in this TSV: the size is unknown
+    info = PageInfo(1, "\n".join(ln.text for ln in lines), 95.0, lines=lines)
+    assert all(f.region is None for f in extract_fields([info], today=TODAY).values())
+    sized = PageInfo(1, info.text, 95.0, lines=lines, size=(2480, 3508))
+    fields = extract_fields([sized], today=TODAY)
+    title = next(ln for ln in lines if ln.text == "QUYẾT ĐỊNH")
+    assert fields["ten_loai"].region.box == (
+        math.floor(title.x0 / 2480 * 10_000) / 10_000,
+        math.floor(title.y0 / 3508 * 10_000) / 10_000,
+        math.ceil(title.x1 / 2480 * 10_000) / 10_000,
+        math.ceil(title.y1 / 3508 * 10_000) / 10_000,
+    )
 
 
 @needs_tesseract

@@ -1,4 +1,10 @@
-"""Biên mục before signing: flagged files wait, an XLSX round trip corrects them, then they are signed."""
+"""Biên mục before signing: flagged files wait, an XLSX round trip corrects them, then they are signed.
+
+Which fields the real extraction flags on the rendered pages is read from the catalogue, never
+assumed: only what the pages' make-up guarantees is asserted (a page without a signature block
+has no signer, a continuation page no header, and the inventory dates both files to 2005 while
+their documents are from 2018 and 2019, so every document's date is flagged, read or not).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,11 @@ import pikepdf
 import pytest
 from lxml import etree
 from openpyxl import load_workbook
+from PIL import Image
 
 from conftest import file_row
 from sohoa_lib import UnitPaths, archive_report, catalog, cli, load_unit_settings, review
+from sohoa_lib._text import fold
 from sohoa_lib.archive import run_sign
 from sohoa_lib.demo._pki import write_demo_pki
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
@@ -23,6 +31,7 @@ from sohoa_lib.errors import InputError
 from sohoa_lib.inventory import run_inventory
 from sohoa_lib.package import validate_package
 from sohoa_lib.pdfa import read_xmp
+from sohoa_lib.review_store import BOTTOM_THIRD, TOP_HALF, TOP_THIRD, Flag
 from sohoa_lib.verify import verify_pdf
 
 HELD, CLEAN = "TTLT.2019.VP.00001", "TTLT.2018.VP.00002"
@@ -32,6 +41,9 @@ continuation page) its header, so both are flagged by the real extraction."""
 PASSWORD = "mật-khẩu-thử-4410"
 ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
 REVIEWER = "Nguyễn Thị Biên Mục"
+CONTROL_REVIEWER = "Trần Văn Đối Chứng"
+DEFAULT_BOXES = {TOP_THIRD, TOP_HALF, BOTTOM_THIRD}
+ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 
 
 def _params(root: Path, extra: str = "") -> Path:
@@ -78,23 +90,114 @@ def _sign(root: Path, paths: UnitPaths, params: Path | None = None):
 
 
 @pytest.fixture(scope="module")
-def first_sign(unit):
+def flagged(unit) -> dict[str, dict[str, Flag]]:
+    """Every flagged document after stage 2, by code, with its flags by field: as the catalogue
+    has them before anyone reviewed anything."""
+    _, paths, _ = unit
+    with review.unit_catalog(paths) as conn:
+        return {i.ma_dinh_danh: {f.field: f for f in i.flags} for i in review.items(paths, conn)}
+
+
+def _of(flagged: dict, ma_ho_so: str) -> list[str]:
+    return [code for code in flagged if code.startswith(f"{ma_ho_so}.")]
+
+
+@pytest.fixture(scope="module")
+def cleared(unit, flagged, tmp_path_factory) -> tuple[str, str]:
+    """The control file, reviewed before the first signing through an applied workbook: every
+    flag of its documents confirmed, and the first document's số corrected (a value OCR did not
+    read, so the signed copies can only carry it through the review). (document, số) returned."""
+    _, paths, _ = unit
+    documents = _of(flagged, CLEAN)
+    assert documents, "every date is flagged (module docstring): the control has flags to review"
+    target = documents[0]
+    with review.unit_catalog(paths) as conn:
+        (current,) = conn.execute(
+            "SELECT so FROM documents WHERE ma_dinh_danh = ?", (target,)
+        ).fetchone()
+    so = "4322" if current == "4321" else "4321"
+    assert cli.main(["review", "export", "TTLT", "--outputs", str(paths.outputs)]) == 0
+    filled = _fill(paths.root / "review" / "bien-muc-TTLT.xlsx",
+                   tmp_path_factory.mktemp("control") / "control.xlsx",
+                   {code: {review.DONE: "x"} for code in documents}
+                   | {target: {"số": int(so), review.DONE: "x"}})  # fmt: skip
+    code = cli.main(["review", "apply", str(filled), "--reviewer", CONTROL_REVIEWER,
+                     "--outputs", str(paths.outputs)])  # fmt: skip
+    assert code == 0
+    return target, so
+
+
+@pytest.fixture(scope="module")
+def first_sign(unit, cleared):
     root, paths, _ = unit
     return _sign(root, paths)
 
 
-def test_flags_carry_reasons_and_regions(unit) -> None:
-    _, paths, _ = unit
-    with review.unit_catalog(paths) as conn:
-        todo = review.items(paths, conn)
-    assert [i.ma_dinh_danh for i in todo] == [FIRST, DOC]
-    flags = {f.field: f for f in todo[1].flags}
-    assert "ten_loai" in flags and all(f.reason for f in flags.values())
-    assert flags["ten_loai"].page == 2 and flags["ten_loai"].box[1] == 0.0  # top of its page
+def test_flags_carry_reasons_and_regions(unit, flagged) -> None:
+    assert _of(flagged, HELD) == [FIRST, DOC]
+    assert {code.rsplit(".", 1)[0] for code in flagged} == {HELD, CLEAN}
+    assert all("ngay" in flags for flags in flagged.values())  # dated outside the file
+    assert all(f.reason for flags in flagged.values() for f in flags.values())
+    flags = flagged[DOC]
+    # Nothing read, so no words to box: the top third of its page.
+    assert flags["ten_loai"].page == 2 and flags["ten_loai"].box == TOP_THIRD
     # A continuation page has no number line: nothing found is a reason, said in words.
     assert flags["so"].reason == "không tìm thấy"
-    signer = {f.field: f for f in todo[0].flags}["nguoi_ky"]
-    assert signer.page == 1 and signer.box[1] > 0.6  # the bottom third of the last page
+    signer = flagged[FIRST]["nguoi_ky"]
+    assert signer.page == 1 and signer.box == BOTTOM_THIRD  # the bottom third of the last page
+
+
+def _precise(flagged: dict) -> list[tuple[str, Flag]]:
+    """Flags whose box came from the words their value was read from."""
+    return [(code, f) for code, flags in flagged.items() for f in flags.values()
+            if f.box is not None and f.box not in DEFAULT_BOXES]  # fmt: skip
+
+
+def _tokens(field: str, value: str) -> list[str]:
+    if field == "ngay":  # an ISO date: its printed numbers, day and month maybe unpadded
+        return [str(int(part)) for part in value.split("-")]
+    return [t for t in (fold(w).strip(".,;:") for w in value.split()) if t.isalnum()]
+
+
+def _same(token: str, content: str) -> bool:
+    """Whether an ALTO string spells the token (a number also zero-padded, or within a date)."""
+    for part in content.split("/"):
+        if part == token or (part.isdigit() and token.isdigit() and int(part) == int(token)):
+            return True
+    return False
+
+
+def test_a_flagged_fields_stored_box_covers_its_words(unit, flagged) -> None:
+    """The box stored with a flag is the union of its words' boxes as shares of the page: the
+    page's ALTO (in the scan's pixels) has each word of the value inside it."""
+    _, paths, _ = unit
+    precise = _precise(flagged)
+    assert precise, "a flagged date read from the page is boxed by its words"
+    checked = 0
+    for code, flag in precise:
+        x0, y0, x1, y1 = flag.box
+        assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1 and y1 - y0 < 0.1, (code, flag)
+        # Header fields sit in the top half of the page, the signer in its bottom half.
+        assert (y0 > 0.5) == (flag.field in ("chuc_vu_nguoi_ky", "nguoi_ky")), (code, flag)
+        if flag.value is None:
+            continue
+        (alto,) = (paths.digitize / "ocr").glob(f"*/{code[:-3]}_{flag.page:04d}.alto.xml")
+        page = etree.parse(str(alto)).find(f".//{ALTO}Page")
+        width, height = float(page.get("WIDTH")), float(page.get("HEIGHT"))
+        strings = [(fold(s.get("CONTENT")).strip(".,;:"),
+                    float(s.get("HPOS")) / width, float(s.get("VPOS")) / height,
+                    (float(s.get("HPOS")) + float(s.get("WIDTH"))) / width,
+                    (float(s.get("VPOS")) + float(s.get("HEIGHT"))) / height)
+                   for s in page.iter(f"{ALTO}String")]  # fmt: skip
+        for token in _tokens(flag.field, flag.value):
+            where = [s[1:] for s in strings if _same(token, s[0])]
+            if not where:
+                continue  # respelt or read differently: a spelling question, not a place
+            inside = [b for b in where if b[0] >= x0 - 0.002 and b[1] >= y0 - 0.002
+                      and b[2] <= x1 + 0.002 and b[3] <= y1 + 0.002]  # fmt: skip
+            assert inside, (code, flag, token, where)
+            checked += 1
+    assert checked
 
 
 def test_unreviewed_file_waits_and_is_counted(first_sign, unit) -> None:
@@ -108,6 +211,41 @@ def test_unreviewed_file_waits_and_is_counted(first_sign, unit) -> None:
     waiting = pd.read_csv(paths.archive / "waiting_review.csv", encoding="utf-8-sig")
     assert set(waiting["ma_dinh_danh"]) == {FIRST, DOC}
     assert "chờ biên mục" in archive_report.review(first_sign).text
+
+
+def test_the_reviewed_control_is_signed_with_its_reviewed_values(first_sign, cleared, unit,
+                                                                  flagged) -> None:  # fmt: skip
+    _, paths, pki = unit
+    target, so = cleared
+    assert CLEAN in set(first_sign.signed["ma_ho_so"]) and first_sign.signed_unreviewed == ()
+    documents = _of(flagged, CLEAN)
+    with review.unit_catalog(paths) as conn:
+        assert not [i for i in review.items(paths, conn) if i.ma_ho_so == CLEAN]
+        history = review.review_store.history(conn, "TTLT", CLEAN)
+        (stored,) = conn.execute(
+            "SELECT so FROM documents WHERE ma_dinh_danh = ?", (target,)
+        ).fetchone()
+    assert stored == so
+    # Every flag the extraction raised on the control was decided by the reviewer named.
+    decided = {(h["ma_dinh_danh"], h["field"]) for h in history}
+    assert decided >= {(code, name) for code in documents for name in flagged[code]}
+    assert {h["reviewer"] for h in history} == {CONTROL_REVIEWER}
+    changes = [(h["ma_dinh_danh"], h["field"], h["new"]) for h in history if h["action"] == "sửa"]
+    assert changes == [(target, "so", so)]
+    pdf = paths.archive / f"{target}.pdf"
+    assert verify_pdf(pdf, [pki["ca_cert"]]).status == "valid"
+    assert read_xmp(pdf)["document"]["so"] == so
+    package = paths.archive / "packages" / CLEAN
+    assert validate_package(package) == []
+    ns = {"s": "https://ns.sohoa.vn/xmp/1.0/", "p": "http://www.loc.gov/premis/v3"}
+    record = etree.parse(str(package / "metadata/descriptive/sohoa.xml"))
+    node = record.xpath(f"//s:vanBan[@tep='{target}.pdf']", namespaces=ns)[0]
+    assert node.findtext("s:vanban_so", namespaces=ns) == so
+    premis = etree.parse(str(package / "metadata/preservation/premis.xml"))
+    events = premis.xpath("//p:event[p:eventType='metadata modification']", namespaces=ns)
+    assert so in " ".join(e.findtext(".//p:eventDetail", namespaces=ns) for e in events)
+    agents = premis.xpath("//p:agent[p:agentType='person']/p:agentName/text()", namespaces=ns)
+    assert agents == [CONTROL_REVIEWER]
 
 
 def test_search_marks_unreviewed_fields(first_sign, unit) -> None:
@@ -159,6 +297,29 @@ def test_export_has_one_row_per_flagged_document_with_an_image(workbook) -> None
     link = sheet.cell(2, 4).hyperlink.target
     assert (workbook.parent / link).is_file()
     assert sheet.cell(3, header.index("tên loại – lý do") + 1).value == "không tìm thấy"
+
+
+def test_each_flagged_fields_reason_links_to_its_crop(workbook, flagged) -> None:
+    """The crop is the flag's box (its words, or a third of the page when none): small for a
+    value boxed by its words, a third of the page or more for one nothing was read for."""
+    sheet = load_workbook(workbook)[review.SHEET]
+    header = [c.value for c in sheet[1]]
+    with Image.open(workbook.parent / sheet.cell(2, 4).hyperlink.target) as page:
+        area = page.size[0] * page.size[1]
+        height = page.size[1]
+    seen = set()
+    for row, code in ((2, FIRST), (3, DOC)):
+        for name, flag in flagged[code].items():
+            cell = sheet.cell(row, header.index(review.FIELDS[name] + review.REASON) + 1)
+            assert cell.value == flag.reason
+            with Image.open(workbook.parent / cell.hyperlink.target) as crop:
+                width, tall = crop.size
+            if flag.box in DEFAULT_BOXES:
+                assert tall >= height / 3, (code, name)
+            else:
+                assert width * tall < area / 10, (code, name)
+            seen.add(flag.box in DEFAULT_BOXES)
+    assert True in seen  # not found on the continuation page
 
 
 def test_a_bad_cell_sets_its_row_aside_naming_row_and_column(workbook, unit, tmp_path) -> None:

@@ -151,6 +151,7 @@ def finish_file(
                 signature=result.ink.get("signatures", 0) > 0
                 or result.ink.get("blue_share", 0.0) > SIGNATURE_SHARE,
                 lines=layout.lines_from_tsv(result.tsv) if result.tsv else (),
+                size=layout.page_size(result.tsv) if result.tsv else None,
             )
         )
     found = docs.catalogue(infos, _document_list(settings, ma), _inventory_dates(row))
@@ -233,7 +234,10 @@ def _flags(document: docs.Document) -> list[dict]:
         # A low confidence with no reason given is still a reason; the cataloguer reads it.
         low = "không tìm thấy" if f.value is None else f"độ tin cậy thấp ({f.confidence:.2f})"
         reason = f.reason or low
-        page, box = review_store.default_region(name, document.first_page, document.last_page)
+        # The words it was read from when known; else the part of the page its kind sits in.
+        page, box = f.region or review_store.default_region(
+            name, document.first_page, document.last_page
+        )
         found.append({"field": name, "value": f.value, "reason": reason, "page": page,
                       "box": list(box)})  # fmt: skip
     return found

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
 from ._text import fold, key
 from .codes import names
-from .layout import Line
+from .layout import Line, Word
 
 FIELD_KEYS = (
     "ten_loai",
@@ -43,6 +46,34 @@ class Field:
     reason: str = ""
     """Why a cataloguer must look at this value (Vietnamese), empty when nothing is in doubt.
     A field with a reason is flagged whatever its confidence, and is not signed unreviewed."""
+    region: Region | None = dataclasses.field(default=None, compare=False)
+    """Where the value was read (page and the union of its words' boxes); None when no words are
+    behind it (nothing read, text without boxes, or the page's size unknown). Not part of
+    equality: the same value read from another spot is the same value."""
+
+
+class Region(NamedTuple):
+    """Where on which page a field was read: the union of its words' boxes."""
+
+    page: int
+    """1-based page number in the file."""
+    box: tuple[float, float, float, float]
+    """Left, top, right, bottom as shares (0–1) of the page's width and height, so the same on
+    the scan, its OCR working copy and the PDF/A's page image whatever their resolution."""
+
+    @classmethod
+    def of(cls, page: int, words: Sequence[Word], size: tuple[int, int]) -> Region | None:
+        """The words' union box on a page of `size` (width, height) pixels; None without words."""
+        width, height = size
+        if not words or width <= 0 or height <= 0:
+            return None
+        x0, y0 = min(w.x0 for w in words), min(w.y0 for w in words)
+        x1, y1 = max(w.x1 for w in words), max(w.y1 for w in words)
+        # Rounded outwards to 1/10000, so the box never cuts into its words.
+        low = [math.floor(v * 10_000) / 10_000 for v in (x0 / width, y0 / height)]
+        high = [math.ceil(v * 10_000) / 10_000 for v in (x1 / width, y1 / height)]
+        left, top, right, bottom = (min(max(v, 0.0), 1.0) for v in (*low, *high))
+        return cls(page, (left, top, right, bottom))
 
 
 @dataclass(frozen=True)
@@ -63,6 +94,9 @@ class PageInfo:
     """The page's lines with their word boxes and confidences (layout.lines_from_tsv of the OCR
     working copy's TSV); empty when the text came from elsewhere, and then fields are read from
     the text alone."""
+    size: tuple[int, int] | None = None
+    """Width and height in pixels of the image the word boxes refer to (the OCR working copy,
+    `layout.page_size`); None when unknown, and then no field gets a region."""
 
 
 MISSING = Field(None, 0.0, "không tìm thấy")

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 from ._text import fold
 
-__all__ = ["Columns", "Line", "Word", "columns", "joined", "lines_from_tsv", "rows_of", "stacked"]
+__all__ = [
+    "Columns",
+    "Line",
+    "Word",
+    "columns",
+    "joined",
+    "lines_from_tsv",
+    "page_size",
+    "rows_of",
+    "stacked",
+]
 
 GAP_SPLIT = 2.5
 """A gap wider than this many word heights separates two lines on one row. Words of a justified
@@ -84,6 +94,16 @@ def lines_from_tsv(tsv: str) -> tuple[Line, ...]:
     rows = _split_header(rows, height)
     lines = [Line.of(r) for r in rows]
     return tuple(line for row in rows_of(lines) for line in row)
+
+
+def page_size(tsv: str) -> tuple[int, int] | None:
+    """Width and height in pixels of the image Tesseract's TSV describes (its level-1 row)."""
+    reader = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    for row in reader:
+        if row.get("level") == "1":
+            width, height = int(row["width"]), int(row["height"])
+            return (width, height) if width > 0 and height > 0 else None
+    return None
 
 
 def _words(tsv: str) -> list[Word]:

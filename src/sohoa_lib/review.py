@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import io
 import re
 import sqlite3
@@ -84,6 +85,8 @@ class Item:
     pdf: Path
     first_page: int
     """The document's first page in the file (the PDF's page 1 for one PDF per document)."""
+    last_page: int | None = None
+    """The document's last page in the file; None when the catalogue does not say."""
 
     def pdf_page(self, page: int) -> int:
         whole = self.pdf.name == f"{self.ma_ho_so}.pdf"
@@ -107,20 +110,53 @@ def items(paths: UnitPaths, conn: sqlite3.Connection) -> list[Item]:
             if flag.field not in catalog.DOCUMENT_COLUMNS:
                 values[flag.field] = flag.value
         found.append(Item(code, row["ma_ho_so"], values, flags,
-                          paths.digitize / "pdfa" / row["pdf"], row["trang_dau"] or 1))  # fmt: skip
+                          paths.digitize / "pdfa" / row["pdf"], row["trang_dau"] or 1,
+                          row["trang_cuoi"]))  # fmt: skip
     return found
 
 
 def region_image(item: Item, flag: Flag, *, dpi: int = IMAGE_DPI) -> Image.Image:
-    """The part of the page where the flagged field is read, rendered from the PDF/A's image."""
-    page = Image.open(
-        io.BytesIO(render_page(item.pdf, page=item.pdf_page(flag.page or item.first_page), dpi=dpi))
-    )
-    if flag.box is None:
-        return page
-    x0, y0, x1, y1 = flag.box
+    """The part of the page where the flagged field is read, rendered from the PDF/A's image.
+
+    The flag's box (its words' union, or a third of the page by kind) with a margin around it,
+    so the words are seen in their line; a flag without a box (a catalogue from before boxes
+    were stored) gets the third of the page its kind sits in.
+    """
+    page_no, box = flag.page, flag.box
+    if box is None:
+        last = item.last_page or item.first_page
+        page_no, box = review_store.default_region(flag.field, item.first_page, last)
+    page = _page_image(item.pdf, item.pdf_page(page_no or item.first_page), dpi)
+    x0, y0, x1, y1 = _padded(box)
     w, h = page.size
     return page.crop((round(x0 * w), round(y0 * h), round(x1 * w), round(y1 * h)))
+
+
+def page_image(item: Item, page: int | None = None, *, dpi: int = IMAGE_DPI) -> Image.Image:
+    """A whole page of the document (its file's page number; the first page by default)."""
+    return _page_image(item.pdf, item.pdf_page(page or item.first_page), dpi).copy()
+
+
+_MARGIN = (0.04, 0.02)
+"""Margin added around a word box for its crop, as shares of the page width and height."""
+
+
+def _padded(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = box
+    mx, my = _MARGIN
+    return max(x0 - mx, 0.0), max(y0 - my, 0.0), min(x1 + mx, 1.0), min(y1 + my, 1.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _rendered(pdf: Path, page: int, dpi: int, _mtime_ns: int) -> Image.Image:
+    image = Image.open(io.BytesIO(render_page(pdf, page=page, dpi=dpi)))
+    image.load()
+    return image
+
+
+def _page_image(pdf: Path, page: int, dpi: int) -> Image.Image:
+    """A PDF page as an image, rendered once for its several crops (again if the PDF changed)."""
+    return _rendered(pdf, page, dpi, pdf.stat().st_mtime_ns)
 
 
 # ---- export --------------------------------------------------------------------------------
@@ -149,8 +185,11 @@ def export_xlsx(paths: UnitPaths, out: Path | None = None) -> Path:
     flagged_fill = PatternFill("solid", fgColor="FFF2CC")
     for item in todo:
         image = folder / "images" / f"{item.ma_dinh_danh}.jpg"
-        _write_image(region_image(item, Flag(item.ma_dinh_danh, "", None, "", item.flags[0].page)),
-                     image)  # fmt: skip
+        _write_image(page_image(item, item.flags[0].page), image)
+        crops = {}
+        for flag in item.flags:
+            crops[flag.field] = folder / "images" / f"{item.ma_dinh_danh}.{flag.field}.jpg"
+            _write_image(region_image(item, flag), crops[flag.field])
         reasons = {f.field: f.reason for f in item.flags}
         row = [paths.unit, item.ma_dinh_danh, item.ma_ho_so, "Xem trang",
                ", ".join(FIELDS.get(f.field, f.field) for f in item.flags)]  # fmt: skip
@@ -164,6 +203,10 @@ def export_xlsx(paths: UnitPaths, out: Path | None = None) -> Path:
         for index, name in enumerate(FIELDS):
             if name in reasons:
                 sheet.cell(row=sheet.max_row, column=6 + 2 * index).fill = flagged_fill
+                # The reason links to the crop of the page where the value was read.
+                reason = sheet.cell(row=sheet.max_row, column=7 + 2 * index)
+                reason.hyperlink = crops[name].relative_to(out.parent).as_posix()
+                reason.font = Font(color="0563C1", underline="single")
             if name == "ngay":
                 sheet.cell(row=sheet.max_row, column=6 + 2 * index).number_format = "DD/MM/YYYY"
     for column in range(1, len(header) + 1):
@@ -191,7 +234,8 @@ def _guide(book: Workbook) -> None:
     sheet = book.create_sheet("Hướng dẫn")
     for line in (
         "Mỗi hàng là một văn bản có trường cần xem (ô tô vàng); lý do ở cột bên cạnh.",
-        "Mở 'Xem trang' để xem ảnh trang. Sửa giá trị sai ngay trong ô; giá trị đúng thì để nguyên.",
+        "Mở 'Xem trang' để xem ảnh trang; bấm vào lý do để xem đúng chỗ trường đó được đọc.",
+        "Sửa giá trị sai ngay trong ô; giá trị đúng thì để nguyên.",
         f"Xem xong một hàng, ghi x vào cột '{DONE}': các trường cần xem của hàng được xác nhận.",
         "Hàng chưa ghi x không được áp dụng; hàng có ô sai được để riêng và báo lại.",
         "Ngày: kiểu ngày hoặc dd/mm/yyyy. Số: chữ số. Tên loại văn bản: một trong các tên sau.",

@@ -76,7 +76,7 @@ class ReviewForm:
             rows.append(
                 widgets.HBox([
                     widgets.Image(value=crop.getvalue(), format="jpeg",
-                                  layout=widgets.Layout(width=_PAGE_WIDTH)),
+                                  layout=widgets.Layout(max_width=_PAGE_WIDTH)),
                     widgets.VBox([widgets.HTML(f"<b>{html.escape(label)}</b> (trang {flag.page})"
                                                f"<br><i>{html.escape(flag.reason)}</i>"), box]),
                 ])

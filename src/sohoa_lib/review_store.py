@@ -21,7 +21,7 @@ NO_REASON = "cần biên mục (lý do không được ghi lại)"
 SCHEMA = (
     # One row per flagged field of a document, replaced with the document by catalog.write_file.
     # The region (page, box as fractions of the page: left, top, right, bottom) is where a person
-    # looks; today a third of the page by field kind, later the words' own boxes.
+    # looks: the union of the words the value was read from, else a third of the page by kind.
     "CREATE TABLE flags (\n  unit TEXT NOT NULL,\n  ma_dinh_danh TEXT NOT NULL,\n"
     "  field TEXT NOT NULL,\n  value TEXT,\n  reason TEXT NOT NULL,\n  page INTEGER,\n"
     "  x0 REAL,\n  y0 REAL,\n  x1 REAL,\n  y1 REAL,\n  PRIMARY KEY (unit, ma_dinh_danh, field),\n"
@@ -64,8 +64,9 @@ class Decision:
 
 
 def default_region(field: str, first_page: int, last_page: int) -> tuple[int, tuple]:
-    """Where a field is read until word boxes say better: header fields in the top third of the
-    first page, the summary in its top half, the signer in the bottom third of the last page."""
+    """Where to look for a field no word box locates (not found, or read from text alone): header
+    fields in the top third of the first page, the summary in its top half, the signer in the
+    bottom third of the last page."""
     if field in SIGNER_FIELDS:
         return last_page, BOTTOM_THIRD
     if field in HEADER_FIELDS:
