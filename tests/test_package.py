@@ -11,8 +11,8 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from sohoa_lib.errors import InputError
 from sohoa_lib import alto
+from sohoa_lib.errors import InputError
 from sohoa_lib.package import PageAlto, PreservationEvent, build_package, validate_package
 
 CODE = "BN.2008.CDCS.00568"
@@ -159,7 +159,7 @@ def test_a_page_text_naming_a_pdf_not_in_the_package_is_refused(
     tmp_path: Path, sources: list[Path]
 ) -> None:
     stray = PageAlto(9, _alto(tmp_path / "x.alto.xml", "x"), "other.pdf", 1)
-    with pytest.raises(InputError, match="page 9's text names other.pdf"):
+    with pytest.raises(InputError, match=r"page 9's text names other\.pdf"):
         _build(tmp_path / "packages", sources, alto=[stray])
 
 
