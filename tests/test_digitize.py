@@ -26,7 +26,10 @@ def unit(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("unit")
     scans = root / "scans"
     requests = [
-        ScanRequest(GOOD, "", "BẢO HIỂM XÃ HỘI VIỆT NAM", "Hà Nội", 2019, 3, "png"),
+        # The third page (index 2) carries no dpi: inferred from its pixels, it passes with a warning.
+        ScanRequest(
+            GOOD, "", "BẢO HIỂM XÃ HỘI VIỆT NAM", "Hà Nội", 2019, 3, "png", ((2, "no_dpi"),)
+        ),
         ScanRequest(
             BAD, "", "BẢO HIỂM XÃ HỘI VIỆT NAM", "Hà Nội", 2018, 2, "jpeg", ((1, "blank"),)
         ),
@@ -66,6 +69,16 @@ def test_statuses(first_run) -> None:
     assert status == {GOOD: "hoàn thành", BAD: "cần quét lại", WAITING: "chờ quét"}
     bad = first_run.files.set_index("ma_ho_so").loc[BAD, "ly_do"]
     assert "trang trắng" in bad.lower() or "trắng" in bad
+
+
+def test_a_page_that_passes_with_a_warning_is_counted_and_listed(first_run, unit) -> None:
+    _, out = unit
+    pages = pd.read_csv(out / "TTLT" / "digitize" / "pages.csv").fillna("")
+    warned = pages[pages["canh_bao"] != ""]
+    assert list(zip(warned["ma_ho_so"], warned["trang"], strict=True)) == [(GOOD, 3)]
+    assert warned["dat"].all() and warned["nguon_dpi"].tolist() == ["suy ra"]
+    assert warned["canh_bao"].iloc[0].startswith("tệp không ghi độ phân giải; suy ra")
+    assert first_run.figures()["pages_warned"] == 1
 
 
 def test_pdfa_files_with_text_layer_and_metadata(first_run, unit) -> None:

@@ -247,7 +247,7 @@ def _assemble(
 _PAGE_COLUMNS = [
     "ma_ho_so", "trang", "tep", "rong_px", "cao_px", "che_do_mau", "dpi", "nguon_dpi", "kho_giay",
     "do_phan_giai", "mau", "ty_le", "trang_trang", "do_nghieng", "do_sang", "doc_duoc",
-    "dat", "ly_do", "do_tin_cay_ocr", "anh_thu_nho",
+    "dat", "ly_do", "canh_bao", "do_tin_cay_ocr", "anh_thu_nho",
 ]  # fmt: skip
 _DOCUMENT_COLUMNS = [
     "ma_dinh_danh", "ma_ho_so", "so_thu_tu", "trang_dau", "trang_cuoi", "so_trang", "ten_loai",
