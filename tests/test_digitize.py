@@ -73,7 +73,8 @@ def test_statuses(first_run) -> None:
 
 def test_a_page_that_passes_with_a_warning_is_counted_and_listed(first_run, unit) -> None:
     _, out = unit
-    pages = pd.read_csv(out / "TTLT" / "digitize" / "pages.csv").fillna("")
+    pages = pd.read_csv(out / "TTLT" / "digitize" / "pages.csv", dtype={"canh_bao": str})
+    pages["canh_bao"] = pages["canh_bao"].fillna("")
     warned = pages[pages["canh_bao"] != ""]
     assert list(zip(warned["ma_ho_so"], warned["trang"], strict=True)) == [(GOOD, 3)]
     assert warned["dat"].all() and warned["nguon_dpi"].tolist() == ["suy ra"]
