@@ -58,8 +58,9 @@ class OcrModel:
 def model(name: str = "fast", tessdata_dir: Path | None = None) -> OcrModel:
     """The `fast` model (Debian's tesseract-ocr-vie) or the `best` one fetched into `tessdata_dir`.
 
-    `tessdata_dir` is only read for `best`. The best model takes about 20% longer; on the demo
-    pages, with seal and signature ink removed, both read within 0.6% CER.
+    `tessdata_dir` is only read for `best`. `fast` is the default because the figures do not
+    favour `best` (bench/bench_real_ocr.py, body text of the real scans): rd01 0.76% against
+    0.59%, rd02 0.29% against 0.38%, rendered pages equal, for about a fifth more time a page.
     """
     if name == "fast":
         if "vie" not in _tesseract.languages():
