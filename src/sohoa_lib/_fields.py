@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 from ._text import fold, key
@@ -63,6 +64,16 @@ class PageInfo:
     """The page's lines with their word boxes and confidences (layout.lines_from_tsv of the OCR
     working copy's TSV); empty when the text came from elsewhere, and then fields are read from
     the text alone."""
+    image_path: Path | None = None
+    """The scan the page was read from, for a second reading of a field's region; None when
+    there is no image (text from elsewhere), and then no region is read again."""
+    page_index: int = 0
+    """0-based page within `image_path` (a multi-page TIFF or PDF)."""
+    dpi: float = 0.0
+    """The scan's resolution (as checked)."""
+    ocr_dpi: float = 0.0
+    """Resolution of the working copy the word boxes in `lines` refer to (they map to the scan
+    by `dpi / ocr_dpi`); 0 when unknown."""
 
 
 MISSING = Field(None, 0.0, "không tìm thấy")
