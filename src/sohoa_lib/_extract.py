@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
@@ -9,9 +10,23 @@ from ._crosscheck import cross_check
 from ._fields import FIELD_KEYS, MISSING, Field, PageInfo, nonblank, ocr_factor, scaled
 from ._fields_layout import read_first_page
 from ._fields_text import text_fields
-from ._signer import signer_from_lines, signer_from_text
+from ._reread import Region, region_of, reread
+from ._signer import Signer, signer_from_lines, signer_from_text
+from .errors import InputError, MissingToolError
+from .layout import Line, Word, columns
 
+DOUBT = 0.6
+"""Below this confidence a field is in doubt (flagged for the cataloguer, as `Field.reason` is)."""
 _OUTSIDE = "không thấy ở vùng của nó theo thể thức; đọc từ văn bản: cần kiểm tra"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Reading:
+    fields: dict[str, Field]
+    words: dict[str, tuple[Word, ...]]
+    signer: Signer | None
+    signer_page: int | None
+    """Index in the pages of the page the signer block was read on."""
 
 
 def extract(
@@ -22,13 +37,39 @@ def extract(
     """Every field of FIELD_KEYS for the pages of one document; MISSING where nothing was found.
 
     Pages with word boxes (`PageInfo.lines`) are read region by region; others from their text.
-    `inventory_dates` (the file's start and end in the inventory) and `today` bound the date;
-    a field any check doubts carries its reason.
+    When the scan is at hand (`PageInfo.image_path`), the regions of the fields in doubt
+    (number, date, summary, signer) are read again from it (`_reread`); of two readings that
+    disagree the one with fewer doubts is kept, flagged with both. `inventory_dates` (the file's start and end in the inventory) and `today` bound the
+    date; a field any check doubts carries its reason.
     """
+    today = today or dt.date.today()
+    first = _read(pages)
+    if first is None:
+        return dict.fromkeys(FIELD_KEYS, MISSING)
+    checked = cross_check(first.fields, first.words, first.signer, inventory_dates, today)
+    again = _second_reading(pages, first, {k for k, f in checked.items() if _doubted(f)})
+    if again is None:
+        return checked
+    other = cross_check(again.fields, again.words, again.signer, inventory_dates, today)
+    # Only the fields the first reading doubts: a region read alone is not read better than a
+    # page read clean (a rendered page's clean `QĐ-BHXH` came out `QĐÐ-BHXH` from its crop).
+    return {
+        k: _agreed((f, first.words.get(k, ())), (other[k], again.words.get(k, ())))
+        if _doubted(f)
+        else f
+        for k, f in checked.items()
+    }
+
+
+def _doubted(field: Field) -> bool:
+    return bool(field.reason) or field.confidence < DOUBT
+
+
+def _read(pages: Sequence[PageInfo]) -> _Reading | None:
     fields = dict.fromkeys(FIELD_KEYS, MISSING)
     head = next((p for p in pages if p.lines or p.text.strip()), None)
     if head is None:
-        return fields
+        return None
     words = {}
     if head.lines:
         read = read_first_page(head.lines)
@@ -47,9 +88,10 @@ def extract(
         fields.update(text_fields(nonblank(head.text)))
     factor = ocr_factor(head.ocr_confidence)
     fields = {k: scaled(f, factor) for k, f in fields.items()}
-    signer = None
+    signer, at = None, None
     # The signature closes the document: search from its last page back.
-    for page in reversed(pages):
+    for i in range(len(pages) - 1, -1, -1):
+        page = pages[i]
         signer = signer_from_lines(page.lines) if page.lines else None
         signer = signer or signer_from_text(nonblank(page.text))
         if signer:
@@ -58,5 +100,85 @@ def extract(
             fields["nguoi_ky"] = scaled(signer.name, factor)
             words["chuc_vu_nguoi_ky"] = signer.title_words
             words["nguoi_ky"] = signer.name_words
+            at = i
             break
-    return cross_check(fields, words, signer, inventory_dates, today or dt.date.today())
+    return _Reading(fields, words, signer, at)
+
+
+def _lines_with(lines: Sequence[Line], used: Sequence[Word]) -> list[Line]:
+    """The page's lines holding any of `used`."""
+    wanted = set(used)
+    return [ln for ln in lines if any(w in wanted for w in ln.words)]
+
+
+def _second_reading(
+    pages: Sequence[PageInfo], first: _Reading, doubted: set[str]
+) -> _Reading | None:
+    """The document read again with the regions of its `doubted` fields re-read from the scan
+    (at most four crops: Số line, date line, summary, signer block), or None when there is no
+    scan or no doubt."""
+    head = next(i for i, p in enumerate(pages) if p.lines or p.text.strip())
+    wanted: dict[int, list[Region]] = {}
+    page = pages[head]
+    if page.lines and page.image_path is not None:
+        cols = columns(page.lines)
+        for keys, psm in ((("so", "ky_hieu"), 7), (("ngay",), 7), (("trich_yeu",), 6)):
+            if not doubted & set(keys):
+                continue
+            used = [w for k in keys for w in first.words.get(k, ())]
+            # A centred summary is read across the text's width: OCR may have cut its line.
+            centred = (
+                keys == ("trich_yeu",) and first.fields["trich_yeu"].source == "dòng sau tên loại"
+            )
+            span = (cols.left, cols.right) if centred else None
+            region = region_of(_lines_with(page.lines, used), psm, span=span)
+            if region is not None:
+                wanted.setdefault(head, []).append(region)
+    at, signer = first.signer_page, first.signer
+    signed = {"chuc_vu_nguoi_ky", "nguoi_ky"} & doubted
+    if signed and at is not None and signer is not None and signer.lines and pages[at].image_path:
+        # Title lines may be lost under the seal: read from three lines above the block, or,
+        # when only the name was read, across the signature's space above it (3–4 cm, the
+        # height of about eight lines of 13-pt print).
+        above = 3.0 if signer.title_words else 8.0
+        region = region_of(signer.lines, 6, above=above, below=0.6, side=2.0, drop_red=True)
+        if region is not None:
+            wanted.setdefault(at, []).append(region)
+    if not wanted:
+        return None
+    read = list(pages)
+    for i, regions in wanted.items():
+        p = pages[i]
+        try:
+            lines = reread(p.image_path, p.page_index, p.dpi, p.ocr_dpi, p.lines, regions)
+        except (InputError, MissingToolError, OSError):
+            return None  # the scan is gone or unreadable: the first reading stands
+        read[i] = dataclasses.replace(p, lines=lines)
+    return _read(read)
+
+
+def _agreed(first: tuple[Field, tuple[Word, ...]], second: tuple[Field, tuple[Word, ...]]) -> Field:
+    """One field from two readings (each with the words it was read from): the first when they
+    agree (or the second found nothing); otherwise the one with fewer doubts, then the cleaner
+    reading (`CLEAN` digits against noise read through), then the surer OCR, flagged with both."""
+    (one, _), (two, _) = first, second
+    if two.value is None or _same(one.value, two.value):
+        return one
+
+    def rank(reading: tuple[Field, tuple[Word, ...]]) -> tuple[int, float, float]:
+        field, used = reading
+        return _count(field.reason), -field.confidence, -min((w.conf for w in used), default=0)
+
+    chosen = min((first, second), key=rank)[0]
+    shown = one.value if one.value is not None else "(không đọc được)"
+    why = f"hai lần đọc khác nhau: «{shown}» và «{two.value}» (đọc lại vùng từ ảnh quét)"
+    reason = "; ".join(r for r in (why, chosen.reason) if r)
+    return Field(chosen.value, min(chosen.confidence, 0.5), chosen.source, reason)
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and " ".join(a.split()) == " ".join(b.split())
+
+
+def _count(reason: str) -> int:
+    return len([r for r in reason.split("; ") if r]) if reason else 0
