@@ -262,6 +262,7 @@ def test_a_lost_handwritten_day_keeps_the_month_and_is_flagged():
         ({"date": "Bắc Ninh, ngày 08 tháng 7 năm 2030"}, ("ngay",), "sau hôm nay"),
         ({"date": "Bắc Ninh, ngày O8 tháng 7 năm 2022"}, ("ngay",), "nhiễu"),
         ({"number": "125 /QĐ-BHXH"}, ("so",), "viết tay"),
+        ({"number": "125/QĐÐ-BHXH"}, ("ky_hieu",), "ký tự lạ"),
         ({"title": "QUYÉTĐỊNH"}, ("ten_loai",), "đọc theo ký hiệu"),
         ({"issuer": [BN[0], "BẢO HIỂM XÃ HỘI TĨNH BẮC NINH"]}, ("co_quan_ban_hanh",), "sửa thành"),
         ({"titles": ("TL. GIÁM ĐỐC", "CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG")},

@@ -11,6 +11,7 @@ from PIL import Image, ImageChops, ImageDraw
 from _pages import RIGHT_COL, Text, body, header, render, signer, tsv
 from sohoa_lib.documents import PageInfo, extract_fields
 from sohoa_lib.layout import lines_from_tsv
+from test_fields_layout import EXPECTED, PAGES
 
 TODAY = dt.date(2026, 11, 30)
 MM = 300 / 25.4
@@ -91,3 +92,16 @@ def test_a_summary_line_with_words_lost_is_flagged():
     lines = lines_from_tsv(text + "\n")
     fields = extract_fields([PageInfo(1, "", 95.0, lines=lines)], today=TODAY)
     assert "có thể mất chữ" in fields["trich_yeu"].reason
+
+
+@needs_tesseract
+@pytest.mark.parametrize("kind", list(PAGES))
+def test_every_region_read_again_is_right_or_flagged(kind, tmp_path):
+    # Every word of the page OCR unsure: every field is in doubt and its region read again.
+    page = PAGES[kind]()
+    unsure = {w: 60.0 for t in page for w in t.text.split()}
+    fields = _fields(page, page, tmp_path, conf=unsure)
+    for k, value in EXPECTED[kind].items():
+        assert fields[k].value == value or fields[k].reason, (kind, k, fields[k])
+    wrong = {k: fields[k] for k, value in EXPECTED[kind].items() if fields[k].value != value}
+    assert not wrong, wrong

@@ -25,6 +25,8 @@ is where words were lost (OCR took them into a stamp or seal beside them). Words
 line stand 0.2–0.5 heights apart; rd05's `lệ án`, read for `thực hiện dự án` under a received
 stamp, 1.7."""
 
+_SYMBOL_CHARS = re.compile(r"[A-Za-z0-9Đđ./-]")
+
 _TEXT_KEYS = ("co_quan_ban_hanh", "trich_yeu", "nguoi_ky", "chuc_vu_nguoi_ky", "noi_ban_hanh")
 
 
@@ -83,6 +85,11 @@ def _symbol_checks(fields: Mapping[str, Field], reasons: dict[str, list[str]]) -
     symbol, kind = fields["ky_hieu"].value, fields["ten_loai"].value
     if not symbol:
         return
+    # A ký hiệu abbreviates with unmarked initials, Đ aside (QĐ, NĐ-CP, HĐLĐ): any other letter
+    # is OCR's (`QĐÐ`, an Icelandic eth doubling the Đ in a line read alone).
+    odd = sorted({c for c in symbol if not _SYMBOL_CHARS.match(c)})
+    if odd:
+        reasons["ky_hieu"].append("ký hiệu có ký tự lạ: " + ", ".join(f"«{c}»" for c in odd))
     parts = _parts(symbol)
     if not parts:
         return

@@ -17,6 +17,8 @@ from .layout import Line, Word, columns
 
 DOUBT = 0.6
 """Below this confidence a field is in doubt (flagged for the cataloguer, as `Field.reason` is)."""
+# Fields read from the same line as others: the date line also gives the place.
+_SAME_REGION = {("ngay",): ("ngay", "noi_ban_hanh")}
 _OUTSIDE = "không thấy ở vùng của nó theo thể thức; đọc từ văn bản: cần kiểm tra"
 
 
@@ -47,15 +49,18 @@ def extract(
     if first is None:
         return dict.fromkeys(FIELD_KEYS, MISSING)
     checked = cross_check(first.fields, first.words, first.signer, inventory_dates, today)
-    again = _second_reading(pages, first, {k for k, f in checked.items() if _doubted(f)})
-    if again is None:
+    doubted = {k for k, f in checked.items() if _doubted(f)}
+    second = _second_reading(pages, first, doubted)
+    if second is None:
         return checked
+    again, covered = second
     other = cross_check(again.fields, again.words, again.signer, inventory_dates, today)
-    # Only the fields the first reading doubts: a region read alone is not read better than a
-    # page read clean (a rendered page's clean `QĐ-BHXH` came out `QĐÐ-BHXH` from its crop).
+    # Only the fields the first reading doubts, and only those whose region was read again: a
+    # region read alone is not read better than a page read clean (a rendered page's clean
+    # `QĐ-BHXH` came out `QĐÐ-BHXH` from its crop).
     return {
         k: _agreed((f, first.words.get(k, ())), (other[k], again.words.get(k, ())))
-        if _doubted(f)
+        if k in doubted & covered
         else f
         for k, f in checked.items()
     }
@@ -113,27 +118,29 @@ def _lines_with(lines: Sequence[Line], used: Sequence[Word]) -> list[Line]:
 
 def _second_reading(
     pages: Sequence[PageInfo], first: _Reading, doubted: set[str]
-) -> _Reading | None:
+) -> tuple[_Reading, set[str]] | None:
     """The document read again with the regions of its `doubted` fields re-read from the scan
-    (at most four crops: Số line, date line, summary, signer block), or None when there is no
-    scan or no doubt."""
+    (at most four crops: Số line, date line, summary, signer block), and the fields of the
+    regions read; None when there is no scan or no doubt."""
+    covered: set[str] = set()
     head = next(i for i, p in enumerate(pages) if p.lines or p.text.strip())
     wanted: dict[int, list[Region]] = {}
     page = pages[head]
     if page.lines and page.image_path is not None:
         cols = columns(page.lines)
-        for keys, psm in ((("so", "ky_hieu"), 7), (("ngay",), 7), (("trich_yeu",), 6)):
-            if not doubted & set(keys):
+        for group, psm in ((("so", "ky_hieu"), 7), (("ngay",), 7), (("trich_yeu",), 6)):
+            if not doubted & set(group):
                 continue
-            used = [w for k in keys for w in first.words.get(k, ())]
+            used = [w for k in group for w in first.words.get(k, ())]
             # A centred summary is read across the text's width: OCR may have cut its line.
             centred = (
-                keys == ("trich_yeu",) and first.fields["trich_yeu"].source == "dòng sau tên loại"
+                group == ("trich_yeu",) and first.fields["trich_yeu"].source == "dòng sau tên loại"
             )
             span = (cols.left, cols.right) if centred else None
             region = region_of(_lines_with(page.lines, used), psm, span=span)
             if region is not None:
                 wanted.setdefault(head, []).append(region)
+                covered.update(_SAME_REGION.get(group, group))
     at, signer = first.signer_page, first.signer
     signed = {"chuc_vu_nguoi_ky", "nguoi_ky"} & doubted
     if signed and at is not None and signer is not None and signer.lines and pages[at].image_path:
@@ -144,6 +151,7 @@ def _second_reading(
         region = region_of(signer.lines, 6, above=above, below=0.6, side=2.0, drop_red=True)
         if region is not None:
             wanted.setdefault(at, []).append(region)
+            covered.update(("chuc_vu_nguoi_ky", "nguoi_ky"))
     if not wanted:
         return None
     read = list(pages)
@@ -151,10 +159,11 @@ def _second_reading(
         p = pages[i]
         try:
             lines = reread(p.image_path, p.page_index, p.dpi, p.ocr_dpi, p.lines, regions)
-        except (InputError, MissingToolError, OSError):
+        except (InputError, MissingToolError, OSError, ValueError):
             return None  # the scan is gone or unreadable: the first reading stands
         read[i] = dataclasses.replace(p, lines=lines)
-    return _read(read)
+    again = _read(read)
+    return (again, covered) if again is not None else None
 
 
 def _agreed(first: tuple[Field, tuple[Word, ...]], second: tuple[Field, tuple[Word, ...]]) -> Field:
