@@ -25,6 +25,8 @@ is where words were lost (OCR took them into a stamp or seal beside them). Words
 line stand 0.2–0.5 heights apart; rd05's `lệ án`, read for `thực hiện dự án` under a received
 stamp, 1.7."""
 
+LOW_CONF = "OCR không chắc"
+"""Opens the reason given for words read with a confidence under WORD_CONF."""
 _SYMBOL_CHARS = re.compile(r"[A-Za-z0-9Đđ./-]")
 
 _TEXT_KEYS = ("co_quan_ban_hanh", "trich_yeu", "nguoi_ky", "chuc_vu_nguoi_ky", "noi_ban_hanh")
@@ -43,7 +45,7 @@ def cross_check(
         low = [w for w in used if w.conf < WORD_CONF]
         if low and fields[k].value is not None:
             shown = ", ".join(f"«{w.text}» ({w.conf:.0f})" for w in low[:4])
-            reasons[k].append(f"OCR không chắc: {shown}")
+            reasons[k].append(f"{LOW_CONF}: {shown}")
     for k in ("trich_yeu", "nguoi_ky"):
         gap = _gap(words.get(k, ()))
         if gap and fields[k].value is not None:
