@@ -108,3 +108,12 @@ def test_every_region_read_again_is_right_or_flagged(kind, tmp_path):
         assert fields[k].value == value or fields[k].reason, (kind, k, fields[k])
     wrong = {k: fields[k] for k, value in EXPECTED[kind].items() if fields[k].value != value}
     assert not wrong, wrong
+
+
+def test_a_scan_gone_missing_leaves_the_first_reading(tmp_path):
+    read = _decision(number="128/QĐ-BHXH")
+    lines = lines_from_tsv(tsv(read, conf={"128/QĐ-BHXH": 60.0}))
+    page = PageInfo(1, "", 95.0, lines=lines, image_path=tmp_path / "gone.png", dpi=300.0,
+                    ocr_dpi=300.0)  # fmt: skip
+    fields = extract_fields([page], today=TODAY)
+    assert fields["so"].value == "128" and "OCR không chắc" in fields["so"].reason

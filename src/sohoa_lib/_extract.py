@@ -116,6 +116,11 @@ def _lines_with(lines: Sequence[Line], used: Sequence[Word]) -> list[Line]:
     return [ln for ln in lines if any(w in wanted for w in ln.words)]
 
 
+def _has_scan(page: PageInfo) -> bool:
+    """Whether the page's scan and the resolutions that map its word boxes onto it are known."""
+    return page.image_path is not None and page.dpi > 0 and page.ocr_dpi > 0
+
+
 def _second_reading(
     pages: Sequence[PageInfo], first: _Reading, doubted: set[str]
 ) -> tuple[_Reading, set[str]] | None:
@@ -126,7 +131,7 @@ def _second_reading(
     head = next(i for i, p in enumerate(pages) if p.lines or p.text.strip())
     wanted: dict[int, list[Region]] = {}
     page = pages[head]
-    if page.lines and page.image_path is not None:
+    if page.lines and _has_scan(page):
         cols = columns(page.lines)
         for group, psm in ((("so", "ky_hieu"), 7), (("ngay",), 7), (("trich_yeu",), 6)):
             if not doubted & set(group):
@@ -143,7 +148,7 @@ def _second_reading(
                 covered.update(_SAME_REGION.get(group, group))
     at, signer = first.signer_page, first.signer
     signed = {"chuc_vu_nguoi_ky", "nguoi_ky"} & doubted
-    if signed and at is not None and signer is not None and signer.lines and pages[at].image_path:
+    if signed and at is not None and signer is not None and signer.lines and _has_scan(pages[at]):
         # Title lines may be lost under the seal: read from three lines above the block, or,
         # when only the name was read, across the signature's space above it (3–4 cm, the
         # height of about eight lines of 13-pt print).
