@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Mapping
 
@@ -17,6 +18,16 @@ WORD_CONF = 75
 """Below this Tesseract confidence a word a field was read from is doubted. On the five real
 scans every misread word of a field scored 71 or less (`lệ` for `thực hiện dự`, handwritten
 digits 0–57); printed words read right mostly score 84–97."""
+
+WORD_GAP = 1.2
+"""Between two words of a line of a summary or a name, a blank wider than this many word heights
+is where words were lost (OCR took them into a stamp or seal beside them). Words of a printed
+line stand 0.2–0.5 heights apart; rd05's `lệ án`, read for `thực hiện dự án` under a received
+stamp, 1.7."""
+
+LOW_CONF = "OCR không chắc"
+"""Opens the reason given for words read with a confidence under WORD_CONF."""
+_SYMBOL_CHARS = re.compile(r"[A-Za-z0-9Đđ./-]")
 
 _TEXT_KEYS = ("co_quan_ban_hanh", "trich_yeu", "nguoi_ky", "chuc_vu_nguoi_ky", "noi_ban_hanh")
 
@@ -34,7 +45,11 @@ def cross_check(
         low = [w for w in used if w.conf < WORD_CONF]
         if low and fields[k].value is not None:
             shown = ", ".join(f"«{w.text}» ({w.conf:.0f})" for w in low[:4])
-            reasons[k].append(f"OCR không chắc: {shown}")
+            reasons[k].append(f"{LOW_CONF}: {shown}")
+    for k in ("trich_yeu", "nguoi_ky"):
+        gap = _gap(words.get(k, ()))
+        if gap and fields[k].value is not None:
+            reasons[k].append(f"khoảng trống giữa «{gap[0]}» và «{gap[1]}»: có thể mất chữ")
     for k in _TEXT_KEYS:
         value = fields[k].value
         bad = bad_words(value) if value else []
@@ -51,6 +66,17 @@ def cross_check(
     return out
 
 
+def _gap(used: tuple[Word, ...]) -> tuple[str, str] | None:
+    """The first two neighbouring words of one line with a blank between them wider than
+    WORD_GAP word heights, or None."""
+    for a, b in itertools.pairwise(used):
+        same_row = min(a.y1, b.y1) - max(a.y0, b.y0) > 0
+        height = max(a.height, b.height, 1)
+        if same_row and b.x0 > a.x1 and b.x0 - a.x1 > WORD_GAP * height:
+            return a.text, b.text
+    return None
+
+
 def _parts(symbol: str) -> list[str]:
     """A ký hiệu's letter parts (`2020/NĐ-CP` → NĐ, CP): a year is no part."""
     return [p for p in re.split(r"[-/]", symbol) if p and not p.isdigit()]
@@ -61,6 +87,11 @@ def _symbol_checks(fields: Mapping[str, Field], reasons: dict[str, list[str]]) -
     symbol, kind = fields["ky_hieu"].value, fields["ten_loai"].value
     if not symbol:
         return
+    # A ký hiệu abbreviates with unmarked initials, Đ aside (QĐ, NĐ-CP, HĐLĐ): any other letter
+    # is OCR's (`QĐÐ`, an Icelandic eth doubling the Đ in a line read alone).
+    odd = sorted({c for c in symbol if not _SYMBOL_CHARS.match(c)})
+    if odd:
+        reasons["ky_hieu"].append("ký hiệu có ký tự lạ: " + ", ".join(f"«{c}»" for c in odd))
     parts = _parts(symbol)
     if not parts:
         return

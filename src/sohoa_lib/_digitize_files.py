@@ -152,6 +152,11 @@ def finish_file(
                 or result.ink.get("blue_share", 0.0) > SIGNATURE_SHARE,
                 lines=layout.lines_from_tsv(result.tsv) if result.tsv else (),
                 size=layout.page_size(result.tsv) if result.tsv else None,
+                # The scan, for fields in doubt to be read again from their region.
+                image_path=pc.page.path,
+                page_index=pc.page.index,
+                dpi=pc.dpi,
+                ocr_dpi=result.ocr_dpi,
             )
         )
     found = docs.catalogue(infos, _document_list(settings, ma), _inventory_dates(row))

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 from ._text import fold, key
@@ -97,6 +98,16 @@ class PageInfo:
     size: tuple[int, int] | None = None
     """Width and height in pixels of the image the word boxes refer to (the OCR working copy,
     `layout.page_size`); None when unknown, and then no field gets a region."""
+    image_path: Path | None = None
+    """The scan the page was read from, for a second reading of a field's region; None when
+    there is no image (text from elsewhere), and then no region is read again."""
+    page_index: int = 0
+    """0-based page within `image_path` (a multi-page TIFF or PDF)."""
+    dpi: float = 0.0
+    """The scan's resolution (as checked)."""
+    ocr_dpi: float = 0.0
+    """Resolution of the working copy the word boxes in `lines` refer to (they map to the scan
+    by `dpi / ocr_dpi`); 0 when unknown."""
 
 
 MISSING = Field(None, 0.0, "không tìm thấy")
