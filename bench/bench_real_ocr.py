@@ -2,7 +2,9 @@
 
 For every page with a transcription (the real scans' page_1.gt.txt, the rendered pages' truth)
 prints the character error rate of the body text (`ocr.cer(..., within=True)`: against the span
-of the output that matches the transcription best) and seconds per page, side by side:
+of the output that matches the transcription best), the share of the transcription's words not
+found (in any order: the rendered pages' truth runs the two header columns together on one line,
+a PDF's text keeps them apart, which costs CER but loses no word) and seconds per page:
 - sohoa: the stage's page work (working copy, Tesseract, ALTO), text layer read back with plain
   `pdftotext` from the PDF/A;
 - bare `tesseract IMAGE - -l vie` with the fast model and with tessdata best;
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -115,13 +118,19 @@ def throughput(model: ocr.OcrModel) -> tuple[float, float, int]:
     return len(scans) / ours * 60, len(scans) / theirs * 60, jobs
 
 
+def missed_words(found: str, expected: str) -> float:
+    """Share of the expected words (with their counts) that the output does not have, in any order."""
+    want, got = Counter(expected.split()), Counter(found.split())
+    return sum((want - got).values()) / max(1, sum(want.values()))
+
+
 def main() -> int:
     fast = ocr.model("fast")
     best = ocr.model("best", BEST) if (BEST / "vie.traineddata").is_file() else None
     variants = ["sohoa fast", "sohoa best", "tesseract fast", "tesseract best", "ocrmypdf"]
-    print(f"{'page':<10}" + "".join(f"{v:>22}" for v in variants))
-    print(f"{'':<10}" + "".join(f"{'CER    s/page':>22}" for _ in variants))
-    totals: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
+    print(f"{'page':<10}" + "".join(f"{v:>27}" for v in variants))
+    print(f"{'':<10}" + "".join(f"{'CER  words  s/page':>27}" for _ in variants))
+    totals: dict[str, list[tuple[float, float, float]]] = {v: [] for v in variants}
     for name, image, truth in pages():
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
@@ -136,21 +145,21 @@ def main() -> int:
         for variant in variants:
             run = runs[variant]
             if run is None:
-                cells.append(f"{'–':>22}")
+                cells.append(f"{'–':>27}")
                 continue
             error = ocr.cer(run[0], truth, within=True)
-            totals[variant].append((error, run[1]))
-            cells.append(f"{error:>13.2%}{run[1]:>9.2f}")
+            missed = missed_words(run[0], truth)
+            totals[variant].append((error, missed, run[1]))
+            cells.append(f"{error:>12.2%}{missed:>7.1%}{run[1]:>8.2f}")
         print(f"{name:<10}" + "".join(cells), flush=True)
     cells = []
     for variant in variants:
         done = totals[variant]
         if not done:
-            cells.append(f"{'–':>22}")
+            cells.append(f"{'–':>27}")
             continue
-        cer = sum(e for e, _ in done) / len(done)
-        seconds = sum(s for _, s in done) / len(done)
-        cells.append(f"{cer:>13.2%}{seconds:>9.2f}")
+        cer, missed, seconds = (sum(values) / len(done) for values in zip(*done, strict=True))
+        cells.append(f"{cer:>12.2%}{missed:>7.1%}{seconds:>8.2f}")
     print(f"{'mean':<10}" + "".join(cells))
     print("\nsohoa: working copy + Tesseract + ALTO + PDF/A, text read back with pdftotext; "
           "'–': not installed (make bench, make tessdata-best).")  # fmt: skip
