@@ -121,7 +121,10 @@ class Signing:
     demo_tsa: Path | None = None
     """Demo only: a PKCS#12 of a test timestamp authority, used offline instead of `tsa_url`."""
     revocation: tuple[Path, ...] = ()
-    """CRL files to embed (PAdES B-LT) when revocation information cannot be fetched."""
+    """CRL files to embed (PAdES B-LT) when revocation information cannot be fetched live."""
+    document_timestamp: bool = True
+    """Once B-LT is reached, add a document timestamp over the whole file (PAdES B-LTA), so the
+    validation data is itself protected and can be renewed (`sohoa preserve renew`)."""
     seal_image: Path | None = None
     """Transparent PNG of the organisation's red seal (profile tt02-2019), drawn at actual size."""
     seal_dpi: float = 300.0
