@@ -247,6 +247,45 @@ def _verify_fixity(path: Path) -> int:
     return 0
 
 
+def cmd_preserve_renew(args: argparse.Namespace) -> int:
+    from . import preserve, runner
+    from .settings import load_unit_settings
+
+    path = Path(args.path)
+    params = Path(args.params) if args.params else None
+    if params is None:
+        root = runner.project_root()
+        try:
+            unit = path.resolve().relative_to(_outputs(args, root)).parts[0]
+        except (ValueError, IndexError):
+            unit = None
+        params = root / "params" / "units" / f"{unit}.yaml" if unit else None
+    if params is None or not params.is_file():
+        raise ParamsError(
+            "preserve renew: give --params FILE (the unit's params, for its timestamp authority, "
+            "trust roots and CRL files), or renew a unit's outputs/<UNIT>/archive"
+        )
+    settings = load_unit_settings(params)
+    days = args.margin_days or settings.preservation.renew_margin_days
+    now = dt.datetime.now(dt.UTC)
+    results = preserve.Renewer(settings.signing).renew_path(
+        path, margin=dt.timedelta(days=days), now=now, dry_run=args.dry_run
+    )
+    for r in results:
+        state = "renewed" if r.renewed else "due" if r.due else "ok"
+        expires = r.expires.date().isoformat() if r.expires else "-"
+        print(f"{state:<10} {r.path}  [{expires}] {r.reason}")
+    renewed = sum(r.renewed for r in results)
+    waiting = [r for r in results if r.due and not r.renewed]
+    print(f"Tổng cộng {len(results)} tệp: {renewed} đã gia hạn, {len(waiting)} cần xử lý.")
+    if renewed:
+        print("Gói thông tin và bản sao dự phòng chưa được cập nhật: chạy lại giai đoạn ký "
+              "(sohoa run UNIT --stages sign) rồi sohoa verify --fixity.")  # fmt: skip
+    if waiting and not args.dry_run:
+        raise PreservationError(f"preserve renew: {len(waiting)} files could not be renewed")
+    return 0
+
+
 def _unit_trust_roots(args: argparse.Namespace, path: Path) -> list[Path]:
     from . import runner, verify
 
@@ -365,6 +404,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
     verify.set_defaults(func=cmd_verify)
+
+    preserve = sub.add_parser(
+        "preserve", parents=[common], help="long-term validation of the signed files"
+    )
+    preserve_sub = preserve.add_subparsers(dest="action", required=True, metavar="ACTION")
+    renew = preserve_sub.add_parser(
+        "renew",
+        parents=[common],
+        help="add fresh validation data and a document timestamp to files whose newest "
+        "timestamp certificate expires soon",
+    )
+    renew.add_argument("path", metavar="PATH", help="a signed PDF or an archive folder")
+    renew.add_argument("--params", metavar="FILE", help="the unit's params file")
+    renew.add_argument(
+        "--margin-days",
+        type=int,
+        metavar="N",
+        help="renew when the certificate expires within N days "
+        "(default preservation.renew_margin_days, 730)",
+    )
+    renew.add_argument(
+        "--dry-run", action="store_true", help="list the files due and when, change nothing"
+    )
+    renew.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    renew.set_defaults(func=cmd_preserve_renew)
 
     backup = sub.add_parser("backup", parents=[common], help="resolve a backup copy that differs")
     backup_sub = backup.add_subparsers(dest="action", required=True, metavar="ACTION")

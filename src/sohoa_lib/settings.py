@@ -137,6 +137,9 @@ class Preservation:
 
     backups: tuple[Path, ...] = ()
     """Backup locations on independent storage (at least two, tt05-2025)."""
+    renew_margin_days: int = 730
+    """`sohoa preserve renew` renews a file whose newest timestamp certificate expires within
+    this many days (two years: time to notice and act before the timestamp proves nothing)."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,11 @@ def _validate(s: UnitSettings, path: Path) -> None:
     ]:
         if not value > 0:
             raise ParamsError(f"{path}: key {key!r} should be more than 0, got {value!r}")
+    if s.preservation.renew_margin_days < 1:
+        raise ParamsError(
+            f"{path}: key 'preservation.renew_margin_days' should be 1 or more, "
+            f"got {s.preservation.renew_margin_days!r}"
+        )
     if s.digitize.workers < 0:
         raise ParamsError(
             f"{path}: key 'digitize.workers' should be 0 (one per core) or more, "

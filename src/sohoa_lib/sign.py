@@ -235,17 +235,7 @@ class Session:
         )
 
     def _make_timestamper(self, secret: str | None) -> TimeStamper | None:
-        s = self.settings
-        if s.tsa_url:
-            return HTTPTimeStamper(s.tsa_url, timeout=30)
-        if s.demo_tsa is None:
-            return None
-        if secret is None:  # a token signs; the demo authority's file has the key file password
-            secret = _secret(s.password_env, f"password of {s.demo_tsa}", self._prompt)
-        tsa = _pkcs12_signer(s.demo_tsa, secret, s.password_env, what="signing.demo_tsa")
-        return DummyTimeStamper(
-            tsa_cert=tsa.signing_cert, tsa_key=tsa.signing_key, certs_to_embed=tsa.cert_registry
-        )
+        return make_timestamper(self.settings, self._prompt, secret)
 
     def _check_validity(self, when: dt.datetime) -> None:
         validity = self._cert["tbs_certificate"]["validity"]
@@ -256,6 +246,27 @@ class Session:
                     f"{self._where()}: the certificate is valid from {start.isoformat()} to "
                     f"{end.isoformat()}, not at {name} ({moment.isoformat(timespec='seconds')})"
                 )
+
+
+def make_timestamper(
+    settings: Signing, prompt: Prompt | None, secret: str | None = None
+) -> TimeStamper | None:
+    """The timestamp authority the settings name (`tsa_url`, or the demo's `demo_tsa`), or None.
+
+    The demo authority's PKCS#12 opens with the key file password (`secret` when the caller has
+    it already, else from the environment or `prompt`).
+    """
+    s = settings
+    if s.tsa_url:
+        return HTTPTimeStamper(s.tsa_url, timeout=30)
+    if s.demo_tsa is None:
+        return None
+    if secret is None:
+        secret = _secret(s.password_env, f"password of {s.demo_tsa}", prompt)
+    tsa = _pkcs12_signer(s.demo_tsa, secret, s.password_env, what="signing.demo_tsa")
+    return DummyTimeStamper(
+        tsa_cert=tsa.signing_cert, tsa_key=tsa.signing_key, certs_to_embed=tsa.cert_registry
+    )
 
 
 class _ClockTicked(Exception):
