@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,90 @@ def test_preserve_renew_command_lists_then_renews(lta, pki, write_unit, tmp_path
     assert capsys.readouterr().out.startswith("due ") and sha256(lta) == before
     assert cli.main(args) == 0
     assert capsys.readouterr().out.startswith("renewed ") and sha256(lta) != before
+
+
+# Validation at any time, offline, from the file's own DSS (verify) --------------------------
+
+
+def _verdict(path, pki, when):
+    from sohoa_lib.verify import verify_pdf
+
+    return verify_pdf(path, [pki["ca_cert"]], when=when)
+
+
+def test_b_lta_holds_15_years_on_once_renewed_and_not_when_a_timestamp_is_stripped(
+    lta, pki, settings
+):
+    now = dt.datetime.now(dt.UTC)
+    at_signing = _verdict(lta, pki, now + dt.timedelta(minutes=1))
+    assert at_signing.ok and at_signing.level_reached == "B-LTA", at_signing
+    assert "dấu thời gian chữ ký" in at_signing.validation_basis
+    assert at_signing.missing == ()
+    later = now + 15 * YEAR  # the signer's (3 years) and the authority's certificates ended
+    assert not _verdict(lta, pki, later).ok  # nobody renewed it: its newest timestamp expired
+    before = lta.read_bytes()
+    preserve.Renewer(settings, timestamper=later_tsa(pki, 20)).renew(lta)
+    verdict = _verdict(lta, pki, later)
+    assert verdict.ok and verdict.level_reached == "B-LTA", verdict
+    # Judged at its signature timestamp's time, proven by the chain of document timestamps.
+    assert verdict.validation_time == at_signing.validation_time
+    assert "chuỗi dấu thời gian" in verdict.validation_basis
+    stripped = lta.with_name("stripped.pdf")
+    stripped.write_bytes(before)  # the renewal's revision cut off
+    verdict = _verdict(stripped, pki, later)
+    assert verdict.status == "untrusted" and "hết hạn" in verdict.reason, verdict
+
+
+def test_a_signer_revoked_after_signing_holds_only_for_files_timestamped_before(
+    pki, pdfa, settings, tmp_path
+):
+    import time
+
+    from sohoa_lib.demo._pki import write_demo_crl
+
+    with sign.Session(settings, "tt05-2025", prompt=None) as session:
+        before = session.sign(pdfa, tmp_path / "before.pdf").path
+        time.sleep(1.5)
+        revoked_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        time.sleep(1.5)
+        after = session.sign(pdfa, tmp_path / "after.pdf").path
+    crl = write_demo_crl(
+        pki,
+        tmp_path / "later.crl",
+        password=PASSWORD,
+        issued=revoked_at + dt.timedelta(seconds=1),
+        revoked={pki["signer"]: revoked_at},
+    )
+    # The renewal embeds the CA's newer CRL, which names the revocation.
+    renewer = preserve.Renewer(replace(settings, revocation=(crl,)))
+    for path in (before, after):
+        renewer.renew(path)
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    assert _verdict(before, pki, when).ok, _verdict(before, pki, when)
+    verdict = _verdict(after, pki, when)
+    assert verdict.status == "untrusted" and "thu hồi" in verdict.reason, verdict
+
+
+def test_missing_evidence_is_named_not_passed_over(pki, pdfa, settings, tmp_path):
+    plain = replace(settings, demo_tsa=None, revocation=())
+    with sign.Session(plain, "tt05-2025", prompt=None) as session:
+        path = session.sign(pdfa, tmp_path / "bb.pdf").path
+    verdict = _verdict(path, pki, dt.datetime.now(dt.UTC))
+    assert verdict.ok and verdict.level_reached == "B-B"
+    assert verdict.missing == ("không có dấu thời gian chữ ký (B-T)",)
+    assert "thời điểm kiểm tra" in verdict.validation_basis
+
+
+def test_verify_at_a_date_reports_level_time_and_gaps(lta, pki, capsys):
+    from sohoa_lib import cli
+
+    later = (dt.datetime.now(dt.UTC) + 15 * YEAR).date().isoformat()
+    argv = ["verify", str(lta), "--trust", str(pki["ca_cert"])]
+    assert cli.main(argv) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("valid ") and "mức đạt: B-LTA" in line
+    assert "kiểm tra chứng thư tại thời điểm dấu thời gian chữ ký" in line
+    assert cli.main([*argv, "--at", later]) == 1  # not renewed: its timestamps ran out
+    out = capsys.readouterr().out
+    assert out.startswith(f"Kiểm tra tại thời điểm {later}T00:00:00+07:00 (--at)")
+    assert "untrusted" in out and "hết hạn" in out

@@ -167,9 +167,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             "verify a unit's outputs/<UNIT>/ whose params list signing.trust_roots"
         )
     counts = dict.fromkeys(verify.STATUSES, 0)
-    for verdict in verify.iter_verdicts(path, roots):
+    if args.at is not None:
+        print(f"Kiểm tra tại thời điểm {args.at.isoformat()} (--at), không dùng mạng.")
+    for verdict in verify.iter_verdicts(path, roots, when=args.at):
         counts[verdict.status] += 1
-        print(f"{verdict.status:<10} {verdict.path}  [{verdict.label}] {verdict.reason}")
+        print(f"{verdict.status:<10} {verdict.path}  [{verdict.label}] {verdict.reason}"
+              + _long_term(verdict))  # fmt: skip
     checksums = None
     if path.is_dir() and (path / fixity.MANIFEST).is_file():
         # The files it lists must be intact; unlisted ones are --fixity's business.
@@ -186,6 +189,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if checksums is not None and not checksums.ok:
         raise SohoaError(f"verify: {path}: files differ from {fixity.MANIFEST}")
     return 0
+
+
+def _long_term(verdict) -> str:
+    """The level reached, the time the signer was judged at and why, and what is missing."""
+    parts = []
+    if verdict.level_reached:
+        parts.append(f"mức đạt: {verdict.level_reached}")
+    if verdict.validation_time and verdict.status != "unsigned":
+        parts.append(f"kiểm tra chứng thư tại {verdict.validation_basis}")
+    if verdict.missing:
+        parts.append("thiếu: " + "; ".join(verdict.missing))
+    return f" | {' | '.join(parts)}" if parts else ""
+
+
+def _moment(text: str) -> dt.datetime:
+    """--at: a date (its start, Vietnam time) or a date and time (unzoned: Vietnam time)."""
+    from .verify import VN_TZ
+
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM], got {text!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
 
 
 def cmd_backup_accept(args: argparse.Namespace) -> int:
@@ -401,6 +429,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check an archive folder (or its packages/) and the backup copies in backups.json "
         "against manifest-sha256.txt; appends each check to the preservation log",
+    )
+    verify.add_argument(
+        "--at",
+        type=_moment,
+        metavar="DATE",
+        help="validate as of this date or time (YYYY-MM-DD: its start, Vietnam time), for "
+        "audits; default now. Always offline, from each file's own validation data",
     )
     verify.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
     verify.set_defaults(func=cmd_verify)

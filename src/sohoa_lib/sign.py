@@ -463,7 +463,9 @@ def _revocation_context(cert, chain, roots, crls, where: str) -> ValidationConte
             other_certs=chain,
             crls=crls,
             allow_fetching=online,
-            revocation_mode="hard-fail",
+            # pyHanko's hard-fail checks only certificates naming a CRL or OCSP address: data
+            # is required for every one, so a CRL file given is actually checked.
+            revocation_mode="require",
         )
         validator = CertificateValidator(cert, intermediate_certs=chain, validation_context=context)
         try:
