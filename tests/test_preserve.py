@@ -257,3 +257,19 @@ def test_verify_at_a_date_reports_level_time_and_gaps(lta, pki, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"Kiểm tra tại thời điểm {later}T00:00:00+07:00 (--at)")
     assert "untrusted" in out and "hết hạn" in out
+
+
+def test_renewals_are_recorded_for_the_packages_premis_history(lta, pki, settings):
+    import json
+
+    from sohoa_lib._premis import PreservationEvent, check_event
+
+    folder = lta.parent
+    (folder / "signed.json").write_text(json.dumps({lta.name: {"level": "B-LTA"}}))
+    due = _tsa_expiry(pki) - YEAR
+    preserve.Renewer(settings, timestamper=later_tsa(pki, 8)).renew_path(folder, now=due)
+    (renewal,) = json.loads((folder / "signed.json").read_text())[lta.name]["renewals"]
+    assert renewal["at"] == due.isoformat(timespec="seconds") and renewal["expires"]
+    check_event(
+        PreservationEvent("renewal", renewal["at"], "sohoa 0.1; pyHanko 0.38", "success"), 0
+    )

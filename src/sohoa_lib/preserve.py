@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ __all__ = ["DEFAULT_MARGIN", "Renewal", "Renewer", "renewal_due"]
 
 log = logging.getLogger(__name__)
 
+STATE = "signed.json"  # archive.run_sign's record of each signed file
 # Two years: time to notice, budget and run a renewal before a timestamp stops proving anything.
 DEFAULT_MARGIN = dt.timedelta(days=730)
 
@@ -176,6 +178,7 @@ class Renewer:
             results.append(state)
         if listed and any(r.renewed for r in results):
             _rewrite_manifest(folder)
+        _record(folder, results, now)
         return results
 
     def _context(self, certs: Sequence[asn1_x509.Certificate]) -> ValidationContext:
@@ -198,6 +201,22 @@ class Renewer:
                     # An expired or revoked certificate is still worth its revocation data.
                     log.info("%s: %s", cert.subject.human_friendly, exc)
         return context
+
+
+def _record(folder: Path, results: Sequence[Renewal], now: dt.datetime) -> None:
+    """Each renewal in the stage's record of signed files (`signed.json`, when the folder is a
+    unit's archive), from which the package's PREMIS history is written."""
+    state_path = folder / STATE
+    renewed = [r for r in results if r.renewed]
+    if not renewed or not state_path.is_file():
+        return
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    for r in renewed:
+        if r.path.name in state:
+            expires = r.expires.isoformat() if r.expires else None
+            entry = {"at": now.isoformat(timespec="seconds"), "expires": expires}
+            state[r.path.name].setdefault("renewals", []).append(entry)
+    write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
 
 
 def _rewrite_manifest(folder: Path) -> None:
