@@ -20,11 +20,20 @@ from pyhanko.sign.validation import (
     validate_pdf_timestamp,
 )
 
-from sohoa_lib import fixity, preserve, sign
+from sohoa_lib import _pdfsig, fixity, preserve, sign
 from sohoa_lib._io import sha256
 from sohoa_lib.errors import PreservationError
 from sohoa_lib.settings import Signing
-from test_sign import ENV, ORG, PASSWORD, _ca_cert, pdfa, pki  # noqa: F401  (fixtures)
+from test_sign import (  # noqa: F401  (fixtures)
+    ENV,
+    ORG,
+    PASSWORD,
+    _ca_cert,
+    needs_poppler,
+    nssdir,
+    pdfa,
+    pki,
+)
 
 YEAR = dt.timedelta(days=365)
 
@@ -101,7 +110,8 @@ def test_renewal_is_due_within_the_margin_of_the_newest_timestamp_expiry(lta, pk
     assert gone.due and "đã hết hạn" in gone.reason
 
 
-def test_renew_adds_validation_data_and_a_timestamp_incrementally(lta, pki, settings):
+@needs_poppler
+def test_renew_adds_validation_data_and_a_timestamp_incrementally(lta, pki, settings, nssdir):
     before = lta.read_bytes()
     tsa = later_tsa(pki, 8)
     preserve.Renewer(settings, timestamper=tsa).renew(lta)
@@ -120,6 +130,8 @@ def test_renew_adds_validation_data_and_a_timestamp_incrementally(lta, pki, sett
         for stamp in stamps:
             ts = validate_pdf_timestamp(stamp, context)
             assert ts.intact and ts.valid and ts.trusted, ts.pretty_print_details()
+    (signed, *_) = _pdfsig.check(lta, nssdir)  # poppler still accepts the signature
+    assert signed["valid"], signed
     # The newest timestamp is now the renewal's: due again only near its certificate's end.
     state = preserve.renewal_due(lta, now=_tsa_expiry(pki))
     assert state.expires == tsa.tsa_cert.not_valid_after and not state.due
