@@ -285,3 +285,43 @@ def test_renewals_are_recorded_for_the_packages_premis_history(lta, pki, setting
     check_event(
         PreservationEvent("renewal", renewal["at"], "sohoa 0.1; pyHanko 0.38", "success"), 0
     )
+
+
+def test_preserve_renew_rechecks_the_packages_and_their_backups(
+    lta, pki, write_unit, tmp_path, capsys
+):
+    import json
+    import shutil
+
+    from conftest import file_row
+    from sohoa_lib import cli
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    pdf = archive / lta.name
+    shutil.move(lta, pdf)
+    (archive / fixity.MANIFEST).write_text(f"{sha256(pdf)}  {pdf.name}\n")
+    package = archive / "packages" / "TTLT.1998.01"
+    package.mkdir(parents=True)
+    shutil.copy(pdf, package / pdf.name)
+    fixity.write_manifest(archive / "packages")
+    copies = [tmp_path / "copy-1", tmp_path / "copy-2"]
+    for copy in copies:
+        shutil.copytree(archive / "packages", copy)
+    backups = {"copies": [str(c) for c in copies], "log": str(tmp_path / "log.csv")}
+    (archive / "packages" / "backups.json").write_text(json.dumps(backups))
+    signing = {"organisation": ORG, "pkcs12": str(pki["signer"]), "password_env": ENV,
+               "trust_roots": [str(pki["ca_cert"])], "demo_tsa": str(pki["tsa"]),
+               "revocation": [str(pki["crl"])]}  # fmt: skip
+    backup_dirs = [str(tmp_path / "b1"), str(tmp_path / "b2")]
+    params = write_unit(
+        [file_row("TTLT.1998.01")], {"signing": signing, "preservation": {"backups": backup_dirs}}
+    )
+    args = ["preserve", "renew", str(archive), "--params", str(params), "--margin-days", "1500"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("renewed ") and out.count("tổng kiểm SHA-256: khớp") == 3, out
+    assert fixity.check_manifest(archive, extra=False).ok
+    (copies[1] / "TTLT.1998.01" / pdf.name).write_bytes(b"damaged")
+    assert cli.main(args) == PreservationError.exit_code  # a damaged copy fails, renewal or not
+    assert "bị thay đổi" in capsys.readouterr().out

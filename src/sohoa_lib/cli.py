@@ -306,12 +306,29 @@ def cmd_preserve_renew(args: argparse.Namespace) -> int:
     renewed = sum(r.renewed for r in results)
     waiting = [r for r in results if r.due and not r.renewed]
     print(f"Tổng cộng {len(results)} tệp: {renewed} đã gia hạn, {len(waiting)} cần xử lý.")
+    bad = _recheck_packages(path)
     if renewed:
-        print("Gói thông tin và bản sao dự phòng chưa được cập nhật: chạy lại giai đoạn ký "
-              "(sohoa run UNIT --stages sign) rồi sohoa verify --fixity.")  # fmt: skip
+        print("Các gói thông tin và bản sao dự phòng còn giữ tệp trước khi gia hạn: chạy lại giai "
+              "đoạn ký (sohoa run UNIT --stages sign), rồi sohoa backup accept cho từng gói.")  # fmt: skip
+    if bad:
+        raise PreservationError(f"preserve renew: {bad} package or backup locations do not match")
     if waiting and not args.dry_run:
         raise PreservationError(f"preserve renew: {len(waiting)} files could not be renewed")
     return 0
+
+
+def _recheck_packages(path: Path) -> int:
+    """An archive folder's packages and their backup copies checked against the packages'
+    manifest (nothing changed, each check logged); how many locations differ."""
+    from . import fixity
+
+    packages = path / "packages"
+    if not path.is_dir() or not (packages / fixity.MANIFEST).is_file():
+        return 0
+    reports = fixity.check_archive(packages)
+    for report in reports:
+        print(*fixity.format_report(report), sep="\n")
+    return sum(not report.ok for report in reports)
 
 
 def _unit_trust_roots(args: argparse.Namespace, path: Path) -> list[Path]:

@@ -24,7 +24,6 @@ from . import fixity, sign
 from ._io import atomic_path, sha256, write_text
 from .errors import InputError, ParamsError, PreservationError
 from .settings import Signing
-from .verify import pdf_files
 
 __all__ = ["DEFAULT_MARGIN", "Renewal", "Renewer", "renewal_due"]
 
@@ -153,7 +152,7 @@ class Renewer:
         now: dt.datetime,
         dry_run: bool = False,
     ) -> list[Renewal]:
-        """Renew every signed PDF under `path` that is due (`dry_run`: only say which); the
+        """Renew every signed PDF in `path` (a file, or a folder's own PDFs) that is due (`dry_run`: only say which); the
         folder's checksum manifest, if any, is checked first (a renewal must never bless a
         changed file) and rewritten after. A file whose newest timestamp has already expired
         is reported, not renewed: a new timestamp could no longer vouch for the old chain."""
@@ -168,7 +167,10 @@ class Renewer:
                     "nothing renewed: " + "; ".join(fixity.format_report(report))
                 )
         results = []
-        for pdf in pdf_files(path):
+        # A folder's own PDFs only: those in its packages/ (and their copies) are the package's,
+        # fixed by its manifest; the sign stage rebuilds packages from the renewed files.
+        files = sorted(p for p in path.glob("*.pdf") if p.is_file()) if path.is_dir() else [path]
+        for pdf in files:
             state = renewal_due(pdf, margin=margin, now=now)
             # No timestamp yet (B-B): the first document timestamp is what gives it a time.
             if not dry_run and state.due and (state.expires is None or state.expires > now):
