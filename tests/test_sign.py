@@ -34,6 +34,7 @@ from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import InputError, ParamsError, SohoaError
 from sohoa_lib.pdfa import PdfPage, build_pdfa, read_xmp
 from sohoa_lib.settings import Signing, Token
+from sohoa_lib.verify import verify_pdf
 
 ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
 PASSWORD = "thử-Mật-khẩu-2718"  # not ASCII on purpose: the secret is UTF-8 throughout
@@ -162,6 +163,9 @@ def test_b_t_carries_a_valid_timestamp_from_the_demo_authority(
     signed = dt.datetime.fromisoformat(result.signed_at)
     assert abs((stamp.timestamp - signed).total_seconds()) < 60
     assert _pdfsig.check(result.path, nssdir)[0]["valid"]
+    verdict = verify_pdf(result.path, [pki["ca_cert"]])
+    assert (verdict.status, verdict.level_reached) == ("valid", "B-T"), verdict
+    assert any("CRL/OCSP" in gap for gap in verdict.missing)  # no revocation data: said
 
 
 def _dss_names(path: Path) -> tuple[set[str], int]:
@@ -206,6 +210,9 @@ def test_b_lt_embeds_the_chains_and_crl_of_signer_and_timestamp(
     (seen,) = _pdfsig.check(result.path, nssdir)
     # The validation data follows the signature in a revision of its own, as PAdES B-LT has it.
     assert seen["valid"] and not seen["total"], seen
+    verdict = verify_pdf(result.path, [pki["ca_cert"]])
+    assert (verdict.status, verdict.level_reached) == ("valid", "B-LT"), verdict
+    assert verdict.missing == ("không có dấu thời gian tài liệu còn hiệu lực sau DSS (B-LTA)",)
 
 
 @needs_poppler
