@@ -65,6 +65,9 @@ def test_every_file_signed_b_t_and_valid(signed, unit) -> None:
     assert len(signed.signed) >= 1 and not signed.failures
     assert set(signed.signed["trang_thai"]) == {"valid"}
     assert set(signed.signed["muc"]) == {"B-T"}
+    # The demo authority's certificate runs three years, past the two-year renewal margin.
+    assert not signed.signed["can_gia_han"].any() and signed.figures()["renewal_due"] == 0
+    assert all(signed.signed["gia_han_truoc"].str.match(r"\d{4}-\d\d-\d\d$"))
     for name in signed.signed["tep"]:
         pdf = paths.archive / name
         assert name.startswith(MA + ".")

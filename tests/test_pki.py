@@ -47,13 +47,13 @@ def test_writes_every_file_by_role(pki):
     assert all(path.is_file() for path in pki.values())
 
 
-def test_root_is_a_ten_year_ca(pki):
+def test_root_is_a_25_year_ca(pki):
     ca = _ca(pki)
     assert ca.subject == ca.issuer
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     usage = ca.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.key_cert_sign and usage.crl_sign
-    assert ca.not_valid_after_utc == SEED.replace(year=2036)
+    assert ca.not_valid_after_utc == SEED.replace(year=SEED.year + 25)
     assert "DEMO ONLY" in ca.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
     ca.verify_directly_issued_by(ca)
 
@@ -145,3 +145,17 @@ def test_seal_is_a_transparent_red_round_stamp_at_actual_size(pki):
     assert (inked[:, 0] > 150).all() and (inked[:, 1] < 80).all()  # red
     middle = alpha[image.height // 2 - 5 : image.height // 2 + 5, image.width // 2]
     assert middle.max() > 128  # the star in the middle
+
+
+def test_a_later_crl_revokes_the_signer_from_the_given_time(pki, tmp_path):
+    from sohoa_lib.demo._pki import write_demo_crl
+
+    when = SEED + dt.timedelta(days=400)
+    out = write_demo_crl(
+        pki, tmp_path / "later.crl", password=PASSWORD, issued=when, revoked={pki["signer"]: when}
+    )
+    crl = x509.load_der_x509_crl(out.read_bytes())
+    _, cert, _ = _p12(pki["signer"])
+    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+    assert entry is not None and entry.revocation_date_utc == when
+    assert crl.last_update_utc == when and crl.is_signature_valid(_ca(pki).public_key())

@@ -21,7 +21,11 @@ import pikepdf
 import pytest
 from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    validate_pdf_signature,
+    validate_pdf_timestamp,
+)
 from pyhanko_certvalidator import ValidationContext
 
 from sohoa_lib import _pdfsig, _stamp, sign
@@ -30,6 +34,7 @@ from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import InputError, ParamsError, SohoaError
 from sohoa_lib.pdfa import PdfPage, build_pdfa, read_xmp
 from sohoa_lib.settings import Signing, Token
+from sohoa_lib.verify import verify_pdf
 
 ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
 PASSWORD = "thử-Mật-khẩu-2718"  # not ASCII on purpose: the secret is UTF-8 throughout
@@ -158,27 +163,86 @@ def test_b_t_carries_a_valid_timestamp_from_the_demo_authority(
     signed = dt.datetime.fromisoformat(result.signed_at)
     assert abs((stamp.timestamp - signed).total_seconds()) < 60
     assert _pdfsig.check(result.path, nssdir)[0]["valid"]
+    verdict = verify_pdf(result.path, [pki["ca_cert"]])
+    assert (verdict.status, verdict.level_reached) == ("valid", "B-T"), verdict
+    assert any("CRL/OCSP" in gap for gap in verdict.missing)  # no revocation data: said
+
+
+def _dss_names(path: Path) -> tuple[set[str], int]:
+    """Common names of the certificates in the file's DSS, and how many CRLs it holds."""
+    from asn1crypto import x509 as asn1_x509
+
+    with pikepdf.open(path) as pdf:
+        dss = pdf.Root.DSS
+        certs = [asn1_x509.Certificate.load(bytes(c.read_bytes())) for c in dss.Certs]
+        return {c.subject.native["common_name"] for c in certs}, len(dss.CRLs)
+
+
+def _offline_status(path: Path, ca: Path, index: int = 0):
+    """pyHanko's verdict on one signature from the file's own DSS, offline, revocation required."""
+    with path.open("rb") as fh:
+        reader = PdfFileReader(fh)
+        signature = reader.embedded_signatures[index]
+        context = DocumentSecurityStore.read_dss(reader).as_validation_context(
+            {"trust_roots": [_ca_cert(ca)], "revocation_mode": "hard-fail"}
+        )
+        if signature.sig_object_type == "/DocTimeStamp":
+            return validate_pdf_timestamp(signature, context)
+        return validate_pdf_signature(signature, context, context)
 
 
 @needs_poppler
-def test_b_lt_embeds_the_supplied_crl(settings, pki, pdfa, nssdir, tmp_path):
-    settings = replace(settings, demo_tsa=pki["tsa"], revocation=(pki["crl"],))
+def test_b_lt_embeds_the_chains_and_crl_of_signer_and_timestamp(
+    settings, pki, pdfa, nssdir, tmp_path
+):
+    settings = replace(
+        settings, demo_tsa=pki["tsa"], revocation=(pki["crl"],), document_timestamp=False
+    )
     result = _signed(settings, "tt05-2025", pdfa, tmp_path / "lt.pdf")
     assert result.level == "B-LT"
-    with pikepdf.open(result.path) as pdf:
-        assert len(pdf.Root.DSS.CRLs) >= 1 and len(pdf.Root.DSS.Certs) >= 2
-    with result.path.open("rb") as fh:
-        reader = PdfFileReader(fh)
-        (signature,) = reader.embedded_signatures
-        # Offline, with revocation checks that must succeed: only the embedded data can serve.
-        context = DocumentSecurityStore.read_dss(reader).as_validation_context(
-            {"trust_roots": [_ca_cert(pki["ca_cert"])], "revocation_mode": "hard-fail"}
-        )
-        status = validate_pdf_signature(signature, context)
-    assert status.bottom_line and status.timestamp_validity.valid, status.pretty_print_details()
+    names, crls = _dss_names(result.path)
+    # The signer's chain and the timestamp authority's, so nothing outside the file is needed.
+    assert {ORG, "sohoa demo timestamp authority (DEMO ONLY, NOT FOR PRODUCTION)"} <= names
+    assert crls >= 1
+    # Offline, with revocation checks that must succeed: only the embedded data can serve.
+    status = _offline_status(result.path, pki["ca_cert"])
+    assert status.bottom_line and status.timestamp_validity.trusted, status.pretty_print_details()
     (seen,) = _pdfsig.check(result.path, nssdir)
     # The validation data follows the signature in a revision of its own, as PAdES B-LT has it.
     assert seen["valid"] and not seen["total"], seen
+    verdict = verify_pdf(result.path, [pki["ca_cert"]])
+    assert (verdict.status, verdict.level_reached) == ("valid", "B-LT"), verdict
+    assert verdict.missing == ("không có dấu thời gian tài liệu còn hiệu lực sau DSS (B-LTA)",)
+
+
+@needs_poppler
+def test_b_lta_is_the_default_with_a_timestamp_authority_and_revocation_data(
+    settings, pki, pdfa, nssdir, tmp_path
+):
+    settings = replace(settings, demo_tsa=pki["tsa"], revocation=(pki["crl"],))
+    result = _signed(settings, "tt05-2025", pdfa, tmp_path / "lta.pdf")
+    assert result.level == "B-LTA"
+    with result.path.open("rb") as fh:
+        kinds = [s.sig_object_type for s in PdfFileReader(fh).embedded_signatures]
+    assert kinds == ["/Sig", "/DocTimeStamp"]  # the document timestamp comes last, over the DSS
+    signature = _offline_status(result.path, pki["ca_cert"], 0)
+    assert signature.bottom_line, signature.pretty_print_details()
+    assert signature.modification_level.name == "LTA_UPDATES"
+    stamp = _offline_status(result.path, pki["ca_cert"], 1)
+    assert stamp.intact and stamp.valid and stamp.trusted, stamp.pretty_print_details()
+    signed, stamped = _pdfsig.check(result.path, nssdir)
+    assert signed["valid"], signed
+    # poppler 22.12 lists the document timestamp but cannot check one ("Unimplemented
+    # Feature"): pyHanko's check above is the one that judges it.
+    assert stamped["field"] == sign.TIMESTAMP_FIELD, stamped
+
+
+def test_timestamp_without_revocation_data_stays_b_t_and_says_why(
+    settings, pki, pdfa, tmp_path, caplog
+):
+    result = _signed(replace(settings, demo_tsa=pki["tsa"]), "tt05-2025", pdfa, tmp_path / "t.pdf")
+    assert result.level == "B-T"
+    assert "signatures stay B-T, not B-LT" in caplog.text
 
 
 @pytest.fixture(scope="module")
@@ -292,12 +356,16 @@ def test_b_lt_with_revocation_data_fetched_when_reachable(
     p12 = _signer_naming_a_crl(pki, tmp_path, crl_url)
     reachable = replace(settings, pkcs12=p12, tsa_url=tsa_url)
     result = _signed(reachable, "tt05-2025", pdfa, tmp_path / "lt.pdf")
-    assert result.level == "B-LT"
+    assert result.level == "B-LTA"
     with pikepdf.open(result.path) as pdf:
         assert len(pdf.Root.DSS.CRLs) >= 1
-    # The same certificate with its CRL out of reach: signed all the same, without the data.
+    # The same certificate with its CRL out of reach: the local CRL file serves instead.
     gone = _signer_naming_a_crl(pki, tmp_path / "gone", "http://127.0.0.1:9/ca.crl")
-    result = _signed(replace(reachable, pkcs12=gone), "tt05-2025", pdfa, tmp_path / "bt.pdf")
+    offline = replace(reachable, pkcs12=gone, revocation=(pki["crl"],))
+    result = _signed(offline, "tt05-2025", pdfa, tmp_path / "local.pdf")
+    assert result.level == "B-LTA"
+    # Neither: signed all the same, without the data, and the log says why.
+    result = _signed(replace(offline, revocation=()), "tt05-2025", pdfa, tmp_path / "bt.pdf")
     assert result.level == "B-T"
     assert "revocation data unreachable" in caplog.text
 

@@ -33,6 +33,8 @@ EVENT_TYPES: dict[str, tuple[str, str]] = {
     "migration": ("migration", "mig"),
     "normalization": ("normalization", "nor"),
     "signing": ("digital signature generation", "dsg"),
+    # A document timestamp is a signature of the timestamp authority over the whole file.
+    "renewal": ("digital signature generation", "dsg"),
     "digital signature generation": ("digital signature generation", "dsg"),
     "signature validation": ("digital signature validation", "dig"),
     "digital signature validation": ("digital signature validation", "dig"),

@@ -21,6 +21,7 @@ from .errors import ParamsError, PreservationError, SohoaError
 from .fixity import write_manifest
 from .package import PageAlto, PreservationEvent, build_package, validate_package
 from .paths import UnitPaths
+from .preserve import renewal_due
 from .settings import UnitSettings
 from .sign import Session
 from .verify import verify_pdf
@@ -80,6 +81,8 @@ class SignStageResult:
             if len(self.backups)
             else 0,
             "failures": len(self.failures),
+            # Files whose newest timestamp ends within preservation.renew_margin_days.
+            "renewal_due": int(s["can_gia_han"].sum()) if len(s) else 0,
             # Files held back for biên mục, or signed knowingly without it (review.sign_unreviewed).
             "waiting_review_files": int(self.waiting["ma_ho_so"].nunique()) if held else 0,
             "waiting_review_documents": int(self.waiting["ma_dinh_danh"].nunique()) if held else 0,
@@ -143,18 +146,24 @@ def run_sign(
                                "certificate": result.certificate}  # fmt: skip
                 write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
     signed_rows = []
+    now = dt.datetime.now(dt.UTC)
+    margin = dt.timedelta(days=settings.preservation.renew_margin_days)
     for ma, outcome in files.items():
         pages = {d.get("pdf"): d.get("so_trang") for d in outcome["catalog_documents"]}
         for name in outcome["pdfs"]:
             if name not in state or not (archive / name).is_file():
                 continue
             verdict = verify_pdf(archive / name, sign.trust_roots)
+            due = renewal_due(archive / name, margin=margin, now=now)
             certificate = certificate or state[name].get("certificate")
             signed_rows.append(
                 {"ma_ho_so": ma, "tep": name, "so_trang": pages.get(name) or _pages(archive / name),
                  "muc": state[name]["level"], "thoi_diem_ky": state[name]["signed_at"],
                  "trang_thai": verdict.status, "ly_do": verdict.reason,
-                 "dau_thoi_gian": verdict.timestamp or ""}
+                 "dau_thoi_gian": verdict.timestamp or "",
+                 # When the newest timestamp stops proving anything: renew before (preserve renew).
+                 "gia_han_truoc": due.expires.date().isoformat() if due.expires else "",
+                 "can_gia_han": due.due}
             )  # fmt: skip
     not_signed = len(failures)  # packaging and backup failures are counted after this
     packages, copies = _package_and_back_up(settings, paths, files, state, failures, gate)
@@ -184,7 +193,7 @@ def run_sign(
 
 
 _SIGNED_COLUMNS = ["ma_ho_so", "tep", "so_trang", "muc", "thoi_diem_ky", "trang_thai", "ly_do",
-                   "dau_thoi_gian"]  # fmt: skip
+                   "dau_thoi_gian", "gia_han_truoc", "can_gia_han"]  # fmt: skip
 _WAITING_COLUMNS = ["ma_ho_so", "ma_dinh_danh", "truong", "gia_tri", "ly_do"]
 _BACKUP_COLUMNS = ["ma_ho_so", "ban_sao", "so_tep", "dung_luong", "da_kiem_tra", "van_de"]
 
@@ -286,6 +295,15 @@ def _events(settings, paths, ma, outcome, state) -> list[PreservationEvent]:
         events.append(PreservationEvent("digital signature generation", times[-1],
                                         f"{sohoa}; pyHanko {metadata.version('pyhanko')}", "success",
                                         f"Ký số PAdES {state[outcome['pdfs'][0]]['level']}: {subject}"))  # fmt: skip
+    # sohoa preserve renew: fresh validation data and a document timestamp (PAdES B-LTA).
+    renewals = sorted(
+        r["at"] for n in outcome["pdfs"] for r in state.get(n, {}).get("renewals", [])
+    )
+    if renewals:
+        events.append(PreservationEvent("renewal", renewals[-1],
+                                        f"{sohoa}; pyHanko {metadata.version('pyhanko')}", "success",
+                                        "Gia hạn kiểm tra dài hạn: bổ sung dữ liệu xác thực (DSS) và "
+                                        "dấu thời gian tài liệu"))  # fmt: skip
     return events
 
 

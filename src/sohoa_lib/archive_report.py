@@ -109,10 +109,15 @@ def signatures(result: SignStageResult) -> r.Html:
         s,
         {"tep": ("Tệp", None), "so_trang": ("Số trang", None), "muc": ("Mức PAdES", None),
          "thoi_diem_ky": ("Thời điểm ký", None), "trang_thai": ("Kiểm tra", None),
-         "dau_thoi_gian": ("Dấu thời gian", None), "ly_do": ("Chi tiết", None)},
+         "dau_thoi_gian": ("Dấu thời gian", None), "gia_han_truoc": ("Gia hạn trước", None),
+         "ly_do": ("Chi tiết", None)},
         max_rows=40,
     )  # fmt: skip
     fails = ""
+    due = result.signed[result.signed["can_gia_han"].astype(bool)] if len(result.signed) else []
+    if len(due):
+        fails += r.table(due, {"tep": ("Tệp cần gia hạn (sohoa preserve renew)", None),
+                               "gia_han_truoc": ("Dấu thời gian mới nhất hết hạn", None)}).text  # fmt: skip
     if result.failures:
         fails = r.table(pd.DataFrame(result.failures, columns=["tep", "ly_do"]),
                         {"tep": ("Tệp / hồ sơ", None), "ly_do": ("Lý do", None)}).text  # fmt: skip

@@ -167,9 +167,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             "verify a unit's outputs/<UNIT>/ whose params list signing.trust_roots"
         )
     counts = dict.fromkeys(verify.STATUSES, 0)
-    for verdict in verify.iter_verdicts(path, roots):
+    if args.at is not None:
+        print(f"Kiểm tra tại thời điểm {args.at.isoformat()} (--at), không dùng mạng.")
+    for verdict in verify.iter_verdicts(path, roots, when=args.at):
         counts[verdict.status] += 1
-        print(f"{verdict.status:<10} {verdict.path}  [{verdict.label}] {verdict.reason}")
+        print(f"{verdict.status:<10} {verdict.path}  [{verdict.label}] {verdict.reason}"
+              + _long_term(verdict))  # fmt: skip
     checksums = None
     if path.is_dir() and (path / fixity.MANIFEST).is_file():
         # The files it lists must be intact; unlisted ones are --fixity's business.
@@ -186,6 +189,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if checksums is not None and not checksums.ok:
         raise SohoaError(f"verify: {path}: files differ from {fixity.MANIFEST}")
     return 0
+
+
+def _long_term(verdict) -> str:
+    """The level reached, the time the signer was judged at and why, and what is missing."""
+    parts = []
+    if verdict.level_reached:
+        parts.append(f"mức đạt: {verdict.level_reached}")
+    if verdict.validation_time and verdict.status != "unsigned":
+        parts.append(f"kiểm tra chứng thư tại {verdict.validation_basis}")
+    if verdict.missing:
+        parts.append("thiếu: " + "; ".join(verdict.missing))
+    return f" | {' | '.join(parts)}" if parts else ""
+
+
+def _moment(text: str) -> dt.datetime:
+    """--at: a date (its start, Vietnam time) or a date and time (unzoned: Vietnam time)."""
+    from .verify import VN_TZ
+
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM], got {text!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
 
 
 def cmd_backup_accept(args: argparse.Namespace) -> int:
@@ -245,6 +273,62 @@ def _verify_fixity(path: Path) -> int:
     if problems:
         raise PreservationError(f"verify --fixity: {len(problems)} thiếu sót: {problems[0]}")
     return 0
+
+
+def cmd_preserve_renew(args: argparse.Namespace) -> int:
+    from . import preserve, runner
+    from .settings import load_unit_settings
+
+    path = Path(args.path)
+    params = Path(args.params) if args.params else None
+    if params is None:
+        root = runner.project_root()
+        try:
+            unit = path.resolve().relative_to(_outputs(args, root)).parts[0]
+        except (ValueError, IndexError):
+            unit = None
+        params = root / "params" / "units" / f"{unit}.yaml" if unit else None
+    if params is None or not params.is_file():
+        raise ParamsError(
+            "preserve renew: give --params FILE (the unit's params, for its timestamp authority, "
+            "trust roots and CRL files), or renew a unit's outputs/<UNIT>/archive"
+        )
+    settings = load_unit_settings(params)
+    days = args.margin_days or settings.preservation.renew_margin_days
+    now = dt.datetime.now(dt.UTC)
+    results = preserve.Renewer(settings.signing).renew_path(
+        path, margin=dt.timedelta(days=days), now=now, dry_run=args.dry_run
+    )
+    for r in results:
+        state = "renewed" if r.renewed else "due" if r.due else "ok"
+        expires = r.expires.date().isoformat() if r.expires else "-"
+        print(f"{state:<10} {r.path}  [{expires}] {r.reason}")
+    renewed = sum(r.renewed for r in results)
+    waiting = [r for r in results if r.due and not r.renewed]
+    print(f"Tổng cộng {len(results)} tệp: {renewed} đã gia hạn, {len(waiting)} cần xử lý.")
+    bad = _recheck_packages(path)
+    if renewed:
+        print("Các gói thông tin và bản sao dự phòng còn giữ tệp trước khi gia hạn: chạy lại giai "
+              "đoạn ký (sohoa run UNIT --stages sign), rồi sohoa backup accept cho từng gói.")  # fmt: skip
+    if bad:
+        raise PreservationError(f"preserve renew: {bad} package or backup locations do not match")
+    if waiting and not args.dry_run:
+        raise PreservationError(f"preserve renew: {len(waiting)} files could not be renewed")
+    return 0
+
+
+def _recheck_packages(path: Path) -> int:
+    """An archive folder's packages and their backup copies checked against the packages'
+    manifest (nothing changed, each check logged); how many locations differ."""
+    from . import fixity
+
+    packages = path / "packages"
+    if not path.is_dir() or not (packages / fixity.MANIFEST).is_file():
+        return 0
+    reports = fixity.check_archive(packages)
+    for report in reports:
+        print(*fixity.format_report(report), sep="\n")
+    return sum(not report.ok for report in reports)
 
 
 def _unit_trust_roots(args: argparse.Namespace, path: Path) -> list[Path]:
@@ -363,8 +447,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="check an archive folder (or its packages/) and the backup copies in backups.json "
         "against manifest-sha256.txt; appends each check to the preservation log",
     )
+    verify.add_argument(
+        "--at",
+        type=_moment,
+        metavar="DATE",
+        help="validate as of this date or time (YYYY-MM-DD: its start, Vietnam time), for "
+        "audits; default now. Always offline, from each file's own validation data",
+    )
     verify.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
     verify.set_defaults(func=cmd_verify)
+
+    preserve = sub.add_parser(
+        "preserve", parents=[common], help="long-term validation of the signed files"
+    )
+    preserve_sub = preserve.add_subparsers(dest="action", required=True, metavar="ACTION")
+    renew = preserve_sub.add_parser(
+        "renew",
+        parents=[common],
+        help="add fresh validation data and a document timestamp to files whose newest "
+        "timestamp certificate expires soon",
+    )
+    renew.add_argument("path", metavar="PATH", help="a signed PDF or an archive folder")
+    renew.add_argument("--params", metavar="FILE", help="the unit's params file")
+    renew.add_argument(
+        "--margin-days",
+        type=int,
+        metavar="N",
+        help="renew when the certificate expires within N days "
+        "(default preservation.renew_margin_days, 730)",
+    )
+    renew.add_argument(
+        "--dry-run", action="store_true", help="list the files due and when, change nothing"
+    )
+    renew.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    renew.set_defaults(func=cmd_preserve_renew)
 
     backup = sub.add_parser("backup", parents=[common], help="resolve a backup copy that differs")
     backup_sub = backup.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -121,7 +121,10 @@ class Signing:
     demo_tsa: Path | None = None
     """Demo only: a PKCS#12 of a test timestamp authority, used offline instead of `tsa_url`."""
     revocation: tuple[Path, ...] = ()
-    """CRL files to embed (PAdES B-LT) when revocation information cannot be fetched."""
+    """CRL files to embed (PAdES B-LT) when revocation information cannot be fetched live."""
+    document_timestamp: bool = True
+    """Once B-LT is reached, add a document timestamp over the whole file (PAdES B-LTA), so the
+    validation data is itself protected and can be renewed (`sohoa preserve renew`)."""
     seal_image: Path | None = None
     """Transparent PNG of the organisation's red seal (profile tt02-2019), drawn at actual size."""
     seal_dpi: float = 300.0
@@ -134,6 +137,9 @@ class Preservation:
 
     backups: tuple[Path, ...] = ()
     """Backup locations on independent storage (at least two, tt05-2025)."""
+    renew_margin_days: int = 730
+    """`sohoa preserve renew` renews a file whose newest timestamp certificate expires within
+    this many days (two years: time to notice and act before the timestamp proves nothing)."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,11 @@ def _validate(s: UnitSettings, path: Path) -> None:
     ]:
         if not value > 0:
             raise ParamsError(f"{path}: key {key!r} should be more than 0, got {value!r}")
+    if s.preservation.renew_margin_days < 1:
+        raise ParamsError(
+            f"{path}: key 'preservation.renew_margin_days' should be 1 or more, "
+            f"got {s.preservation.renew_margin_days!r}"
+        )
     if s.digitize.workers < 0:
         raise ParamsError(
             f"{path}: key 'digitize.workers' should be 0 (one per core) or more, "

@@ -39,11 +39,12 @@ from ._stamp import StampMaker, iso_time, stamp_box
 from .errors import InputError, MissingToolError, ParamsError, SohoaError
 from .settings import PROFILES, Signing
 
-__all__ = ["FIELD_NAME", "Session", "SignResult", "stamp_box"]
+__all__ = ["FIELD_NAME", "TIMESTAMP_FIELD", "Session", "SignResult", "stamp_box"]
 
 log = logging.getLogger(__name__)
 
 FIELD_NAME = "ArchiveSignature"
+TIMESTAMP_FIELD = "ArchiveTimestamp"
 Prompt = Callable[[str], str]
 
 
@@ -53,7 +54,8 @@ class SignResult:
 
     path: Path
     level: str
-    """`B-B`, `B-T` (with a timestamp) or `B-LT` (timestamp and validation data embedded)."""
+    """`B-B`, `B-T` (with a timestamp), `B-LT` (timestamp and validation data embedded) or
+    `B-LTA` (B-LT then a document timestamp over the whole file)."""
     signed_at: str
     """Signing time shown in the stamp and signed as an attribute, ISO 8601 with +07:00."""
     seconds: float
@@ -119,6 +121,12 @@ class Session:
             crls = [_load_crl(p) for p in s.revocation]
             _check_certificate(cert, self._chain, roots, crls, self._where())
             self._lt = _revocation_context(cert, self._chain, roots, crls, self._where())
+            if self._timestamper is not None and self._lt is None:
+                log.warning(
+                    "%s: no revocation data (the certificates name no CRL or OCSP address and "
+                    "signing.revocation lists no CRL file): signatures stay B-T, not B-LT",
+                    self._where(),
+                )
         except BaseException:
             self._close_key()
             raise
@@ -135,7 +143,9 @@ class Session:
         self.open()
         if self._timestamper is None:
             return "B-B"
-        return "B-LT" if self._lt is not None else "B-T"
+        if self._lt is None:
+            return "B-T"
+        return "B-LTA" if self.settings.document_timestamp else "B-LT"
 
     def sign(self, src: Path, out: Path, *, when: dt.datetime | None = None) -> SignResult:
         """Sign `src` into `out` (written whole or not at all; `src` is only read).
@@ -158,6 +168,9 @@ class Session:
             md_algorithm="sha256",
             embed_validation_info=self._lt is not None,
             validation_context=self._lt,
+            # B-LTA: a document timestamp over the whole file, after the DSS it protects.
+            use_pades_lta=self.level == "B-LTA",
+            timestamp_field_name=TIMESTAMP_FIELD if self.level == "B-LTA" else None,
         )
         try:
             for attempt in (1, 2):
@@ -222,17 +235,7 @@ class Session:
         )
 
     def _make_timestamper(self, secret: str | None) -> TimeStamper | None:
-        s = self.settings
-        if s.tsa_url:
-            return HTTPTimeStamper(s.tsa_url, timeout=30)
-        if s.demo_tsa is None:
-            return None
-        if secret is None:  # a token signs; the demo authority's file has the key file password
-            secret = _secret(s.password_env, f"password of {s.demo_tsa}", self._prompt)
-        tsa = _pkcs12_signer(s.demo_tsa, secret, s.password_env, what="signing.demo_tsa")
-        return DummyTimeStamper(
-            tsa_cert=tsa.signing_cert, tsa_key=tsa.signing_key, certs_to_embed=tsa.cert_registry
-        )
+        return make_timestamper(self.settings, self._prompt, secret)
 
     def _check_validity(self, when: dt.datetime) -> None:
         validity = self._cert["tbs_certificate"]["validity"]
@@ -243,6 +246,27 @@ class Session:
                     f"{self._where()}: the certificate is valid from {start.isoformat()} to "
                     f"{end.isoformat()}, not at {name} ({moment.isoformat(timespec='seconds')})"
                 )
+
+
+def make_timestamper(
+    settings: Signing, prompt: Prompt | None, secret: str | None = None
+) -> TimeStamper | None:
+    """The timestamp authority the settings name (`tsa_url`, or the demo's `demo_tsa`), or None.
+
+    The demo authority's PKCS#12 opens with the key file password (`secret` when the caller has
+    it already, else from the environment or `prompt`).
+    """
+    s = settings
+    if s.tsa_url:
+        return HTTPTimeStamper(s.tsa_url, timeout=30)
+    if s.demo_tsa is None:
+        return None
+    if secret is None:
+        secret = _secret(s.password_env, f"password of {s.demo_tsa}", prompt)
+    tsa = _pkcs12_signer(s.demo_tsa, secret, s.password_env, what="signing.demo_tsa")
+    return DummyTimeStamper(
+        tsa_cert=tsa.signing_cert, tsa_key=tsa.signing_key, certs_to_embed=tsa.cert_registry
+    )
 
 
 class _ClockTicked(Exception):
@@ -422,27 +446,38 @@ def _check_certificate(cert, chain, roots, crls, where: str) -> None:
 
 
 def _revocation_context(cert, chain, roots, crls, where: str) -> ValidationContext | None:
-    """Where revocation data is supplied (CRL files) or reachable (the certificates name a CRL or
-    OCSP address that answers), the context that embeds it; None otherwise."""
-    fetch = not crls and any(c.crl_distribution_points or c.ocsp_urls for c in [cert, *chain])
+    """The context that embeds the revocation data of the signer's chain (and, at signing, of the
+    timestamp authority's): fetched live where the certificates name a CRL or OCSP address that
+    answers, else from the CRL files supplied; None when neither clears the certificate.
+
+    Live data is tried first (it is the freshest), the local files stay beside it and alone
+    serve when the network does not: a unit without network access still reaches B-LT.
+    """
+    fetch = any(c.crl_distribution_points or c.ocsp_urls for c in [cert, *chain])
     if not crls and not fetch:
         return None
-    context = ValidationContext(
-        trust_roots=roots,
-        other_certs=chain,
-        crls=crls,
-        allow_fetching=fetch,
-        revocation_mode="hard-fail",
-    )
-    validator = CertificateValidator(cert, intermediate_certs=chain, validation_context=context)
-    try:
-        _run(validator.async_validate_usage(set()), context)
-    except (cv_errors.PathValidationError, cv_errors.PathBuildingError) as exc:
-        if not fetch:
-            raise ParamsError(f"{where}: the revocation data does not clear it: {exc}") from None
-        log.warning("%s: revocation data unreachable (%s); signing without it", where, exc)
-        return None
-    return context
+    attempts = [True, False] if fetch and crls else [fetch]
+    for online in attempts:
+        context = ValidationContext(
+            trust_roots=roots,
+            other_certs=chain,
+            crls=crls,
+            allow_fetching=online,
+            # pyHanko's hard-fail checks only certificates naming a CRL or OCSP address: data
+            # is required for every one, so a CRL file given is actually checked.
+            revocation_mode="require",
+        )
+        validator = CertificateValidator(cert, intermediate_certs=chain, validation_context=context)
+        try:
+            _run(validator.async_validate_usage(set()), context)
+        except (cv_errors.PathValidationError, cv_errors.PathBuildingError) as exc:
+            problem = exc
+            continue
+        return context
+    if not fetch or isinstance(problem, cv_errors.RevokedError):
+        raise ParamsError(f"{where}: the revocation data does not clear it: {problem}") from None
+    log.warning("%s: revocation data unreachable (%s); signing without it", where, problem)
+    return None
 
 
 # Running pyHanko ---------------------------------------------------------------------------

@@ -64,6 +64,14 @@ class Verdict:
     """PAdES baseline level as far as the file shows it (B-B, B-T, B-LT, B-LTA); None if not PAdES."""
     certificate: dict[str, str] | None = None
     """The signer's certificate: subject, issuer, not_before, not_after, sha256."""
+    level_reached: str | None = None
+    """The PAdES level the checks proved (B-B, B-T, B-LT, B-LTA); None when not valid."""
+    validation_time: str | None = None
+    """The time the signer's certificate was judged at, ISO 8601 with +07:00."""
+    validation_basis: str | None = None
+    """Why that time, in Vietnamese (the check's time, or a timestamp proven by later ones)."""
+    missing: tuple[str, ...] = ()
+    """Evidence the file lacks for the next level or for validation without the network."""
 
     @property
     def ok(self) -> bool:
@@ -203,9 +211,16 @@ def _verify(path: Path, roots: list[asn1_x509.Certificate], moment: dt.datetime)
                     else "không có chữ ký số"
                 )
                 return Verdict(path, "unsigned", why)
+            contexts = _Contexts(reader, roots, moment, has_dss)
+            times = _reference_times(signatures, contexts)
             verdicts = [
                 _check_signature(
-                    path, sig, roots, moment, has_dss=has_dss, later=signatures[i + 1 :]
+                    path,
+                    sig,
+                    contexts,
+                    times[i],
+                    has_dss=has_dss,
+                    later=signatures[i + 1 :],
                 )
                 for i, sig in enumerate(signatures)
             ]
@@ -239,24 +254,115 @@ def _combine(verdicts: list[Verdict], kinds: list[str]) -> Verdict:
     return replace(main, reason=reason)
 
 
+class _Contexts:
+    """Validation contexts for one file at chosen times, offline, from its own DSS.
+
+    At the time of the check, missing revocation data is tolerated (soft-fail: nothing offline
+    can be fresher than the file) and said in the verdict; at an earlier time, proven by a later
+    timestamp, revocation data is required, and data issued after that time counts
+    (ETSI EN 319 102-1 past validation: a CRL issued later still says whether the certificate
+    was revoked before).
+    """
+
+    def __init__(self, reader: Any, roots: list, moment: dt.datetime, has_dss: bool):
+        from pyhanko.sign.validation import DocumentSecurityStore
+
+        self.moment, self._roots = moment, roots
+        self._dss = DocumentSecurityStore.read_dss(reader) if has_dss else None
+        self.has_revinfo = bool(self._dss and (self._dss.crls or self._dss.ocsps))
+
+    def at(self, when: dt.datetime) -> Any:
+        from pyhanko_certvalidator import ValidationContext
+
+        kwargs = {
+            "trust_roots": self._roots,
+            "allow_fetching": False,
+            "moment": when,
+            "retroactive_revinfo": True,
+            # "require", not "hard-fail": pyHanko's hard-fail checks only certificates that name
+            # a CRL or OCSP address, and the demo's (like many national CAs') name none.
+            "revocation_mode": "soft-fail" if when >= self.moment else "require",
+            # Empty, not absent: pyHanko refuses to require it with no source of revocation data at
+            # all; with none in the file the check must run, and fail saying so.
+            "crls": [],
+            "ocsps": [],
+        }
+        return self._dss.as_validation_context(kwargs) if self._dss else ValidationContext(**kwargs)
+
+
+def _reference_times(
+    signatures: Sequence[Any], contexts: _Contexts
+) -> list[tuple[dt.datetime, str]]:
+    """For each signature or timestamp, the time to judge it at, and why.
+
+    The newest document timestamp is judged at the time of the check; each one found valid
+    proves that everything before it existed at its time, so what precedes it is judged then
+    (its certificates may have expired since). A timestamp that fails breaks the chain: what
+    precedes it is judged at the time of the check again.
+    """
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    ref = contexts.moment
+    why = f"thời điểm kiểm tra {_iso(ref)}"
+    times: list[tuple[dt.datetime, str]] = [(ref, why)] * len(signatures)
+    for i in reversed(range(len(signatures))):
+        times[i] = (ref, why)
+        sig = signatures[i]
+        if sig.sig_object_type != "/DocTimeStamp":
+            continue
+        try:
+            with _captured_pyhanko_warnings():
+                status = _outside_event_loop(validate_pdf_timestamp, sig, contexts.at(ref))
+        except Exception:  # judged again, and reported, by _check_signature
+            status = None
+        if status is not None and status.intact and status.valid and status.trusted:
+            ref = status.timestamp
+            why = f"thời điểm dấu thời gian tài liệu {_iso(ref)} (được chứng minh bởi chuỗi dấu thời gian)"
+        else:
+            ref, why = contexts.moment, f"thời điểm kiểm tra {_iso(contexts.moment)}"
+    return times
+
+
 def _check_signature(
     path: Path,
     sig: Any,
-    roots: list[asn1_x509.Certificate],
-    moment: dt.datetime,
+    contexts: _Contexts,
+    reference: tuple[dt.datetime, str],
     *,
     has_dss: bool,
     later: Sequence[Any],
 ) -> Verdict:
     from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
-    from pyhanko_certvalidator import ValidationContext
 
-    context = ValidationContext(trust_roots=roots, allow_fetching=False, moment=moment)
+    moment, basis = reference
+    context = contexts.at(moment)
     is_doc_ts = sig.sig_object_type == "/DocTimeStamp"
+    missing: list[str] = []
     with _captured_pyhanko_warnings() as warnings:
         try:
-            validate = validate_pdf_timestamp if is_doc_ts else validate_pdf_signature
-            status = _outside_event_loop(validate, sig, context)
+            if is_doc_ts:
+                status = _outside_event_loop(validate_pdf_timestamp, sig, context)
+            else:
+                status = _outside_event_loop(validate_pdf_signature, sig, context, context)
+            if moment < contexts.moment and not status.trusted and not status.revoked:
+                # Proven to exist at `moment`, but the file lacks the revocation data to judge
+                # it then: judged at the time of the check instead, and the gap said.
+                now = contexts.at(contexts.moment)
+                args = (sig, now) if is_doc_ts else (sig, now, now)
+                current = _outside_event_loop(
+                    validate_pdf_timestamp if is_doc_ts else validate_pdf_signature, *args
+                )
+                if current.trusted:
+                    missing.append(
+                        f"không có dữ liệu thu hồi để kiểm tra tại {_iso(moment)}: "
+                        "chỉ kiểm tra được tại thời điểm kiểm tra"
+                    )
+                    status, context = current, now
+                    moment, basis = contexts.moment, f"thời điểm kiểm tra {_iso(contexts.moment)}"
+            if not is_doc_ts:
+                status, moment, basis = _at_signing_time(
+                    sig, status, contexts, context, moment, basis, missing
+                )
         # A parse failure inside the CMS blob (asn1crypto raises ValueError, TypeError, …)
         # means the signature itself is damaged; one such file must not stop the others.
         except (ValueError, TypeError, KeyError, IndexError) as exc:
@@ -283,6 +389,24 @@ def _check_signature(
         "certificate": _cert_info(cert),
     }
     status_name, reason = _judge(status, is_doc_ts, warnings, moment)
+    common |= {"validation_time": _iso(moment), "validation_basis": basis}
+    if status_name == "valid" and not is_doc_ts:
+        reached = "B-B"
+        if ts_status is None:
+            missing.append("không có dấu thời gian chữ ký (B-T)")
+        else:
+            reached = "B-T"
+            # B-LT: judged at its timestamp's time from revocation data in the file.
+            if contexts.has_revinfo and moment < reference[0]:
+                reached = "B-LT"
+            elif not contexts.has_revinfo:
+                missing.append("không có dữ liệu thu hồi (CRL/OCSP) trong DSS của tệp (B-LT)")
+        if reached == "B-LT":
+            if reference[0] < contexts.moment:  # a later document timestamp holds
+                reached = "B-LTA"
+            else:
+                missing.append("không có dấu thời gian tài liệu còn hiệu lực sau DSS (B-LTA)")
+        common |= {"level_reached": reached, "missing": tuple(missing)}
     if status_name == "valid":
         reason = f"chữ ký hợp lệ, chứng thư số của {signer} do {_cn(cert.issuer)} cấp, " + (
             f"dấu thời gian {common['signed_at']}"
@@ -296,6 +420,25 @@ def _check_signature(
             what = _ALLOWED_UPDATES.get(level.name, "cập nhật được phép")
             reason += f"; sau khi ký có {what} ({level.name})"
     return Verdict(path, status_name, reason, **common)
+
+
+def _at_signing_time(sig, status, contexts, context, moment, basis, missing):
+    """The signature judged at its own timestamp's time when that timestamp holds at `moment`:
+    the time its certificate must have been valid and unrevoked. Without revocation data for
+    that time, the judgment at `moment` stands and the gap is said."""
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    ts = status.timestamp_validity
+    if ts is None or not (ts.intact and ts.valid and ts.trusted) or ts.timestamp >= moment:
+        return status, moment, basis
+    past = _outside_event_loop(validate_pdf_signature, sig, contexts.at(ts.timestamp), context)
+    why = f"thời điểm dấu thời gian chữ ký {_iso(ts.timestamp)}, đã xác lập tại {basis}"
+    if past.trusted or past.revoked or not status.trusted:
+        return past, ts.timestamp, why
+    missing.append(
+        f"không có dữ liệu thu hồi để kiểm tra chứng thư tại thời điểm ký {_iso(ts.timestamp)}"
+    )
+    return status, moment, basis
 
 
 def _judge(

@@ -52,6 +52,8 @@ def unit_params(
             "password_env": PASSWORD_ENV,
             "trust_roots": [f"{pki}/ca.crt"],
             "demo_tsa": f"{pki}/tsa.p12",
+            # The demo CA's CRL: revocation data offline, so the demo reaches B-LT and B-LTA.
+            "revocation": [f"{pki}/ca.crl"],
         },
         "preservation": {"backups": [f"{backups}/copy-1", f"{backups}/copy-2"]},
     } | ({} if unit.code in REVIEWED_FIRST else {"review": {"sign_unreviewed": True}})

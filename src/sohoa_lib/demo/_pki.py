@@ -16,14 +16,16 @@ from PIL import Image
 
 from .._io import atomic_path
 
-__all__ = ["DEMO_NOTICE", "write_demo_pki"]
+__all__ = ["DEMO_NOTICE", "write_demo_crl", "write_demo_pki"]
 
 DEMO_NOTICE = "DEMO ONLY, NOT FOR PRODUCTION"
 # RFC 9336 id-kp-documentSigning; emailProtection is kept beside it because NSS (hence pdfsig)
 # checks document signatures under its "email signer" usage and rejects a certificate whose
 # extended key usage leaves emailProtection out.
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
-CA_YEARS, SIGNER_YEARS = 10, 3
+# The root outlives what it vouches for (25 years, as national roots do), so the demo can show
+# a file validated 15 years on, after its signer's and timestamp authority's certificates ended.
+CA_YEARS, SIGNER_YEARS = 25, 3
 SEAL_DPI = 300
 
 
@@ -223,18 +225,52 @@ def _usage(**flags: bool) -> x509.KeyUsage:
     return x509.KeyUsage(**{name: flags.get(name, False) for name in names})
 
 
-def _crl(ca: x509.Certificate, key, start: dt.datetime) -> x509.CertificateRevocationList:
-    return (
+def write_demo_crl(
+    pki: dict[str, Path],
+    out: Path,
+    *,
+    password: str,
+    issued: dt.datetime,
+    revoked: dict[Path, dt.datetime] | None = None,
+) -> Path:
+    """A later CRL of the demo CA, issued at `issued`, revoking the certificates of the given
+    PKCS#12 files at the given times: what a CA publishes after revoking a key, for the demo and
+    tests of revocation after signing."""
+    secret = password.encode("utf-8")
+    ca = x509.load_pem_x509_certificate(pki["ca_cert"].read_bytes())
+    ca_key = serialization.load_pem_private_key(pki["ca_key"].read_bytes(), secret)
+    entries = []
+    for p12, when in (revoked or {}).items():
+        _, cert, _ = pkcs12.load_key_and_certificates(Path(p12).read_bytes(), secret)
+        entries.append((cert.serial_number, when))
+    # _crl backdates by an hour for clock skew; a later CRL is dated when it is issued.
+    later = issued + dt.timedelta(hours=1)
+    crl = _crl(ca, ca_key, later, entries, number=2 + int(issued.timestamp()))
+    _write(Path(out), crl.public_bytes(serialization.Encoding.DER))
+    return Path(out)
+
+
+def _crl(
+    ca: x509.Certificate, key, start: dt.datetime, revoked=(), number: int = 1
+) -> x509.CertificateRevocationList:
+    builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca.subject)
         .last_update(start - dt.timedelta(hours=1))
         .next_update(_years(start, 1))
-        .add_extension(x509.CRLNumber(1), critical=False)
+        .add_extension(x509.CRLNumber(number), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key()), critical=False
         )
-        .sign(key, hashes.SHA256())
     )
+    for serial, when in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(when.astimezone(dt.UTC))
+            .build()
+        )
+    return builder.sign(key, hashes.SHA256())
 
 
 def _write(path: Path, data: bytes, *, private: bool = False) -> None:
