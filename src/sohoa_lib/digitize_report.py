@@ -137,6 +137,7 @@ def confidence_chart(result: DigitizeResult) -> r.Html:
     ax.set_ylabel("Số trang")
     ax.legend(frameon=False, loc="upper left")
     r.style_axes(ax)
+    ax.xaxis.set_major_formatter(r.VnTicks())
     return r.figure_html(fig, "Phân bố độ tin cậy nhận dạng chữ theo trang")
 
 

@@ -168,7 +168,7 @@ def ranking(result: NationalResult) -> r.Html:
         {"hang": ("Hạng", None), "name": ("Đơn vị", None), "phase": ("Giai đoạn", None),
          "han": ("Thời hạn", None), "selected_pages": ("Trang được chọn", None),
          "digitized_pages": ("Đã số hóa", None),
-         "share_digitized": ("Tỷ lệ", lambda v: r.percent(v, 2)),
+         "share_digitized": ("Tỷ lệ", r.share),
          "signed_pages": ("Đã ký số", None), "xong": ("Dự kiến xong", None),
          "overdue_days": ("Đã quá hạn (ngày)", None), "han_moi": ("Mốc mới", None),
          "required_per_day_new_target": ("Cần (trang/ngày)", None)},
@@ -186,10 +186,10 @@ def ranking_chart(result: NationalResult) -> r.Html:
     colours = ["#cf222e" if d > 0 else "#2da44e" for d in ranked["overdue_days"].fillna(0)]
     ax.barh(y, shares, color=colours)
     for yi, v in zip(y, shares, strict=True):
-        ax.text(v, yi, f" {r.number(v, 2)}%", va="center", fontsize=8)
+        ax.text(v, yi, f" {r.share(v / 100)}", va="center", fontsize=8)
     ax.set_yticks(y, ranked["name"])
     ax.set_xlabel("% số trang được chọn đã số hóa (đỏ: đã quá hạn)")
-    r.style_axes(ax, grid_axis="x")
+    r.style_axes(ax, grid_axis="x", values="percent")
     return r.figure_html(fig, "Xếp hạng đơn vị theo tỷ lệ số hóa")
 
 
@@ -248,11 +248,11 @@ def province_ranking(result: NationalResult, code: str = RANKED_INDICATOR) -> r.
     y = np.arange(len(rows))[::-1]
     ax.barh(y, rows["value"], color=r.COLOURS["eligible"])
     for yi, v, share in zip(y, rows["value"], rows["share"], strict=True):
-        ax.text(v, yi, f" {r.number(v)} ({r.percent(share)})", va="center", fontsize=8)
+        ax.text(v, yi, f" {r.number(v)} ({r.share(share)})", va="center", fontsize=8)
     ax.set_yticks(y, [names.get(u, u) for u in rows["unit"]])
     d = compile_definitions(result.definitions)[code]
     ax.set_xlabel(d.unit_of_measure)
-    r.style_axes(ax, grid_axis="x")
+    r.style_axes(ax, grid_axis="x", values="number")
     return r.figure_html(
         fig, f"{d.name} {period_name(latest)}: xếp hạng tỉnh, thành phố (đơn vị hành chính từ "
              "01/07/2025) và tỷ trọng trong tổng số"

@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # reports render off-screen; the notebook shows the PNG we embed
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter
 
 # Colours that print well in grey and keep meaning across reports.
 COLOURS = {"holdings": "#9aa5b1", "eligible": "#3e7cb1", "selected": "#c0392b", "target": "#2c3e50"}
@@ -192,13 +193,73 @@ def figure_html(fig: Figure, alt: str) -> Html:
     )
 
 
-def style_axes(ax, *, grid_axis: str = "y") -> None:
-    """Light grid, no top/right frame, Vietnamese thousands on the value axis."""
-    from matplotlib.ticker import FuncFormatter
+class VnTicks(Formatter):
+    """Tick labels the Vietnamese way (1.234,5) with as few decimals as keep them apart.
+
+    A fixed number of decimals printed "0 0 0 0" under a 0–0,05% axis and "0, 0, 1, 2, 2" under a
+    count axis that matplotlib had ticked at halves; the labels now always differ.
+    """
+
+    def __init__(self, suffix: str = "", *, thousands: bool = True) -> None:
+        self.suffix, self.thousands, self.decimals = suffix, thousands, 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        self.decimals = distinct_decimals(locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if self.thousands:
+            return number(x, self.decimals) + self.suffix
+        return f"{x:.{self.decimals}f}".replace(".", ",") + self.suffix
+
+
+def distinct_decimals(values: Iterable[float], most: int = 6) -> int:
+    """The fewest decimals (up to `most`) that print every value differently."""
+    values = [float(v) for v in values]
+    for decimals in range(most + 1):
+        if len({f"{v:.{decimals}f}" for v in values}) == len(set(values)):
+            return decimals
+    return most
+
+
+def share(value: float | None) -> str:
+    """A share as a bar label: two significant digits however small (0,012%, not 0,01%)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    pct = abs(value) * 100
+    decimals = 1 if pct == 0 or pct >= 10 else min(4, max(1, 1 - math.floor(math.log10(pct))))
+    return percent(value, decimals)
+
+
+def style_axes(ax, *, grid_axis: str = "y", values: str = "count") -> None:
+    """Light grid, no top/right frame, Vietnamese numbers on the value axis.
+
+    `values` says what the value axis counts: "count" (whole ticks only: no half a page),
+    "number" (any number) or "percent" (values already in per cent).
+    """
+    from matplotlib.ticker import MaxNLocator
 
     ax.grid(axis=grid_axis, color="#e5e8eb", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     axis = ax.yaxis if grid_axis == "y" else ax.xaxis
-    axis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
+    if values == "count":
+        axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(VnTicks("%" if values == "percent" else ""))
+
+
+def count_axis(axis) -> None:
+    """Whole numbers only on an axis that counts (files, pages), Vietnamese thousands."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(VnTicks())
+
+
+def year_axis(axis) -> None:
+    """Whole years, written without a thousands dot (1995, not 1.995)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(VnTicks(thousands=False))
