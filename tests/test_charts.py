@@ -87,11 +87,11 @@ def test_inventory_charts(charts, write_unit, tmp_path) -> None:
                                   "Thời gian bắt đầu": f"01/01/{1993 + i}"})
             for i in range(12)]  # fmt: skip
     settings = load_unit_settings(write_unit(rows))
-    result = run_inventory(settings, UnitPaths(tmp_path / "out", "TTLT"), as_of=AS_OF)
+    inv = run_inventory(settings, UnitPaths(tmp_path / "out", "TTLT"), as_of=AS_OF)
     for part in (inventory_report.exclusions, inventory_report.selection,
                  inventory_report.volume_chart, inventory_report.years_chart,
                  inventory_report.budget):  # fmt: skip
-        part(result)
+        part(inv)
     _assert_readable(charts, 4)
     years = [ax for alt, fig in charts if "năm" in alt for ax in fig.axes]
     assert all("." not in t for ax in years for t in _labels(ax.xaxis))
