@@ -96,15 +96,16 @@ def certificate(result: SignStageResult) -> r.Html:
     if not c:
         return r.note("Chưa có tệp nào được ký.")
     rows = [("Chủ thể", c.get("subject")), ("Tổ chức cấp", c.get("issuer")),
-            ("Số hiệu", c.get("serial")), ("Hiệu lực từ", c.get("not_before")),
-            ("Hiệu lực đến", c.get("not_after"))]  # fmt: skip
+            ("Số hiệu", c.get("serial")), ("Hiệu lực từ", r.moment(c.get("not_before"))),
+            ("Hiệu lực đến", r.moment(c.get("not_after")))]  # fmt: skip
     return r.table(
         pd.DataFrame(rows, columns=["k", "v"]), {"k": ("Chứng thư số", None), "v": ("", str)}
     )
 
 
 def signatures(result: SignStageResult) -> r.Html:
-    s = result.signed.assign(trang_thai=result.signed["trang_thai"].map(STATUS))
+    s = result.signed.assign(trang_thai=result.signed["trang_thai"].map(STATUS),
+                             thoi_diem_ky=result.signed["thoi_diem_ky"].map(r.moment))  # fmt: skip
     table = r.table(
         s,
         {"tep": ("Tệp", None), "so_trang": ("Số trang", None), "muc": ("Mức PAdES", None),

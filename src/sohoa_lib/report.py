@@ -9,6 +9,7 @@ import io
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import matplotlib
 
@@ -16,6 +17,8 @@ matplotlib.use("Agg")  # reports render off-screen; the notebook shows the PNG w
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Colours that print well in grey and keep meaning across reports.
 COLOURS = {"holdings": "#9aa5b1", "eligible": "#3e7cb1", "selected": "#c0392b", "target": "#2c3e50"}
@@ -83,6 +86,22 @@ def date(value: dt.date | str | None) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     return value.strftime("%d/%m/%Y")
+
+
+def moment(value: dt.datetime | str | None) -> str:
+    """A time for a reviewer, in Vietnamese time whatever zone it was recorded in.
+
+    `2026-11-30T13:50:18+00:00` → `20:50:18 ngày 30/11/2026 (+07:00)`; text that is not ISO 8601
+    is shown as it is.
+    """
+    if not isinstance(value, str | dt.datetime) or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.astimezone(VIETNAM).strftime("%H:%M:%S ngày %d/%m/%Y (+07:00)")
 
 
 def as_of_date(value: str | dt.date | None) -> dt.date:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _index, _notebook, _runlock
+from . import _index, _links, _notebook, _runlock
 from ._io import write_text
 from ._record import input_checksums, now, settings_for_record, tool_versions
 from .errors import ParamsError, StageError
@@ -44,6 +44,8 @@ STAGE_TITLES = {
     "national": "Báo cáo toàn Ngành",
 }
 """Report titles (Vietnamese), shown in each page's <title> and on the index."""
+STAGE_FOLDERS = {"sign": "archive"}
+"""A stage's output folder under the unit, where it is not the stage's name."""
 
 NATIONAL_DIR = "national"
 
@@ -170,6 +172,8 @@ def run_unit(
         for path in _runlock.remove_stale_temporaries(paths.root, backups):
             log.warning("%s: removed %s, left by an interrupted run", unit, path)
         run = _run_stages(settings, paths, todo, notebooks_dir, as_of, kernel_name)
+        _index.write_index(outputs)  # so the reports' "back to the index" link leads somewhere
+        finish_reports(paths.root, outputs)
     failure = next((s.error for s in run.stages if s.error), None)
     if failure:
         raise StageError(failure)
@@ -396,6 +400,7 @@ def run_national(
         "stages": [dataclasses.asdict(stage)],
     }
     write_text(root / "run.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    finish_reports(root, outputs)
     return {
         "unit": NATIONAL_DIR,
         "status": stage.status,
@@ -403,6 +408,19 @@ def run_national(
         "seconds": round(time.perf_counter() - clock, 2),
         "error": stage.error,
     }
+
+
+def finish_reports(root: Path, outputs: Path) -> None:
+    """Navigation bar and file links in every report under `root/reports` (a unit or national)."""
+    titles = {stem: STAGE_TITLES[name] for name, stem in (*STAGES, ("national", NATIONAL))}
+    folders = {stem: STAGE_FOLDERS.get(name, name) for name, stem in STAGES}
+    _links.finish_reports(
+        root / "reports",
+        index=outputs / "index.html",
+        titles=titles,
+        bases=(root, outputs),
+        folders=folders,
+    )
 
 
 def _result_line(result: dict[str, Any]) -> str:
