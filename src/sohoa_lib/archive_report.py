@@ -87,7 +87,8 @@ def review(result: SignStageResult) -> r.Html:
     table = r.table(result.waiting, {"ma_ho_so": ("Mã hồ sơ", None),
                                      "ma_dinh_danh": ("Văn bản", None), "truong": ("Trường", None),
                                      "gia_tri": ("Giá trị máy đọc", None),
-                                     "ly_do": ("Lý do", None)}, max_rows=60)  # fmt: skip
+                                     "ly_do": ("Lý do", None)},
+                    csv="archive/waiting_review.csv")  # fmt: skip
     return r.Html(head.text + table.text)
 
 
@@ -111,12 +112,13 @@ def signatures(result: SignStageResult) -> r.Html:
         {"tep": ("Tệp", None), "so_trang": ("Số trang", None), "muc": ("Mức PAdES", None),
          "thoi_diem_ky": ("Thời điểm ký", None), "trang_thai": ("Kiểm tra", None),
          "dau_thoi_gian": ("Dấu thời gian", None), "ly_do": ("Chi tiết", None)},
-        max_rows=40,
+        csv="archive/signed.csv",
     )  # fmt: skip
     fails = ""
     if result.failures:
         fails = r.table(pd.DataFrame(result.failures, columns=["tep", "ly_do"]),
-                        {"tep": ("Tệp / hồ sơ", None), "ly_do": ("Lý do", None)}).text  # fmt: skip
+                        {"tep": ("Tệp / hồ sơ", None), "ly_do": ("Lý do", None)},
+                        csv="archive/failures.csv").text  # fmt: skip
     return r.Html(table.text + fails)
 
 
@@ -139,13 +141,14 @@ def packages(result: SignStageResult) -> r.Html:
     if result.packages.empty:
         return r.note("Chưa có gói thông tin nào.")
     table = r.table(result.packages, {"ma_ho_so": ("Mã hồ sơ", None), "goi": ("Gói", None),
-                                      "so_tep": ("Số tệp", None)})  # fmt: skip
+                                      "so_tep": ("Số tệp", None)},
+                    csv="archive/packages.csv")  # fmt: skip
     copies = r.table(
         result.backups.assign(da_kiem_tra=result.backups["da_kiem_tra"].map({True: "đạt", False: "KHÔNG ĐẠT"})),
         {"ma_ho_so": ("Mã hồ sơ", None), "ban_sao": ("Bản sao", None), "so_tep": ("Số tệp", None),
          "dung_luong": ("Dung lượng (byte)", None), "da_kiem_tra": ("Kiểm tra SHA-256", None),
          "van_de": ("Vấn đề", None)},
-        max_rows=40,
+        csv="archive/backups.csv",
     )  # fmt: skip
     hint = r.note("Kiểm tra định kỳ (không thay đổi dữ liệu): sohoa verify --fixity "
                   f"outputs/{result.settings.unit}/archive/packages — mỗi lần kiểm tra và sao lưu "

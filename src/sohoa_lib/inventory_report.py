@@ -163,6 +163,7 @@ def selection(result: InventoryResult) -> r.Html:
             "so_trang": ("Số trang", None),
         },
         max_rows=15,
+        csv="inventory/selection.csv",
     )
     return r.Html(message.text + chart.text + "<h4>Hồ sơ ưu tiên cao nhất</h4>" + top.text)
 

@@ -172,6 +172,7 @@ def ranking(result: NationalResult) -> r.Html:
          "signed_pages": ("Đã ký số", None), "xong": ("Dự kiến xong", None),
          "overdue_days": ("Đã quá hạn (ngày)", None), "han_moi": ("Mốc mới", None),
          "required_per_day_new_target": ("Cần (trang/ngày)", None)},
+        csv="progress_units.csv",
     )  # fmt: skip
 
 
@@ -311,7 +312,7 @@ def quality(result: NationalResult) -> r.Html:
         p.assign(quy_tac=p["quy_tac"].map(RULES).fillna(p["quy_tac"])),
         {"don_vi": ("Đơn vị", None), "tep": ("Tệp", None), "trang_tinh": ("Trang tính", None),
          "o": ("Ô", None), "quy_tac": ("Kiểm tra", None), "noi_dung": ("Nội dung", None)},
-        max_rows=60,
+        csv="problems.csv",
     )  # fmt: skip
 
 

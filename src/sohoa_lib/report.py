@@ -148,29 +148,41 @@ def note(text: str, *, ok: bool = False) -> Html:
 Format = Callable[[object], str]
 
 
+ROWS_SHOWN = 50
+"""Most rows a table shows inline: a province has thousands of files; its CSV has every row."""
+
+
 def table(
     frame: pd.DataFrame,
     columns: dict[str, tuple[str, Format | None]],
     *,
     total: dict[str, object] | None = None,
-    max_rows: int | None = None,
+    max_rows: int = ROWS_SHOWN,
+    csv: str | None = None,
 ) -> Html:
     """A table with Vietnamese headers: columns maps a column to (header, formatter or None).
 
-    Numbers are right-aligned; `total` adds a bold last row; `max_rows` keeps long tables short
-    (the CSV beside the report holds every row).
+    Numbers are right-aligned; `total` adds a bold last row. At most `max_rows` rows are shown,
+    with a sentence giving the total and naming `csv` (the path of the full table under the unit's
+    folder, which the finished report turns into a link).
     """
-    shown = frame if max_rows is None else frame.head(max_rows)
+    shown = frame.head(max_rows)
     head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())
     rows = [_row(rec, columns) for rec in shown.to_dict("records")]
     if total is not None:
         rows.append(_row(total, columns, css="total"))
     more = ""
-    if max_rows is not None and len(frame) > max_rows:
-        more = (
-            f"<p class='sh-sub'>… và {number(len(frame) - max_rows)} dòng khác (xem tệp CSV).</p>"
-        )
+    if len(frame) > max_rows:
+        more = f"<p class='sh-sub'>{html.escape(more_rows(len(shown), len(frame), csv))}</p>"
     return Html(f"{_CSS}<table class='sh-t'><tr>{head}</tr>{''.join(rows)}</table>{more}")
+
+
+def more_rows(shown: int, total: int, csv: str | None) -> str:
+    """The sentence under a capped table or list."""
+    where = f"tệp {csv}" if csv else "tệp CSV của giai đoạn"
+    return (
+        f"Hiện {number(shown)} dòng đầu trong tổng số {number(total)} dòng; đủ các dòng: {where}."
+    )
 
 
 def _row(record: dict, columns: dict[str, tuple[str, Format | None]], css: str = "") -> str:

@@ -272,7 +272,7 @@ def quality(result: StatisticsResult) -> r.Html:
         problems,
         {"tep": ("Tệp", None), "trang_tinh": ("Trang tính", None), "o": ("Ô", None),
          "quy_tac": ("Kiểm tra", None), "noi_dung": ("Nội dung", None)},
-        max_rows=50,
+        csv="statistics/problems.csv",
     ).text  # fmt: skip
     if len(result.set_aside):
         text += r.note(
