@@ -81,3 +81,14 @@ def test_times_shown_are_vietnamese_with_headline_figures(copied: Path) -> None:
     sign = (copied / "HP" / "reports" / "03_sign.html").read_text(encoding="utf-8")
     assert "+00:00" not in sign
     assert re.search(r"Hiệu lực từ</td><td>\d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4} \(\+07:00\)", sign)
+
+
+def test_progress_bars_stay_out_of_reports_and_outputs(copied: Path) -> None:
+    for page in sorted(copied.glob("HP/reports/*.html")):
+        text = page.read_text(encoding="utf-8")
+        assert "widget-view" not in text and "trang/s" not in text and "it/s" not in text
+    assert (
+        not (copied / "HP" / ".progress.json").exists() and not (copied / "HP" / ".stage").exists()
+    )
+    digitize = (copied / "HP" / "notebooks" / "02_digitize.ipynb").read_text(encoding="utf-8")
+    assert "Nhận dạng chữ (OCR)" in digitize  # the analyst's notebook did show the bar

@@ -20,8 +20,8 @@ _BODY = re.compile(r"<body[^>]*>")
 # A file name as reports write it: `rejected.csv`, `archive/signed.csv`, `TTLT.2002.01.pdf`.
 _MENTION = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w.-]+\.(?:csv|pdf|sqlite|json|xlsx))(?![\w/-])")
 _TAG = re.compile(r"(<[^>]+>)")
-# Text inside these is not shown as prose (or is a link already).
-_SKIP = {"a", "style", "script", "title", "head"}
+# Elements whose text is not prose (or is a link already), skipped whole: scripts hold "<" too.
+_OPAQUE = re.compile(r"<(script|style|head|a)\b.*?</\1\s*>", re.S | re.I)
 
 
 def finish_reports(
@@ -67,23 +67,20 @@ def link_mentions(
 ) -> str:
     """Wrap each file name in the prose of `text` in a link to it, relative to folder `here`."""
     names = _names(bases) if names is None else names
-    out, skip = [], []
-    for part in _TAG.split(text):
-        if part.startswith("<") and part.endswith(">"):
-            tag = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
-            name = tag.group(1).lower() if tag else ""
-            if name in _SKIP and not part.endswith("/>"):
-                if part.startswith("</"):
-                    if skip and skip[-1] == name:
-                        skip.pop()
-                else:
-                    skip.append(name)
-            out.append(part)
-        elif skip or "." not in part:
-            out.append(part)
-        else:
-            out.append(_MENTION.sub(lambda m: _anchor(m.group(1), here, bases, names), part))
-    return "".join(out)
+
+    def prose(chunk: str) -> str:
+        return "".join(
+            part
+            if part.startswith("<") or "." not in part
+            else _MENTION.sub(lambda m: _anchor(m.group(1), here, bases, names), part)
+            for part in _TAG.split(chunk)
+        )
+
+    out, pos = [], 0
+    for found in _OPAQUE.finditer(text):
+        out += [prose(text[pos : found.start()]), found.group(0)]
+        pos = found.end()
+    return "".join([*out, prose(text[pos:])])
 
 
 def _anchor(mention: str, here: Path, bases: tuple[Path, ...], names: Mapping[str, Path]) -> str:

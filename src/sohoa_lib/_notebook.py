@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import sys
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ PARAMETER_TAGS = ("parameters", "injected-parameters")
 # papermill tags the two banners it adds to a failed notebook; their wording is English.
 ERROR_MARKER_TAG = "papermill-error-cell-tag"
 ERROR_STYLE = 'style="color:#b00020; font-size:1.6em;"'
+WIDGET = "application/vnd.jupyter.widget-view+json"
 ERROR_HERE = "Lỗi xảy ra tại đây; các ô sau không được thực hiện:"
 
 # The lab template, minus the scripts it fetches from CDNs (require.js, MathJax, Mermaid): reports
@@ -84,7 +84,7 @@ def execute(
             str(tmp),
             parameters=dict(parameters),
             kernel_name=kernel_name,
-            progress_bar=sys.stderr.isatty(),
+            progress_bar=False,  # its bar counts cells, in English; `progress` shows pages
             log_output=False,
             **engine_kwargs,
         )
@@ -115,6 +115,7 @@ def export_html(executed_nb: Path, html_path: Path, title: str) -> None:
     nb = nbformat.read(str(executed_nb), as_version=4)
     nb.metadata["title"] = title  # the template prefers it to the file name for <title>
     _translate_error_markers(nb)
+    _drop_widgets(nb)
     config = Config()
     # Drop the parameter cells entirely: with code hidden they could only show stray outputs.
     config.TagRemovePreprocessor.enabled = True
@@ -146,6 +147,16 @@ def _translate_error_markers(nb: Any) -> None:
                 f'<span {ERROR_STYLE}>Có lỗi tại <a href="#papermill-error-cell">{where}</a>: '
                 f"báo cáo dừng ở đó và chưa đầy đủ.</span>"
             )
+
+
+def _drop_widgets(nb: Any) -> None:
+    """Remove live widgets (the progress bars): a static report cannot draw them, and a reviewer
+    wants the result, not how long it took."""
+    for cell in nb.cells:
+        if cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
+    # Their saved state makes the template load a widget manager from a CDN: reports stay offline.
+    nb.metadata.pop("widgets", None)
 
 
 def _client_config() -> Any:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _index, _links, _notebook, _runlock
+from . import _index, _links, _notebook, _runlock, progress
 from ._io import write_text
 from ._record import input_checksums, now, settings_for_record, tool_versions
 from .errors import ParamsError, StageError
@@ -171,7 +171,11 @@ def run_unit(
         backups = [location / unit for location in settings.preservation.backups]
         for path in _runlock.remove_stale_temporaries(paths.root, backups):
             log.warning("%s: removed %s, left by an interrupted run", unit, path)
-        run = _run_stages(settings, paths, todo, notebooks_dir, as_of, kernel_name)
+        try:
+            with progress.watch(lambda: {unit: progress.unit_status(paths.root)}):
+                run = _run_stages(settings, paths, todo, notebooks_dir, as_of, kernel_name)
+        finally:
+            progress.clear(paths.root)
         _index.write_index(outputs)  # so the reports' "back to the index" link leads somewhere
         finish_reports(paths.root, outputs)
     failure = next((s.error for s in run.stages if s.error), None)
@@ -203,6 +207,8 @@ def _run_stages(
             records.append(StageRecord(name, None, None, "skipped", 0.0))
             continue
         title = f"{stem[:2]} – {STAGE_TITLES[name]} – {settings.name}"
+        write_text(paths.root / progress.STAGE_FILE, stem)  # what the terminal shows as running
+        (paths.root / progress.STATUS_FILE).unlink(missing_ok=True)
         record = _run_stage(
             name,
             notebooks_dir / f"{stem}.ipynb",
@@ -294,8 +300,6 @@ def run_batch(
     A process per unit gives each its own kernel, and a unit that crashes cannot take the batch
     down with it.
     """
-    from tqdm import tqdm
-
     root, outputs = root.resolve(), outputs.resolve()
     codes = list(dict.fromkeys(units)) if units else unit_codes(root)
     if not codes:
@@ -304,9 +308,15 @@ def run_batch(
         raise ParamsError(f"--parallel should be at least 1, got {parallel}")
 
     results: dict[str, dict[str, Any]] = {}
+
+    def state(code: str) -> str:
+        if code in results:
+            return "xong" if results[code]["status"] == "ok" else "lỗi"
+        return progress.unit_status(outputs / code) or "chờ"
+
     with (
         concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool,
-        tqdm(total=len(codes), unit="đơn vị", disable=not sys.stderr.isatty()) as bar,
+        progress.watch(lambda: {code: state(code) for code in codes}) as say,
     ):
         futures = {
             pool.submit(_run_unit_process, code, root=root, outputs=outputs, as_of=as_of): code
@@ -316,8 +326,7 @@ def run_batch(
             for future in concurrent.futures.as_completed(futures):
                 result = future.result()
                 results[result["unit"]] = result
-                bar.update()
-                tqdm.write(_result_line(result))
+                say(_result_line(result))
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -327,7 +336,7 @@ def run_batch(
     if national_nb.is_file():
         national = run_national(national_nb, outputs=outputs, as_of=as_of)
         ordered.append(national)
-        tqdm.write(_result_line(national))
+        print(_result_line(national))
     _index.write_index(outputs, batch=ordered)
     return ordered
 
