@@ -92,3 +92,12 @@ def test_progress_bars_stay_out_of_reports_and_outputs(copied: Path) -> None:
     )
     digitize = (copied / "HP" / "notebooks" / "02_digitize.ipynb").read_text(encoding="utf-8")
     assert "Nhận dạng chữ (OCR)" in digitize  # the analyst's notebook did show the bar
+
+
+def test_reports_speak_vietnamese(copied: Path) -> None:
+    digitize = (copied / "HP" / "reports" / "02_digitize.html").read_text(encoding="utf-8")
+    sign = (copied / "HP" / "reports" / "03_sign.html").read_text(encoding="utf-8")
+    for text in (digitize, sign):
+        assert "Chuẩn áp dụng: Thông tư 05/2025/TT-BNV" in text and "tt05-2025" not in text
+        assert "No description has been provided" not in text
+    assert "upstream" not in digitize and "Debian package" not in digitize

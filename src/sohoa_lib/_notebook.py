@@ -93,14 +93,16 @@ def execute(
         _keep(tmp, output_nb)
         cell = exc.exec_count if exc.exec_count is not None else exc.cell_index
         raise StageError(
-            f"stage {stage} failed at cell [{cell}]: {one_line(exc.ename, exc.evalue)}"
+            f"giai đoạn {stage} lỗi tại ô [{cell}]: {one_line(exc.ename, exc.evalue)}"
         ) from exc
     except (KeyboardInterrupt, MissingToolError):
         raise
     except Exception as exc:
         # Kernel died, start-up timed out, unreadable notebook: still one line, stage named.
         _keep(tmp, output_nb)
-        raise StageError(f"stage {stage} failed: {one_line(type(exc).__name__, str(exc))}") from exc
+        raise StageError(
+            f"giai đoạn {stage} lỗi: {one_line(type(exc).__name__, str(exc))}"
+        ) from exc
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -29,7 +29,7 @@ def heading(result: SignStageResult) -> r.Html:
     )
     return r.title(
         f"Ký số và bảo quản — {s.name}",
-        f"Chuẩn áp dụng: {s.profile} · tổ chức ký: {s.signing.organisation} · khóa: {way}",
+        f"Chuẩn áp dụng: {r.profile_name(s.profile)} · tổ chức ký: {s.signing.organisation} · khóa: {way}",
         f"Dấu thời gian RFC 3161: {tsa}",
     )  # fmt: skip
 

@@ -18,7 +18,7 @@ def heading(result: DigitizeResult) -> r.Html:
     m = result.model
     return r.title(
         f"Số hóa: kiểm tra ảnh, nhận dạng chữ (OCR) và PDF/A — {s.name}",
-        f"Chuẩn áp dụng: {s.profile} · tệp PDF/A-2 hai lớp (ảnh gốc và lớp chữ ẩn)",
+        f"Chuẩn áp dụng: {r.profile_name(s.profile)} · tệp PDF/A-2 hai lớp (ảnh gốc và lớp chữ ẩn)",
         f"Mô hình OCR: Tesseract {m.name} — nguồn: {m.source}; giấy phép: {m.licence}",
     )
 
@@ -96,7 +96,9 @@ def _failing_pages(result: DigitizeResult) -> r.Html:
             file = result.root / thumb
             if file.is_file():
                 data = base64.b64encode(file.read_bytes()).decode("ascii")
-                img = f"<img src='data:image/jpeg;base64,{data}' style='max-width:160px;border:1px solid #ccc'/>"
+                alt = html.escape(f"Ảnh thu nhỏ của trang {row['tep']}")
+                img = (f"<img alt='{alt}' src='data:image/jpeg;base64,{data}' "
+                       "style='max-width:160px;border:1px solid #ccc'/>")  # fmt: skip
         cells.append(
             f"<div style='display:inline-block;vertical-align:top;width:190px;margin:6px'>{img}"
             f"<div style='font-size:.85em'><b>{html.escape(row['tep'])}</b><br>"

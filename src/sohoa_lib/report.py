@@ -104,6 +104,13 @@ def moment(value: dt.datetime | str | None) -> str:
     return value.astimezone(VIETNAM).strftime("%H:%M:%S ngày %d/%m/%Y (+07:00)")
 
 
+def profile_name(code: str) -> str:
+    """`tt05-2025` → `Thông tư 05/2025/TT-BNV`."""
+    from .settings import PROFILE_NAMES
+
+    return PROFILE_NAMES.get(code, code)
+
+
 def as_of_date(value: str | dt.date | None) -> dt.date:
     """The report date from a notebook parameter: ISO text, a date, or blank for today."""
     if isinstance(value, dt.date):

@@ -109,7 +109,7 @@ def project_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "params" / "units").is_dir() and (folder / "notebooks").is_dir():
             return folder
-    raise ParamsError("run sohoa from the project folder or set SOHOA_HOME")
+    raise ParamsError("hãy chạy sohoa trong thư mục dự án, hoặc đặt SOHOA_HOME")
 
 
 def available_stages(notebooks_dir: Path) -> list[str]:
@@ -120,20 +120,21 @@ def available_stages(notebooks_dir: Path) -> list[str]:
 def select_stages(stages: Sequence[str] | None, notebooks_dir: Path) -> list[tuple[str, str]]:
     """The (name, stem) pairs to run, in run order; ParamsError naming an unknown or absent one."""
     available = available_stages(notebooks_dir)
-    listing = f"available stages: {', '.join(available) or 'none'}"
+    listing = f"các giai đoạn có: {', '.join(available) or 'không có'}"
     if not available:
-        raise ParamsError(f"{notebooks_dir}: no stage notebooks (01_inventory.ipynb, …)")
+        raise ParamsError(f"{notebooks_dir}: không có notebook giai đoạn (01_inventory.ipynb, …)")
     if stages is None:
         stages = available
     if not stages:
-        raise ParamsError(f"no stage given; {listing}")
+        raise ParamsError(f"chưa chọn giai đoạn nào; {listing}")
     known = dict(STAGES)
     for name in stages:
         if name not in known:
-            raise ParamsError(f"unknown stage {name!r}; {listing}")
+            raise ParamsError(f"không có giai đoạn {name!r}; {listing}")
         if name not in available:
             raise ParamsError(
-                f"stage {name!r} has no notebook {known[name]}.ipynb in {notebooks_dir}; {listing}"
+                f"giai đoạn {name!r} chưa có notebook {known[name]}.ipynb trong {notebooks_dir}; "
+                f"{listing}"
             )
     return [(name, stem) for name, stem in STAGES if name in stages]
 
@@ -162,7 +163,10 @@ def run_unit(
     """
     settings = load_unit_settings(params_file)
     if settings.unit != unit:
-        raise ParamsError(f"{settings.source}: key 'unit' is {settings.unit!r}, expected {unit!r}")
+        raise ParamsError(
+            f"{settings.source}: khóa 'unit' là {settings.unit!r}, cần {unit!r} (tệp tham số "
+            "của đơn vị khác)"
+        )
     todo = select_stages(stages, notebooks_dir)
     _notebook.check_kernel(kernel_name)
     outputs, notebooks_dir = outputs.resolve(), notebooks_dir.resolve()
@@ -263,7 +267,7 @@ def _run_stage(
             _notebook.export_html(executed, report, title)
         except Exception as exc:  # nbconvert's errors are many; the stage failed either way
             reason = _notebook.one_line(type(exc).__name__, str(exc))
-            error = error or f"stage {notebook.stem} failed: HTML export: {reason}"
+            error = error or f"giai đoạn {notebook.stem} lỗi khi xuất báo cáo HTML: {reason}"
             report.unlink(missing_ok=True)
     else:
         report.unlink(missing_ok=True)  # an earlier run's report would pass for this one's
@@ -303,9 +307,9 @@ def run_batch(
     root, outputs = root.resolve(), outputs.resolve()
     codes = list(dict.fromkeys(units)) if units else unit_codes(root)
     if not codes:
-        raise ParamsError(f"{root / 'params' / 'units'}: no params files (*.yaml)")
+        raise ParamsError(f"{root / 'params' / 'units'}: không có tệp tham số (*.yaml)")
     if parallel < 1:
-        raise ParamsError(f"--parallel should be at least 1, got {parallel}")
+        raise ParamsError(f"--parallel phải từ 1 trở lên, nhận được {parallel}")
 
     results: dict[str, dict[str, Any]] = {}
 
