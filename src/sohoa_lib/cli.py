@@ -153,10 +153,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         from . import runner
 
         outputs = runner.project_root() / "outputs"
-    hits = catalog.search_outputs(outputs, args.query, limit=args.limit, unit=args.unit)
-    if not hits:
-        print(f"Không tìm thấy kết quả cho “{args.query}”.")
-    for hit in hits:
+    result = catalog.found_in_outputs(outputs, args.query, limit=args.limit, unit=args.unit)
+    how = "khớp đúng dấu đã gõ" if result.exact else "không phân biệt dấu vì từ khóa gõ không dấu"
+    if not result.hits:
+        print(f"Không tìm thấy kết quả cho “{args.query}” ({how}).")
+        return 0
+    shown = f", hiện {len(result.hits)} văn bản đầu" if result.total > len(result.hits) else ""
+    print(f"Tìm thấy {result.total} văn bản cho “{args.query}” ({how}{shown}).\n")
+    for hit in result.hits:
         print(catalog.format_hit(hit), end="\n\n")
     return 0
 
