@@ -118,6 +118,7 @@ def export_html(executed_nb: Path, html_path: Path, title: str) -> None:
     nb.metadata["title"] = title  # the template prefers it to the file name for <title>
     _translate_error_markers(nb)
     _drop_widgets(nb)
+    _fold_tracebacks(nb)
     config = Config()
     # Drop the parameter cells entirely: with code hidden they could only show stray outputs.
     config.TagRemovePreprocessor.enabled = True
@@ -149,6 +150,32 @@ def _translate_error_markers(nb: Any) -> None:
                 f'<span {ERROR_STYLE}>Có lỗi tại <a href="#papermill-error-cell">{where}</a>: '
                 f"báo cáo dừng ở đó và chưa đầy đủ.</span>"
             )
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _fold_tracebacks(nb: Any) -> None:
+    """A failed cell, for a reviewer: what went wrong in one Vietnamese sentence, the Python
+    traceback folded under it for whoever fixes it. The executed notebook keeps the raw error."""
+    import html
+
+    from nbformat.v4 import new_output
+
+    for cell in nb.cells:
+        for i, out in enumerate(cell.get("outputs", [])):
+            if out.get("output_type") != "error":
+                continue
+            trace = html.escape(_ANSI.sub("", "\n".join(out.get("traceback", []))))
+            what = html.escape(one_line(out.get("ename", ""), out.get("evalue", "")))
+            text = (
+                "<div style='border-left:4px solid #cf222e;background:#fff0f0;padding:8px 12px'>"
+                f"<b>Giai đoạn dừng vì lỗi:</b> {what}<br>Các phần sau của báo cáo chưa được "
+                "lập. Cán bộ kỹ thuật xem chi tiết dưới đây, sửa nguyên nhân rồi chạy lại.</div>"
+                "<details><summary>Chi tiết kỹ thuật (traceback)</summary>"
+                f"<pre style='white-space:pre-wrap;font-size:.85em'>{trace}</pre></details>"
+            )
+            cell.outputs[i] = new_output("display_data", data={"text/html": text})
 
 
 def _drop_widgets(nb: Any) -> None:
