@@ -334,9 +334,13 @@ _PRINT_CSS = """
 .sh-print .ky{display:flex;justify-content:space-between;margin-top:1.5em;font-size:12pt}
 @page{size:A4;margin:2cm 1.5cm 2cm 3cm}
 @media print{
-  .jp-Cell:not(:has(.sh-print)),.jp-InputPrompt,.jp-OutputPrompt,.sh-noprint{display:none!important}
+  .jp-Cell:not(:has(.sh-print)),.jp-InputPrompt,.jp-OutputPrompt,.sh-noprint,.sh-nav{display:none!important}
   .sh-print{border:0;padding:0;max-width:none}
   .sh-print .draft{color:#000}
+  .sh-print h3,.sh-print h4{break-after:avoid}
+  .sh-print tr,.sh-print .ky,.sh-print table.hdr{break-inside:avoid}
+  .sh-print p,.sh-print li{orphans:3;widows:3}
+  .sh-print a{color:#000;text-decoration:none}
 }
 </style>
 """
