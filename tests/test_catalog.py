@@ -108,10 +108,10 @@ def test_a_file_that_is_not_a_catalogue_is_refused(tmp_path: Path) -> None:
     ("query", "expected"),
     [
         ("so hoa", ["BN.2005.01.01", "BN.2005.02.01"]),  # folded query, accented and plain text
-        ("số hóa", ["BN.2005.01.01", "BN.2005.02.01"]),  # accented query finds plain text too
-        ("SỐ HOÁ", ["BN.2005.01.01", "BN.2005.02.01"]),  # case and old-style tone placement
+        ("số hóa", ["BN.2005.01.01"]),  # typed diacritics are respected: not plain "so hoa"
+        ("SỐ HOÁ", ["BN.2005.01.01"]),  # case and old-style tone placement
         ("don vi", ["BN.2005.01.02", "BN.2005.02.01"]),  # d finds đ
-        ("đơn vị", ["BN.2005.01.02", "BN.2005.02.01"]),  # đ finds d
+        ("đơn vị", ["BN.2005.01.02"]),  # đ is a diacritic: not "don vi"
         ("Bắc Ninh số hóa", ["BN.2005.01.01"]),  # every word must match
         ("bac ninh hai phong", []),
         ('"don vi su nghiep"', ["BN.2005.01.02"]),  # a phrase
@@ -122,7 +122,7 @@ def test_a_file_that_is_not_a_catalogue_is_refused(tmp_path: Path) -> None:
         ("tuyển dụng", []),
     ],
 )
-def test_search_ignores_diacritics_both_ways(
+def test_search_folds_only_queries_typed_without_diacritics(
     db: sqlite3.Connection, query: str, expected: list[str]
 ) -> None:
     assert codes(catalog.search(db, query)) == expected
@@ -287,7 +287,10 @@ def test_cli_search_prints_one_block_per_hit(
     two_units(tmp_path)
     assert cli.main(["search", "so hoa", "--outputs", str(tmp_path), "--unit", "BN"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[:3] == [
+    assert out.splitlines()[0] == (
+        "Tìm thấy 1 văn bản cho “so hoa” (không phân biệt dấu vì từ khóa gõ không dấu)."
+    )
+    assert out.splitlines()[2:5] == [
         "BN.2005.01.01  Quyết định  101/QĐ-BHXH  01/03/2005  (BN)",
         "    Văn bản thứ 1",
         "    Quyết định về việc phê duyệt kế hoạch [số] [hóa] tài liệu lưu trữ giai đoạn "
@@ -311,7 +314,9 @@ def test_cli_search_prefers_the_national_catalogue(
 def test_cli_search_without_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     two_units(tmp_path)
     assert cli.main(["search", "tuyển dụng", "--outputs", str(tmp_path)]) == 0
-    assert capsys.readouterr().out == "Không tìm thấy kết quả cho “tuyển dụng”.\n"
+    assert capsys.readouterr().out == (
+        "Không tìm thấy kết quả cho “tuyển dụng” (khớp đúng dấu đã gõ).\n"
+    )
 
 
 def test_cli_search_without_a_catalogue_fails_in_one_line(
@@ -386,3 +391,46 @@ def test_reviewed_values_survive_a_rerun_and_a_merge(db: sqlite3.Connection, tmp
     catalog.merge([tmp_path / "BN" / catalog.CATALOG_NAME], national)
     (merged,) = catalog.search(national, "so lao dong")
     assert merged.unreviewed == ("nguoi_ky",) and merged.reviewed == ("co_quan_ban_hanh",)
+
+
+# A 1990s decision: its header has "Số:" and "CỘNG HÒA", but nothing about số hóa.
+HEADER = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc. Số: 12/QĐ-BHXH. "
+          "Quyết định về việc nâng bậc lương cho cán bộ, viên chức")  # fmt: skip
+NOISY = (
+    "|| ; ~ ^^ '' ,, ._ số hóa |~ ¦ ; ^ ' .. Kế hoạch số hóa tài liệu lưu trữ của đơn vị năm 2021"
+)
+
+
+def test_typed_diacritics_are_precise(tmp_path: Path) -> None:
+    conn = catalog.open_catalog(tmp_path / "catalog.sqlite")
+    write(conn, "HD", "HD.1998.01", [HEADER])
+    write(conn, "HD", "HD.2021.05", [NOISY], title="Hồ sơ số hóa tài liệu")
+    write(conn, "HD", "HD.2020.02", ["Bien ban so hoa ho so cua don vi"])
+    assert codes(catalog.search(conn, "số hóa")) == ["HD.2021.05.01"]
+    result = catalog.found(conn, "so hoa")  # no diacritics typed: any spelling, said so
+    assert result.total == 3 and not result.exact
+    assert codes(result.hits) == ["HD.1998.01.01", "HD.2020.02.01", "HD.2021.05.01"]
+    assert catalog.found(conn, "số hóa").exact
+    for phrase in ('"số hóa tài liệu"', "“số hóa tài liệu”"):  # straight or curly quotes
+        assert codes(catalog.search(conn, phrase)) == ["HD.2021.05.01"]
+    assert codes(catalog.search(conn, '"hóa số"')) == []
+    (hit,) = catalog.search(conn, "số hóa")
+    # The match in clean text is shown (the hồ sơ's title), not the one among OCR noise.
+    assert hit.snippet == "Hồ sơ [số] [hóa] tài liệu"
+    conn.close()
+
+
+def test_title_matches_rank_before_text_matches(tmp_path: Path) -> None:
+    conn = catalog.open_catalog(tmp_path / "catalog.sqlite")
+    write(conn, "HD", "HD.1999.01", ["nâng bậc lương " * 30])  # many times, in the text only
+    write(conn, "HD", "HD.1999.02", ["Một lần trong văn bản: nâng bậc lương"])
+    conn.execute("UPDATE documents SET trich_yeu = 'Về việc nâng bậc lương' WHERE ma_ho_so = ?",
+                 ("HD.1999.02",))  # fmt: skip
+    conn.execute(
+        "UPDATE doc_fts SET title = title || ' ve viec nang bac luong' WHERE rowid = "
+        "(SELECT id FROM documents WHERE ma_ho_so = 'HD.1999.02')"
+    )
+    hits = catalog.search(conn, "nâng bậc lương")
+    assert [h.ma_dinh_danh for h in hits] == ["HD.1999.02.01", "HD.1999.01.01"]
+    assert hits[0].title_match and not hits[1].title_match
+    conn.close()

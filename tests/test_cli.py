@@ -15,7 +15,7 @@ from sohoa_lib import cli
 # The fake project is shared with the runner's tests (a conftest.py fixture would be the next step).
 from test_runner import make_project
 
-FAILURE = "sohoa: stage 01_inventory failed at cell [3]: ValueError: hỏng dữ liệu"
+FAILURE = "sohoa: giai đoạn 01_inventory lỗi tại ô [3]: ValueError: hỏng dữ liệu"
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_batch_exit_status_and_index(project: Path, tmp_path: Path, capsys) -> N
     out = tmp_path / "out"
     assert cli.main(["batch", "BN", "--parallel", "2", "--outputs", str(out)]) == 4
     err = capsys.readouterr().err.splitlines()
-    assert err[-1] == "sohoa: 1 of 1 runs failed: BN"
+    assert err[-1] == "sohoa: 1/1 đơn vị lỗi: BN"
     assert "hỏng dữ liệu" in (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -81,16 +81,17 @@ def test_batch_exit_status_and_index(project: Path, tmp_path: Path, capsys) -> N
     [
         (
             ["run", "TTLT", "--stages", "inventory,quet"],
-            r"unknown stage 'quet'.*inventory, digitize",
+            r"không có giai đoạn 'quet'.*inventory, digitize",
         ),
         (
             ["run", "TTLT", "--as-of", "2024-13-01"],
-            r"^sohoa: run: argument --as-of: .*'2024-13-01'",
+            r"^sohoa: run: tham số --as-of: .*'2024-13-01'",
         ),
         (["run", "XX"], r"XX\.yaml: params file not found"),
-        (["vẽ"], r"^sohoa: argument COMMAND: invalid choice: 'vẽ'"),
-        ([], r"^sohoa: the following arguments are required: COMMAND$"),
-        (["batch", "--parallel", "0"], r"--parallel should be at least 1"),
+        (["vẽ"], r"^sohoa: tham số COMMAND: không có lựa chọn 'vẽ'"),
+        ([], r"^sohoa: thiếu tham số bắt buộc: COMMAND$"),
+        (["batch", "--parallel", "0"], r"--parallel phải từ 1 trở lên"),
+        (["run", "TTLT", "--lam-nhanh"], r"^sohoa: tham số không nhận ra: --lam-nhanh$"),
     ],
 )
 def test_bad_requests_exit_2_with_one_line(
@@ -108,7 +109,7 @@ def test_outside_a_project(
     monkeypatch.chdir(tmp_path)
     assert cli.main(["run", "TTLT"]) == 2
     assert capsys.readouterr().err == (
-        "sohoa: run sohoa from the project folder or set SOHOA_HOME\n"
+        "sohoa: hãy chạy sohoa trong thư mục dự án, hoặc đặt SOHOA_HOME\n"
     )
 
 
@@ -140,4 +141,23 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
 
     monkeypatch.setattr(runner, "project_root", interrupted)
     assert cli.main(["run", "TTLT"]) == 130
-    assert capsys.readouterr().err == "sohoa: interrupted\n"
+    assert capsys.readouterr().err == "sohoa: đã dừng theo yêu cầu (Ctrl+C)\n"
+
+
+def test_help_is_vietnamese_with_the_option_names_kept(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    text = capsys.readouterr().out
+    assert text.startswith("cách dùng: sohoa run")
+    assert "tùy chọn:" in text and "hiện hướng dẫn này rồi thoát" in text
+    assert "--outputs DIR" in text and "thư mục kết quả" in text
+    assert not re.search(r"\b(usage|options|show this help|default)\b", text)
+
+
+def test_batch_failure_counts_units_apart_from_the_national_report() -> None:
+    one = [{"unit": "BN", "status": "failed"}, {"unit": "national", "status": "ok"}]
+    assert cli.batch_failure(one) == "1/1 đơn vị lỗi: BN"
+    two = [{"unit": "BN", "status": "ok"}, {"unit": "HD", "status": "ok"},
+           {"unit": "national", "status": "failed"}]  # fmt: skip
+    assert cli.batch_failure(two) == "báo cáo toàn Ngành lỗi"
+    assert cli.batch_failure(two[:2]) is None

@@ -209,7 +209,7 @@ def test_cli_fixity_exit_codes_and_output(
         "  changed    HS-001.2.pdf  (bị thay đổi)",
         "  extra      extra.pdf  (thừa)",
     ]
-    assert err == "sohoa: verify --fixity: 1 of 3 locations do not match\n"
+    assert err == "sohoa: verify --fixity: 1/3 nơi lưu không khớp\n"
     rows = read_log(tmp_path / "preservation-log.csv")
     assert len(rows) == 6
     assert rows[-1]["result"] == "failed" and rows[-1]["target"] == str(copy_b)

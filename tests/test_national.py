@@ -217,6 +217,12 @@ def test_december_report_states_the_figures(result) -> None:
     ):
         assert expected in text, expected
     assert "Giai đoạn 2 (thời hạn 31/12/2024): 1/60 đơn vị đã báo cáo" in text
+    # On paper: the navigation bar is not printed, a heading never ends a page, rows stay whole.
+    printed = text[text.index("@media print") :]
+    hidden = printed.split("{display:none")[0]
+    assert ".sh-nav" in hidden and ".sh-noprint" in hidden
+    assert ".sh-print h3,.sh-print h4{break-after:avoid}" in printed
+    assert ".sh-print tr,.sh-print .ky,.sh-print table.hdr{break-inside:avoid}" in printed
 
 
 def test_without_any_unit(tmp_path: Path) -> None:

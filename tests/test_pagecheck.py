@@ -113,8 +113,10 @@ def test_grayscale_fails_colour_in_both_profiles(demo):
     page = _page(demo, "grayscale")
     result = check_page(page)
     assert _failing(result) == ["colour"]
-    assert result.reasons == ["ảnh xám 8 bit, hồ sơ tt05-2025 cần màu 24 bit"]
-    assert check_page(page, "tt02-2019").reasons == ["ảnh xám 8 bit, hồ sơ tt02-2019 cần ảnh màu"]
+    assert result.reasons == ["ảnh xám 8 bit, Thông tư 05/2025/TT-BNV cần màu 24 bit"]
+    assert check_page(page, "tt02-2019").reasons == [
+        "ảnh xám 8 bit, Thông tư 02/2019/TT-BNV cần ảnh màu"
+    ]
     assert check_page(_page(demo, ""), "tt02-2019").passed
 
 

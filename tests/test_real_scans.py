@@ -34,7 +34,7 @@ def test_every_real_scan_passes_the_page_checks_but_the_bitonal_one_colour():
         result = check_page(_source(scan))
         if scan.parent.name == "rd05":  # 1-bit: tt05-2025 asks for 24-bit colour, and only that
             assert [c.name for c in result.checks if not c.passed] == ["colour"], scan
-            assert result.reasons == ["ảnh đen trắng 1 bit, hồ sơ tt05-2025 cần màu 24 bit"]
+            assert result.reasons == ["ảnh đen trắng 1 bit, Thông tư 05/2025/TT-BNV cần màu 24 bit"]
         else:
             assert result.passed, (scan, result.reasons)
         # Only the scanner-cropped page is worth a note; no real scan's dpi tag is doubted.

@@ -181,12 +181,17 @@ def test_failed_stage_keeps_notebook_report_and_skips_the_rest(
             notebooks_dir=project / "notebooks",
         )
     message = str(caught.value)
-    assert message.startswith("stage 01_inventory failed at cell [")
+    assert message.startswith("giai đoạn 01_inventory lỗi tại ô [")
     assert message.endswith("]: ValueError: hỏng dữ liệu") and "\n" not in message
     unit = tmp_path / "BN"
     assert (unit / "notebooks" / "01_inventory.ipynb").is_file()
     assert not list((unit / "notebooks").glob("*.tmp*"))  # no temporary left behind
-    assert "hỏng dữ liệu" in (unit / "reports" / "01_inventory.html").read_text(encoding="utf-8")
+    report = (unit / "reports" / "01_inventory.html").read_text(encoding="utf-8")
+    assert "Giai đoạn dừng vì lỗi:</b> ValueError: hỏng dữ liệu" in report
+    # The traceback is there for whoever fixes it, folded away from the reviewer.
+    before, folded = report.split("<details><summary>Chi tiết kỹ thuật", 1)
+    assert "raise ValueError" in folded[: folded.index("</details>")]
+    assert "raise ValueError" not in before and "\x1b[" not in report
     data = json.loads((unit / "run.json").read_text(encoding="utf-8"))
     assert data["status"] == "failed"
     assert [(s["name"], s["status"]) for s in data["stages"]] == [
@@ -203,15 +208,17 @@ def test_unknown_or_absent_stage_is_named(project: Path, tmp_path: Path) -> None
         outputs=tmp_path,
         notebooks_dir=project / "notebooks",
     )
-    with pytest.raises(ParamsError, match=r"unknown stage 'scan'.*inventory, digitize"):
+    with pytest.raises(ParamsError, match=r"không có giai đoạn 'scan'.*inventory, digitize"):
         runner.run_unit("TTLT", stages=["inventory", "scan"], **kwargs)
-    with pytest.raises(ParamsError, match=r"stage 'sign' has no notebook.*inventory, digitize"):
+    with pytest.raises(
+        ParamsError, match=r"giai đoạn 'sign' chưa có notebook.*inventory, digitize"
+    ):
         runner.run_unit("TTLT", stages=["sign"], **kwargs)
     assert not (tmp_path / "TTLT").exists()
 
 
 def test_params_file_of_another_unit_is_refused(project: Path, tmp_path: Path) -> None:
-    with pytest.raises(ParamsError, match="'unit' is 'TTLT', expected 'BN'"):
+    with pytest.raises(ParamsError, match="'unit' là 'TTLT', cần 'BN'"):
         runner.run_unit(
             "BN",
             params_file=project / "params" / "units" / "TTLT.yaml",
@@ -259,7 +266,7 @@ def test_project_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     deep = tmp_path / "notebooks" / "a" / "b"
     deep.mkdir(parents=True)
     assert runner.project_root(deep) == tmp_path.resolve()
-    with pytest.raises(ParamsError, match="set SOHOA_HOME"):
+    with pytest.raises(ParamsError, match="đặt SOHOA_HOME"):
         runner.project_root(Path("/"))
     monkeypatch.setenv("SOHOA_HOME", str(deep))
     assert runner.project_root(Path("/")) == deep.resolve()

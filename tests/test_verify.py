@@ -409,7 +409,7 @@ def test_cli_reports_each_file_and_fails(
     assert lines[-1] == (
         "Tổng cộng 5 tệp: 1 hợp lệ, 1 bị sửa đổi, 1 không tin cậy, 1 chưa ký, 1 không đọc được."
     )
-    assert err.splitlines() == ["sohoa: verify: 4 of 5 files are not validly signed"]
+    assert err.splitlines() == ["sohoa: verify: 4/5 tệp không có chữ ký số hợp lệ"]
 
 
 def test_cli_all_valid_exits_0_with_roots_from_the_environment(
@@ -432,7 +432,9 @@ def test_cli_without_trust_roots_says_how_to_give_them(
     path = write(tmp_path, "a.pdf", signed)
     assert cli.main(["verify", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("sohoa: verify: no trust roots: give --trust FILE")
+    assert err.startswith(
+        "sohoa: verify: chưa có chứng thư gốc tin cậy (no trust roots): dùng --trust"
+    )
     assert "SOHOA_TRUST_ROOTS" in err
 
 
@@ -466,7 +468,7 @@ def test_cli_from_a_real_process(pki: PKI, signed: bytes, tmp_path: Path) -> Non
     assert lines[1].startswith(f"tampered   {bad}  [bị sửa đổi] ")
     assert lines[2] == "Tổng cộng 2 tệp: 1 hợp lệ, 1 bị sửa đổi."
     # one line on stderr: pyHanko's own warnings are kept out of the console
-    assert done.stderr == "sohoa: verify: 1 of 2 files are not validly signed\n"
+    assert done.stderr == "sohoa: verify: 1/2 tệp không có chữ ký số hợp lệ\n"
 
 
 def test_cli_checks_the_folders_manifest_too(
@@ -495,4 +497,4 @@ def test_cli_checks_the_folders_manifest_too(
         "  changed    catalog.csv  (bị thay đổi)",
     ]
     assert out.splitlines()[0].startswith("valid ")
-    assert err == f"sohoa: verify: {folder}: files differ from manifest-sha256.txt\n"
+    assert err == f"sohoa: verify: {folder}: các tệp khác với manifest-sha256.txt\n"

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import registry
 from ._io import write_text
 from .errors import UnknownUnitError
 
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # reviewers read Vietnamese time, whatever the server's zone
 TITLE = "Báo cáo số hóa và thống kê ngành BHXH"
 
 STATUS = {
@@ -40,6 +42,11 @@ tr:nth-child(even) td { background: #fafcfe; }
 .error { color: #a61b1b; font-family: monospace; font-size: .85rem; }
 .none { color: #9aa5b1; }
 a { color: #0b69a3; }
+.cards { display: flex; flex-wrap: wrap; gap: .8rem; margin: 1rem 0; }
+.card { border: 1px solid #d9e2ec; border-radius: .5rem; padding: .6rem .9rem; min-width: 12rem;
+        background: #fafcfe; }
+.card .v { font-size: 1.5rem; font-weight: 600; }
+.card .l, .card .n { color: #52606d; font-size: .85rem; }
 """
 
 
@@ -57,7 +64,7 @@ def write_index(
     """
     from .runner import STAGE_TITLES, STAGES  # here: runner imports this module
 
-    generated = generated or dt.datetime.now().astimezone()
+    generated = generated or dt.datetime.now(VIETNAM)
     by_unit = {r["unit"]: r for r in batch if r.get("unit") != "national"}
     runs = {p.parent.name: _read(p) for p in sorted(outputs.glob("*/run.json"))}
     runs.pop("national", None)
@@ -81,6 +88,7 @@ def write_index(
 <body>
 <h1>{escape(TITLE)}</h1>
 <p class="meta">Lập lúc {escape(_when(generated))}. {escape(summary)}</p>
+{_headline(outputs)}
 {national}
 <table>
 <thead><tr><th>Mã</th><th>Đơn vị</th><th>Giai đoạn</th><th>Hạn hoàn thành</th><th>Trạng thái</th>
@@ -173,13 +181,38 @@ def _date(day: dt.date) -> str:
 
 
 def _when(moment: dt.datetime) -> str:
-    text = moment.strftime("%H:%M ngày %d/%m/%Y")
-    offset = moment.utcoffset()
-    if offset is None:
-        return text
-    minutes = int(offset.total_seconds()) // 60
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{text} (UTC{'-' if minutes < 0 else '+'}{hours:02d}:{mins:02d})"
+    """`14:05 ngày 30/11/2026 (+07:00)`: Vietnamese time; a naive moment is taken as local time."""
+    moment = moment.astimezone(VIETNAM)
+    return f"{moment.strftime('%H:%M ngày %d/%m/%Y')} (+07:00)"
+
+
+def _headline(outputs: Path) -> str:
+    """The programme's figures over the units run here: pages selected, digitized, signed."""
+    import pandas as pd
+
+    from .national import progress_by_unit
+    from .report import number, share
+
+    units = progress_by_unit(outputs, dt.date.today(), [])
+    units = units[units["reported"]]
+    if units.empty:
+        return ""
+    total = {c: int(pd.to_numeric(units[c]).fillna(0).sum())
+             for c in ("target_pages", "selected_pages", "digitized_pages", "signed_pages")}  # fmt: skip
+    done = total["digitized_pages"] / total["selected_pages"] if total["selected_pages"] else None
+    cards = [
+        ("Đơn vị đã báo cáo", number(len(units)), "có kết quả thống kê, lựa chọn tài liệu"),
+        ("Trang được chọn số hóa", number(total["selected_pages"]),
+         f"mục tiêu tối thiểu 30%: {number(total['target_pages'])} trang"),
+        ("Trang đã số hóa", number(total["digitized_pages"]), f"{share(done)} số trang được chọn"),
+        ("Trang đã ký số", number(total["signed_pages"]), "đã ký và kiểm tra chữ ký"),
+    ]  # fmt: skip
+    body = "".join(
+        f'<div class="card"><div class="l">{escape(label)}</div><div class="v">{escape(value)}'
+        f'</div><div class="n">{escape(note)}</div></div>'
+        for label, value, note in cards
+    )
+    return f'<div class="cards">{body}</div>'
 
 
 def _iso(text: str) -> str:

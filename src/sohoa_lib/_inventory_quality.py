@@ -66,6 +66,7 @@ def data_quality(result: InventoryResult) -> r.Html:
                     "loi": ("Lỗi", None),
                 },
                 max_rows=30,
+                csv="inventory/rejected.csv",
             )
         )
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import sys
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ PARAMETER_TAGS = ("parameters", "injected-parameters")
 # papermill tags the two banners it adds to a failed notebook; their wording is English.
 ERROR_MARKER_TAG = "papermill-error-cell-tag"
 ERROR_STYLE = 'style="color:#b00020; font-size:1.6em;"'
+WIDGET = "application/vnd.jupyter.widget-view+json"
 ERROR_HERE = "Lỗi xảy ra tại đây; các ô sau không được thực hiện:"
 
 # The lab template, minus the scripts it fetches from CDNs (require.js, MathJax, Mermaid): reports
@@ -84,7 +84,7 @@ def execute(
             str(tmp),
             parameters=dict(parameters),
             kernel_name=kernel_name,
-            progress_bar=sys.stderr.isatty(),
+            progress_bar=False,  # its bar counts cells, in English; `progress` shows pages
             log_output=False,
             **engine_kwargs,
         )
@@ -93,14 +93,16 @@ def execute(
         _keep(tmp, output_nb)
         cell = exc.exec_count if exc.exec_count is not None else exc.cell_index
         raise StageError(
-            f"stage {stage} failed at cell [{cell}]: {one_line(exc.ename, exc.evalue)}"
+            f"giai đoạn {stage} lỗi tại ô [{cell}]: {one_line(exc.ename, exc.evalue)}"
         ) from exc
     except (KeyboardInterrupt, MissingToolError):
         raise
     except Exception as exc:
         # Kernel died, start-up timed out, unreadable notebook: still one line, stage named.
         _keep(tmp, output_nb)
-        raise StageError(f"stage {stage} failed: {one_line(type(exc).__name__, str(exc))}") from exc
+        raise StageError(
+            f"giai đoạn {stage} lỗi: {one_line(type(exc).__name__, str(exc))}"
+        ) from exc
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -115,6 +117,8 @@ def export_html(executed_nb: Path, html_path: Path, title: str) -> None:
     nb = nbformat.read(str(executed_nb), as_version=4)
     nb.metadata["title"] = title  # the template prefers it to the file name for <title>
     _translate_error_markers(nb)
+    _drop_widgets(nb)
+    _fold_tracebacks(nb)
     config = Config()
     # Drop the parameter cells entirely: with code hidden they could only show stray outputs.
     config.TagRemovePreprocessor.enabled = True
@@ -146,6 +150,42 @@ def _translate_error_markers(nb: Any) -> None:
                 f'<span {ERROR_STYLE}>Có lỗi tại <a href="#papermill-error-cell">{where}</a>: '
                 f"báo cáo dừng ở đó và chưa đầy đủ.</span>"
             )
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _fold_tracebacks(nb: Any) -> None:
+    """A failed cell, for a reviewer: what went wrong in one Vietnamese sentence, the Python
+    traceback folded under it for whoever fixes it. The executed notebook keeps the raw error."""
+    import html
+
+    from nbformat.v4 import new_output
+
+    for cell in nb.cells:
+        for i, out in enumerate(cell.get("outputs", [])):
+            if out.get("output_type") != "error":
+                continue
+            trace = html.escape(_ANSI.sub("", "\n".join(out.get("traceback", []))))
+            what = html.escape(one_line(out.get("ename", ""), out.get("evalue", "")))
+            text = (
+                "<div style='border-left:4px solid #cf222e;background:#fff0f0;padding:8px 12px'>"
+                f"<b>Giai đoạn dừng vì lỗi:</b> {what}<br>Các phần sau của báo cáo chưa được "
+                "lập. Cán bộ kỹ thuật xem chi tiết dưới đây, sửa nguyên nhân rồi chạy lại.</div>"
+                "<details><summary>Chi tiết kỹ thuật (traceback)</summary>"
+                f"<pre style='white-space:pre-wrap;font-size:.85em'>{trace}</pre></details>"
+            )
+            cell.outputs[i] = new_output("display_data", data={"text/html": text})
+
+
+def _drop_widgets(nb: Any) -> None:
+    """Remove live widgets (the progress bars): a static report cannot draw them, and a reviewer
+    wants the result, not how long it took."""
+    for cell in nb.cells:
+        if cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
+    # Their saved state makes the template load a widget manager from a CDN: reports stay offline.
+    nb.metadata.pop("widgets", None)
 
 
 def _client_config() -> Any:

@@ -22,6 +22,7 @@ from .fixity import write_manifest
 from .package import PageAlto, PreservationEvent, build_package, validate_package
 from .paths import UnitPaths
 from .preserve import renewal_due
+from .progress import Progress
 from .settings import UnitSettings
 from .sign import Session
 from .verify import verify_pdf
@@ -100,8 +101,12 @@ def run_sign(
     paths: UnitPaths,
     *,
     prompt: Callable[[str], str] | None = None,
+    progress: Progress | None = None,
 ) -> SignStageResult:
-    """Sign, verify, package and back up every finished file of the unit."""
+    """Sign, verify, package and back up every finished file of the unit.
+
+    `progress` counts the files signed (tqdm's bar in the notebook, the terminal's status line).
+    """
     started = time.perf_counter()
     sign = settings.signing
     if sign.pkcs12 is None and sign.token is None:
@@ -132,19 +137,15 @@ def run_sign(
     ]
     certificate = None
     if todo:
+        if progress is not None:
+            progress.begin(len(todo))
         with Session(sign, settings.profile, prompt=prompt) as session:
             for _ma, name in todo:
-                source = paths.digitize / "pdfa" / name
-                try:
-                    result = session.sign(source, archive / name)
-                except SohoaError as exc:
-                    failures.append((name, str(exc)))
-                    continue
-                certificate = result.certificate
-                state[name] = {"source_sha256": sha256(source), "level": result.level,
-                               "signed_at": result.signed_at, "seconds": round(result.seconds, 3),
-                               "certificate": result.certificate}  # fmt: skip
-                write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
+                _sign_one(session, paths, name, state, failures)
+                if progress is not None:
+                    progress(name)
+        if progress is not None:
+            progress.finish()
     signed_rows = []
     now = dt.datetime.now(dt.UTC)
     margin = dt.timedelta(days=settings.preservation.renew_margin_days)
@@ -209,6 +210,24 @@ def _finished_files(paths: UnitPaths) -> dict[str, dict]:
         if outcome["file_row"]["trang_thai"] == "hoàn thành" and outcome["pdfs"]:
             found[outcome["file_row"]["ma_ho_so"]] = outcome | {"_record": str(record)}
     return found
+
+
+def _sign_one(
+    session: Session, paths: UnitPaths, name: str, state: dict, failures: list[tuple[str, str]]
+) -> None:
+    """Sign one PDF/A into the archive and record it in `state` (saved at once: a rerun resumes)."""
+    source = paths.digitize / "pdfa" / name
+    try:
+        result = session.sign(source, paths.archive / name)
+    except SohoaError as exc:
+        failures.append((name, str(exc)))
+        return
+    state[name] = {"source_sha256": sha256(source), "level": result.level,
+                   "signed_at": result.signed_at, "seconds": round(result.seconds, 3),
+                   "certificate": result.certificate}  # fmt: skip
+    write_text(
+        paths.archive / "signed.json", json.dumps(state, ensure_ascii=False, indent=1) + "\n"
+    )
 
 
 def _already_signed(name: str, paths: UnitPaths, state: dict) -> bool:

@@ -29,7 +29,7 @@ def heading(result: SignStageResult) -> r.Html:
     )
     return r.title(
         f"Ký số và bảo quản — {s.name}",
-        f"Chuẩn áp dụng: {s.profile} · tổ chức ký: {s.signing.organisation} · khóa: {way}",
+        f"Chuẩn áp dụng: {r.profile_name(s.profile)} · tổ chức ký: {s.signing.organisation} · khóa: {way}",
         f"Dấu thời gian RFC 3161: {tsa}",
     )  # fmt: skip
 
@@ -87,7 +87,8 @@ def review(result: SignStageResult) -> r.Html:
     table = r.table(result.waiting, {"ma_ho_so": ("Mã hồ sơ", None),
                                      "ma_dinh_danh": ("Văn bản", None), "truong": ("Trường", None),
                                      "gia_tri": ("Giá trị máy đọc", None),
-                                     "ly_do": ("Lý do", None)}, max_rows=60)  # fmt: skip
+                                     "ly_do": ("Lý do", None)},
+                    csv="archive/waiting_review.csv")  # fmt: skip
     return r.Html(head.text + table.text)
 
 
@@ -96,22 +97,23 @@ def certificate(result: SignStageResult) -> r.Html:
     if not c:
         return r.note("Chưa có tệp nào được ký.")
     rows = [("Chủ thể", c.get("subject")), ("Tổ chức cấp", c.get("issuer")),
-            ("Số hiệu", c.get("serial")), ("Hiệu lực từ", c.get("not_before")),
-            ("Hiệu lực đến", c.get("not_after"))]  # fmt: skip
+            ("Số hiệu", c.get("serial")), ("Hiệu lực từ", r.moment(c.get("not_before"))),
+            ("Hiệu lực đến", r.moment(c.get("not_after")))]  # fmt: skip
     return r.table(
         pd.DataFrame(rows, columns=["k", "v"]), {"k": ("Chứng thư số", None), "v": ("", str)}
     )
 
 
 def signatures(result: SignStageResult) -> r.Html:
-    s = result.signed.assign(trang_thai=result.signed["trang_thai"].map(STATUS))
+    s = result.signed.assign(trang_thai=result.signed["trang_thai"].map(STATUS),
+                             thoi_diem_ky=result.signed["thoi_diem_ky"].map(r.moment))  # fmt: skip
     table = r.table(
         s,
         {"tep": ("Tệp", None), "so_trang": ("Số trang", None), "muc": ("Mức PAdES", None),
          "thoi_diem_ky": ("Thời điểm ký", None), "trang_thai": ("Kiểm tra", None),
          "dau_thoi_gian": ("Dấu thời gian", None), "gia_han_truoc": ("Gia hạn trước", None),
          "ly_do": ("Chi tiết", None)},
-        max_rows=40,
+        csv="archive/signed.csv",
     )  # fmt: skip
     fails = ""
     due = result.signed[result.signed["can_gia_han"].astype(bool)] if len(result.signed) else []
@@ -120,7 +122,8 @@ def signatures(result: SignStageResult) -> r.Html:
                                "gia_han_truoc": ("Dấu thời gian mới nhất hết hạn", None)}).text  # fmt: skip
     if result.failures:
         fails = r.table(pd.DataFrame(result.failures, columns=["tep", "ly_do"]),
-                        {"tep": ("Tệp / hồ sơ", None), "ly_do": ("Lý do", None)}).text  # fmt: skip
+                        {"tep": ("Tệp / hồ sơ", None), "ly_do": ("Lý do", None)},
+                        csv="archive/failures.csv").text  # fmt: skip
     return r.Html(table.text + fails)
 
 
@@ -143,13 +146,14 @@ def packages(result: SignStageResult) -> r.Html:
     if result.packages.empty:
         return r.note("Chưa có gói thông tin nào.")
     table = r.table(result.packages, {"ma_ho_so": ("Mã hồ sơ", None), "goi": ("Gói", None),
-                                      "so_tep": ("Số tệp", None)})  # fmt: skip
+                                      "so_tep": ("Số tệp", None)},
+                    csv="archive/packages.csv")  # fmt: skip
     copies = r.table(
         result.backups.assign(da_kiem_tra=result.backups["da_kiem_tra"].map({True: "đạt", False: "KHÔNG ĐẠT"})),
         {"ma_ho_so": ("Mã hồ sơ", None), "ban_sao": ("Bản sao", None), "so_tep": ("Số tệp", None),
          "dung_luong": ("Dung lượng (byte)", None), "da_kiem_tra": ("Kiểm tra SHA-256", None),
          "van_de": ("Vấn đề", None)},
-        max_rows=40,
+        csv="archive/backups.csv",
     )  # fmt: skip
     hint = r.note("Kiểm tra định kỳ (không thay đổi dữ liệu): sohoa verify --fixity "
                   f"outputs/{result.settings.unit}/archive/packages — mỗi lần kiểm tra và sao lưu "

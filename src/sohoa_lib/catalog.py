@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import _search_match as _match
 from . import review_store
 from ._io import atomic_path
 from ._text import fold, nfc
@@ -148,6 +147,8 @@ class Hit:
     """Flagged fields no cataloguer has looked at yet: their values are the machine's guess."""
     reviewed: tuple[str, ...] = ()
     """Fields a cataloguer corrected or confirmed."""
+    title_match: bool = False
+    """Every word matched in the title fields (type, number, trích yếu…), not only the text."""
 
 
 # ---- opening -------------------------------------------------------------------------------
@@ -458,19 +459,43 @@ def search(
 ) -> list[Hit]:
     """Documents matching every word (or "quoted phrase", or prefix*) of `query`, best first.
 
-    Diacritics are optional on either side: `so hoa` finds `số hóa` and `số hóa` finds `so hoa`.
-    `unit` keeps one unit's documents (useful on the national catalogue).
+    A query typed without diacritics finds every spelling (`so hoa` finds `số hóa`); one typed
+    with them finds those diacritics only (`số hóa` finds neither `Số:` … `HÒA` nor `so hoa`).
+    Documents matching in their title fields (type, number, trích yếu…) come before those that
+    match only in their text. `unit` keeps one unit's documents (useful on the national catalogue).
     """
+    return found(conn_or_path, query, limit=limit, unit=unit).hits
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found: the best hits, how many documents match in all, and how."""
+
+    hits: list[Hit]
+    total: int
+    exact: bool
+    """Whether diacritics were matched as typed (False: the query had none, any spelling)."""
+
+
+def found(
+    conn_or_path: sqlite3.Connection | Path | str,
+    query: str,
+    *,
+    limit: int = 20,
+    unit: str | None = None,
+) -> Found:
+    """`search`, with the number of matching documents and whether diacritics were matched."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    terms = _terms(query)
+    terms = _match.terms(query)
+    exact = _match.has_diacritics(terms)
     if not terms:
-        return []
+        return Found([], 0, exact)
     if isinstance(conn_or_path, sqlite3.Connection):
-        return _search(conn_or_path, terms, limit, unit)
+        return _search(conn_or_path, terms, limit, unit, exact)
     conn = _open_readonly(Path(conn_or_path))
     try:
-        return _search(conn, terms, limit, unit)
+        return _search(conn, terms, limit, unit, exact)
     finally:
         conn.close()
 
@@ -479,12 +504,19 @@ def search_outputs(
     outputs: Path, query: str, *, limit: int = 20, unit: str | None = None
 ) -> list[Hit]:
     """Search the national catalogue under `outputs` if there is one, else every unit's."""
-    hits = [
-        h for path in catalogues(outputs, unit) for h in search(path, query, limit=limit, unit=unit)
-    ]
+    return found_in_outputs(outputs, query, limit=limit, unit=unit).hits
+
+
+def found_in_outputs(
+    outputs: Path, query: str, *, limit: int = 20, unit: str | None = None
+) -> Found:
+    """`search_outputs` with the count, as `sohoa search` prints it."""
+    parts = [found(path, query, limit=limit, unit=unit) for path in catalogues(outputs, unit)]
+    hits = [h for part in parts for h in part.hits]
     # Scores come from separate indexes, so across units the order is approximate.
-    hits.sort(key=lambda h: (-h.score, h.unit, h.ma_dinh_danh))
-    return hits[:limit]
+    hits.sort(key=lambda h: (not h.title_match, -h.score, h.unit, h.ma_dinh_danh))
+    exact = _match.has_diacritics(_match.terms(query))
+    return Found(hits[:limit], sum(p.total for p in parts), exact)
 
 
 def catalogues(outputs: Path, unit: str | None = None) -> list[Path]:
@@ -505,78 +537,85 @@ def catalogues(outputs: Path, unit: str | None = None) -> list[Path]:
     return found
 
 
-@dataclass(frozen=True)
-class _Term:
-    tokens: tuple[str, ...]
-    """Folded words, in order (more than one: a phrase)."""
-    prefix: bool
-    """The last word may be the start of a longer one (`hoa*`)."""
-
-
-_WORD = re.compile(r"[^\W_]+")  # letters and digits, as FTS5's unicode61 tokenizer splits
-_QUERY_PART = re.compile(r'"([^"]*)"?|([^\s"]+)')
-
-
-def _terms(query: str) -> list[_Term]:
-    """The query's terms; operators and punctuation are not syntax here, only separators."""
-    terms = []
-    for phrase, word in _QUERY_PART.findall(fold(nfc(query))):
-        tokens = tuple(_WORD.findall(phrase or word))
-        if tokens:
-            terms.append(_Term(tokens, prefix=not phrase and word.endswith("*")))
-    return terms
-
-
-def _fts_query(terms: Sequence[_Term]) -> str:
+def _fts_query(terms: Sequence[_match.Term], column: str | None = None) -> str:
     # Every term a quoted string, so user text can never be read as FTS5 syntax (OR, NEAR, -, :).
-    return " AND ".join(f'"{" ".join(t.tokens)}"' + (" *" if t.prefix else "") for t in terms)
+    where = f"{column} : " if column else ""
+    return " AND ".join(
+        f'{where}"{" ".join(t.tokens)}"' + (" *" if t.prefix else "") for t in terms
+    )
 
 
 def _search(
-    conn: sqlite3.Connection, terms: list[_Term], limit: int, unit: str | None
-) -> list[Hit]:
+    conn: sqlite3.Connection,
+    terms: list[_match.Term],
+    limit: int,
+    unit: str | None,
+    exact: bool,
+) -> Found:
     sql = (
         "SELECT d.unit, d.ma_dinh_danh, d.ma_ho_so, d.so_thu_tu, d.ten_loai, d.so, d.ky_hieu,"
         " d.ngay, d.trich_yeu, d.co_quan_ban_hanh, d.nguoi_ky, d.chuc_vu_nguoi_ky, d.tu_khoa,"
-        f" d.ghi_chu, f.tieu_de, f.chu_giai, f.tu_khoa AS file_tu_khoa, {_RANK} AS rank"
+        f" d.ghi_chu, f.tieu_de, f.chu_giai, f.tu_khoa AS file_tu_khoa, {_RANK} AS rank,"
+        " doc_fts.rowid IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?) AS in_title"
         " FROM doc_fts JOIN documents AS d ON d.id = doc_fts.rowid"
         " JOIN files AS f ON f.unit = d.unit AND f.ma_ho_so = d.ma_ho_so"
         " WHERE doc_fts MATCH ? AND (? IS NULL OR d.unit = ?)"
-        " ORDER BY rank, d.unit, d.ma_dinh_danh LIMIT ?"
+        " ORDER BY in_title DESC, rank, d.unit, d.ma_dinh_danh"
     )
     cursor = conn.cursor()
     cursor.row_factory = sqlite3.Row
-    rows = cursor.execute(sql, (_fts_query(terms), unit, unit, limit)).fetchall()
-    pattern = _pattern(terms)
-    hits = []
+    rows = cursor.execute(sql, (_fts_query(terms, "title"), _fts_query(terms), unit, unit))
+    hits, total = [], 0
     for row in rows:
-        body = " ".join(
-            text
-            for (text,) in conn.execute(
-                "SELECT text FROM pages WHERE unit = ? AND ma_ho_so = ? AND so_thu_tu = ?"
-                " ORDER BY so_trang",
-                (row["unit"], row["ma_ho_so"], row["so_thu_tu"]),
-            )
-            if text
+        # Page text is read only when needed: to check typed diacritics, or for a shown hit.
+        if not exact and len(hits) >= limit:
+            total += 1
+            continue
+        sources = _sources(conn, row)
+        if exact and not _match.matches(sources, terms, exact=True):
+            continue
+        total += 1
+        if len(hits) < limit:
+            hits.append(_hit(conn, row, sources, terms, exact))
+    return Found(hits, total, exact)
+
+
+def _sources(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[str, str, str]:
+    """A document's searchable text: its pages, its title fields, its hồ sơ's fields."""
+    body = " ".join(
+        text
+        for (text,) in conn.execute(
+            "SELECT text FROM pages WHERE unit = ? AND ma_ho_so = ? AND so_thu_tu = ?"
+            " ORDER BY so_trang",
+            (row["unit"], row["ma_ho_so"], row["so_thu_tu"]),
         )
-        fields = dict(row)
-        file_fields = fields | {"tu_khoa": fields["file_tu_khoa"]}
-        sources = (body, _joined(fields, _TITLE_FIELDS), _joined(file_fields, _FILE_FIELDS))
-        hits.append(
-            Hit(
-                unit=row["unit"],
-                ma_dinh_danh=row["ma_dinh_danh"],
-                ma_ho_so=row["ma_ho_so"],
-                ten_loai=row["ten_loai"],
-                so_ky_hieu="/".join(str(p) for p in (row["so"], row["ky_hieu"]) if p) or None,
-                trich_yeu=row["trich_yeu"],
-                ngay=row["ngay"],
-                snippet=_snippet(sources, pattern),
-                score=-row["rank"],
-                **_review_state(conn, row["unit"], row["ma_dinh_danh"]),
-            )
-        )
-    return hits
+        if text
+    )
+    fields = dict(row)
+    file_fields = fields | {"tu_khoa": fields["file_tu_khoa"]}
+    return body, _joined(fields, _TITLE_FIELDS), _joined(file_fields, _FILE_FIELDS)
+
+
+def _hit(
+    conn: sqlite3.Connection,
+    row: sqlite3.Row,
+    sources: tuple[str, str, str],
+    terms: list[_match.Term],
+    exact: bool,
+) -> Hit:
+    return Hit(
+        unit=row["unit"],
+        ma_dinh_danh=row["ma_dinh_danh"],
+        ma_ho_so=row["ma_ho_so"],
+        ten_loai=row["ten_loai"],
+        so_ky_hieu="/".join(str(p) for p in (row["so"], row["ky_hieu"]) if p) or None,
+        trich_yeu=row["trich_yeu"],
+        ngay=row["ngay"],
+        snippet=_match.snippet(sources, terms, exact=exact),
+        score=-row["rank"],
+        title_match=bool(row["in_title"]),
+        **_review_state(conn, row["unit"], row["ma_dinh_danh"]),
+    )
 
 
 def _review_state(conn: sqlite3.Connection, unit: str, code: str) -> dict:
@@ -596,71 +635,6 @@ def _review_state(conn: sqlite3.Connection, unit: str, code: str) -> dict:
     }
     return {"unreviewed": tuple(f for f in flagged if f not in decided),
             "reviewed": tuple(sorted(decided))}  # fmt: skip
-
-
-# ---- snippets ------------------------------------------------------------------------------
-
-_BEFORE, _AFTER = 60, 140  # characters of context around the first match
-
-
-@functools.cache
-def _letter_classes() -> dict[str, str]:
-    """For each folded letter, a regex class of every Latin letter that folds to it.
-
-    Matching the original text with `[aàáảãạăằ…]` finds a folded word in accented text directly,
-    so no offsets need mapping back from folded to original text.
-    """
-    variants: dict[str, set[str]] = {}
-    for code in (
-        *range(0x41, 0x5B),
-        *range(0x61, 0x7B),
-        *range(0xC0, 0x250),
-        *range(0x1E00, 0x1F00),
-    ):
-        letter = chr(code)
-        folded = fold(letter)
-        if len(folded) == 1 and folded.isascii() and folded.isalpha():
-            variants.setdefault(folded, set()).add(letter)
-    return {base: "[" + "".join(sorted(letters)) + "]" for base, letters in variants.items()}
-
-
-def _pattern(terms: Sequence[_Term]) -> re.Pattern[str]:
-    classes = _letter_classes()
-    alternatives = []
-    for term in terms:
-        words = ["".join(classes.get(c) or re.escape(c) for c in token) for token in term.tokens]
-        end = r"[^\W_]*" if term.prefix else r"(?![^\W_])"  # a prefix marks its whole word
-        alternatives.append(r"(?<![^\W_])" + r"[\W_]+".join(words) + end)
-    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)
-
-
-def _snippet(sources: Sequence[str], pattern: re.Pattern[str]) -> str:
-    """Original text around the first match in the first source that has one, matches [marked].
-
-    Falls back to the start of the first non-empty source (the match was in text not shown).
-    """
-    texts = [" ".join(s.split()) for s in sources if s and s.strip()]
-    for text in texts:
-        first = pattern.search(text)
-        if first:
-            break
-    else:
-        text = texts[0] if texts else ""
-        end = _word_end(text, _BEFORE + _AFTER)
-        return text[:end] + ("…" if end < len(text) else "")
-    start = text.rfind(" ", 0, max(0, first.start() - _BEFORE)) + 1
-    end = _word_end(text, first.end() + _AFTER)
-    parts, at = [], start
-    for match in pattern.finditer(text, start, end):
-        parts += [text[at : match.start()], "[", match.group(), "]"]
-        at = match.end()
-    parts.append(text[at:end])
-    return ("…" if start else "") + "".join(parts) + ("…" if end < len(text) else "")
-
-
-def _word_end(text: str, at: int) -> int:
-    space = text.find(" ", at)
-    return len(text) if space < 0 or at >= len(text) else space
 
 
 def format_hit(hit: Hit) -> str:

@@ -14,20 +14,60 @@ from .errors import ParamsError, PreservationError, SohoaError, StageError
 
 log = logging.getLogger("sohoa_lib")
 
+OUTPUTS_HELP = "thư mục kết quả (mặc định outputs/)"
+AS_OF_HELP = "ngày tính số liệu của báo cáo (mặc định hôm nay)"
+STATUS_WORDS = {"ok": "xong", "failed": "lỗi", "skipped": "bỏ qua"}
+
+
+# argparse writes its own words in English; users of the command read Vietnamese.
+_HELP_WORDS = {
+    "usage:": "cách dùng:",
+    "positional arguments:": "tham số:",
+    "options:": "tùy chọn:",
+    "show this help message and exit": "hiện hướng dẫn này rồi thoát",
+}
+_ERROR_WORDS = (
+    (r"the following arguments are required: (.*)", r"thiếu tham số bắt buộc: \1"),
+    (r"unrecognized arguments: (.*)", r"tham số không nhận ra: \1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
+     r"tham số \1: không có lựa chọn \2 (chọn một trong: \3)"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"tham số \1: giá trị không hợp lệ: \3"),
+    (r"argument (\S+): expected one argument", r"tham số \1: cần một giá trị"),
+    (r"argument (\S+): (.*)", r"tham số \1: \2"),
+)  # fmt: skip
+
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error becomes a ParamsError: one line on stderr, like every other."""
+    """argparse in Vietnamese; a usage error becomes a ParamsError: one line, like every other."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        import re
+
+        for pattern, words in _ERROR_WORDS:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, words, message)
+                break
         command = self.prog.removeprefix("sohoa").strip()  # "run" in `sohoa run`'s parser
         raise ParamsError(f"{command}: {message}" if command else message)
+
+    def format_usage(self) -> str:
+        return _vietnamese(super().format_usage())
+
+    def format_help(self) -> str:
+        return _vietnamese(super().format_help())
+
+
+def _vietnamese(text: str) -> str:
+    for english, words in _HELP_WORDS.items():
+        text = text.replace(english, words)
+    return text
 
 
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"cần ngày dạng YYYY-MM-DD, nhận được {text!r}") from None
 
 
 def _stage_list(text: str) -> list[str]:
@@ -57,7 +97,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         command=args.command_line,
     )
     for stage in record.stages:
-        print(f"{stage.name:<11} {stage.status:<7} {stage.seconds:>7.1f} s  {stage.report or ''}")
+        status = STATUS_WORDS.get(stage.status, stage.status)
+        print(f"{stage.name:<11} {status:<11} {stage.seconds:>7.1f} s  {stage.report or ''}")
     return 0
 
 
@@ -69,11 +110,22 @@ def cmd_batch(args: argparse.Namespace) -> int:
     results = runner.run_batch(
         args.units or None, root=root, outputs=outputs, parallel=args.parallel, as_of=args.as_of
     )
-    failed = [r["unit"] for r in results if r["status"] != "ok"]
-    print(f"Reports: {outputs / 'index.html'}")
-    if failed:
-        raise StageError(f"{len(failed)} of {len(results)} runs failed: {', '.join(failed)}")
+    print(f"Báo cáo: {outputs / 'index.html'}")
+    message = batch_failure(results)
+    if message:
+        raise StageError(message)
     return 0
+
+
+def batch_failure(results: Sequence[dict]) -> str | None:
+    """`1/1 đơn vị lỗi: BN` (units and the national report counted apart); None when all ran."""
+    units = [r for r in results if r["unit"] != "national"]
+    failed = [r["unit"] for r in units if r["status"] != "ok"]
+    national = any(r["unit"] == "national" and r["status"] != "ok" for r in results)
+    parts = [f"{len(failed)}/{len(units)} đơn vị lỗi: {', '.join(failed)}"] if failed else []
+    if national:
+        parts.append("báo cáo toàn Ngành lỗi")
+    return "; ".join(parts) or None
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
@@ -82,7 +134,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     try:  # the demo generator lands separately; the rest of the CLI must work without it
         from .demo import write_demo_data
     except ImportError as exc:
-        raise SohoaError(f"the demo data generator is not available: {exc}") from None
+        raise SohoaError(f"không có bộ tạo dữ liệu mẫu: {exc}") from None
     root = runner.project_root()
     out = Path(args.out).resolve() if args.out else root / "data" / "demo"
     write_demo_data(out, seed=args.seed, params_dir=root / "params")
@@ -94,17 +146,21 @@ def cmd_search(args: argparse.Namespace) -> int:
     from . import catalog
 
     if args.limit < 1:
-        raise ParamsError(f"search: --limit must be at least 1, got {args.limit}")
+        raise ParamsError(f"search: --limit phải từ 1 trở lên, nhận được {args.limit}")
     if args.outputs:  # searching needs no project folder when told where the outputs are
         outputs = Path(args.outputs).resolve()
     else:
         from . import runner
 
         outputs = runner.project_root() / "outputs"
-    hits = catalog.search_outputs(outputs, args.query, limit=args.limit, unit=args.unit)
-    if not hits:
-        print(f"Không tìm thấy kết quả cho “{args.query}”.")
-    for hit in hits:
+    result = catalog.found_in_outputs(outputs, args.query, limit=args.limit, unit=args.unit)
+    how = "khớp đúng dấu đã gõ" if result.exact else "không phân biệt dấu vì từ khóa gõ không dấu"
+    if not result.hits:
+        print(f"Không tìm thấy kết quả cho “{args.query}” ({how}).")
+        return 0
+    shown = f", hiện {len(result.hits)} văn bản đầu" if result.total > len(result.hits) else ""
+    print(f"Tìm thấy {result.total} văn bản cho “{args.query}” ({how}{shown}).\n")
+    for hit in result.hits:
         print(catalog.format_hit(hit), end="\n\n")
     return 0
 
@@ -162,9 +218,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         roots = _unit_trust_roots(args, path)
     if not roots:
         raise ParamsError(
-            "verify: no trust roots: give --trust FILE (root certificate, PEM or DER; repeat for "
-            f"several), or set {verify.TRUST_ENV} to such files separated by {os.pathsep!r}, or "
-            "verify a unit's outputs/<UNIT>/ whose params list signing.trust_roots"
+            "verify: chưa có chứng thư gốc tin cậy (no trust roots): dùng --trust FILE (chứng thư "
+            f"gốc, PEM hoặc DER; lặp lại nếu nhiều), hoặc đặt {verify.TRUST_ENV} là các tệp đó, "
+            f"cách nhau bởi {os.pathsep!r}, hoặc kiểm tra thư mục outputs/<UNIT>/ của một đơn vị "
+            "có signing.trust_roots trong tham số"
         )
     counts = dict.fromkeys(verify.STATUSES, 0)
     if args.at is not None:
@@ -180,14 +237,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(*fixity.format_report(checksums), sep="\n")
     total = sum(counts.values())
     if not total and checksums is None:
-        raise InputError(f"verify: {path}: no PDF file to verify")
+        raise InputError(f"verify: {path}: không có tệp PDF để kiểm tra")
     parts = [f"{n} {verify.LABELS[status]}" for status, n in counts.items() if n]
     print(f"Tổng cộng {total} tệp: {', '.join(parts) or 'không có tệp PDF'}.")
     failed = total - counts["valid"]
     if failed:
-        raise SohoaError(f"verify: {failed} of {total} files are not validly signed")
+        raise SohoaError(f"verify: {failed}/{total} tệp không có chữ ký số hợp lệ")
     if checksums is not None and not checksums.ok:
-        raise SohoaError(f"verify: {path}: files differ from {fixity.MANIFEST}")
+        raise SohoaError(f"verify: {path}: các tệp khác với {fixity.MANIFEST}")
     return 0
 
 
@@ -222,16 +279,16 @@ def cmd_backup_accept(args: argparse.Namespace) -> int:
     package = Path(args.package)
     if not (package / fixity.MANIFEST).is_file():
         raise ParamsError(
-            f"backup accept: {package}: expected a package folder holding {fixity.MANIFEST} "
+            f"backup accept: {package}: cần thư mục gói có tệp {fixity.MANIFEST} "
             "(outputs/<UNIT>/archive/packages/<mã hồ sơ>)"
         )
     results = backup.accept(package)
     for result in results:
-        status = "ok" if result.verified else "failed"
+        status = "ok" if result.verified else "failed"  # as fixity.format_report writes it
         print(f"{status:<10} {result.copy}  {'; '.join(result.problems) or 'khớp với gói'}")
     bad = sum(not r.verified for r in results)
     if bad:
-        raise PreservationError(f"backup accept: {bad} of {len(results)} copies still differ")
+        raise PreservationError(f"backup accept: {bad}/{len(results)} bản sao vẫn sai lệch")
     print("Đã chấp nhận gói mới; chạy lại giai đoạn ký (sohoa run UNIT --stages sign) để cập nhật "
           "báo cáo.")  # fmt: skip
     return 0
@@ -241,7 +298,7 @@ def _verify_fixity(path: Path) -> int:
     from . import fixity
 
     if not path.is_dir():
-        raise ParamsError(f"verify --fixity: {path}: expected an archive folder")
+        raise ParamsError(f"verify --fixity: {path}: cần một thư mục lưu trữ")
     path = path.resolve()  # the log names what was checked, wherever the command was typed
     folder = fixity.fixity_folder(path)
     reports, problems = [], []
@@ -262,14 +319,14 @@ def _verify_fixity(path: Path) -> int:
     for report in reports:
         print(*fixity.format_report(report), sep="\n")
     for problem in problems:
-        print(f"{'failed':<10} {problem}")
+        print(f"{'failed':<10} {problem}")  # the status column of fixity.format_report
     if backups is not None and backups.log is not None:
         print(f"Nhật ký bảo quản: {backups.log}")
     bad = sum(not report.ok for report in reports)
     print(f"Tổng cộng {len(reports)} nơi lưu: {len(reports) - bad} khớp, {bad} sai lệch"
           + (f"; {len(problems)} thiếu sót trong hồ sơ bảo quản." if problems else "."))  # fmt: skip
     if bad:
-        raise PreservationError(f"verify --fixity: {bad} of {len(reports)} locations do not match")
+        raise PreservationError(f"verify --fixity: {bad}/{len(reports)} nơi lưu không khớp")
     if problems:
         raise PreservationError(f"verify --fixity: {len(problems)} thiếu sót: {problems[0]}")
     return 0
@@ -351,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose",
         action="count",
         default=argparse.SUPPRESS,
-        help="say more (-vv: debug)",
+        help="in thêm thông tin (-vv: gỡ lỗi)",
     )
     parser = _Parser(
         prog="sohoa",
@@ -360,134 +417,135 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", parents=[common], help="run one unit's stage notebooks")
-    run.add_argument("unit", metavar="UNIT", help="unit code, e.g. TTLT")
+    run = sub.add_parser("run", parents=[common], help="chạy các notebook giai đoạn của một đơn vị")
+    run.add_argument("unit", metavar="UNIT", help="mã đơn vị, ví dụ TTLT")
     run.add_argument(
-        "--params", metavar="FILE", help="params file (default params/units/UNIT.yaml)"
+        "--params", metavar="FILE", help="tệp tham số (mặc định params/units/UNIT.yaml)"
     )
     run.add_argument(
         "--stages",
         type=_stage_list,
         metavar="LIST",
-        help="comma-separated stages: inventory,digitize,sign,statistics (default: all present)",
+        help="các giai đoạn, cách nhau bởi dấu phẩy: inventory,digitize,sign,statistics "
+        "(mặc định: mọi giai đoạn có notebook)",
     )
-    run.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
-    run.add_argument(
-        "--as-of", type=_date, metavar="YYYY-MM-DD", help="report date (default today)"
-    )
+    run.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
+    run.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=AS_OF_HELP)
     run.set_defaults(func=cmd_run)
 
     batch = sub.add_parser(
-        "batch", parents=[common], help="run units, then the national report and the index page"
+        "batch", parents=[common], help="chạy các đơn vị, rồi báo cáo toàn Ngành và trang mục lục"
     )
     batch.add_argument(
-        "units", nargs="*", metavar="UNIT", help="unit codes (default: every params file)"
+        "units", nargs="*", metavar="UNIT", help="mã đơn vị (mặc định: mọi tệp tham số)"
     )
     batch.add_argument(
-        "--parallel", type=int, default=2, metavar="N", help="units at once (default 2)"
+        "--parallel", type=int, default=2, metavar="N", help="số đơn vị chạy cùng lúc (mặc định 2)"
     )
-    batch.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
-    batch.add_argument(
-        "--as-of", type=_date, metavar="YYYY-MM-DD", help="report date (default today)"
-    )
+    batch.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
+    batch.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=AS_OF_HELP)
     batch.set_defaults(func=cmd_batch)
 
-    demo = sub.add_parser("demo-data", parents=[common], help="write the demo inputs and params")
-    demo.add_argument("--out", metavar="DIR", help="where to write (default data/demo/)")
-    demo.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    demo = sub.add_parser("demo-data", parents=[common], help="tạo dữ liệu mẫu và tệp tham số")
+    demo.add_argument("--out", metavar="DIR", help="nơi ghi (mặc định data/demo/)")
+    demo.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="hạt giống ngẫu nhiên (mặc định 0)"
+    )
     demo.set_defaults(func=cmd_demo_data)
 
     search = sub.add_parser(
-        "search", parents=[common], help="search the catalogue (diacritics optional)"
+        "search", parents=[common], help="tìm trong mục lục dữ liệu (gõ có hoặc không dấu)"
     )
-    search.add_argument("query", metavar="QUERY", help='words, "a phrase" or a prefix*')
-    search.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
-    search.add_argument("--unit", metavar="UNIT", help="only this unit's documents")
+    search.add_argument("query", metavar="QUERY", help='các từ, "một cụm từ" hoặc tiền tố*')
+    search.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
+    search.add_argument("--unit", metavar="UNIT", help="chỉ văn bản của đơn vị này")
     search.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="at most N results (default 20)"
+        "--limit", type=int, default=20, metavar="N", help="tối đa N kết quả (mặc định 20)"
     )
     search.set_defaults(func=cmd_search)
 
     review = sub.add_parser(
-        "review", parents=[common], help="biên mục: flagged fields out to an XLSX and back"
+        "review", parents=[common], help="biên mục: các trường cần xem xuất ra XLSX và nhập lại"
     )
     review_sub = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
     export = review_sub.add_parser(
-        "export", parents=[common], help="write the unit's flagged documents as an XLSX"
+        "export", parents=[common], help="ghi các văn bản cần biên mục của đơn vị ra tệp XLSX"
     )
-    export.add_argument("unit", metavar="UNIT", help="unit code, e.g. TTLT")
-    export.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    export.add_argument("unit", metavar="UNIT", help="mã đơn vị, ví dụ TTLT")
+    export.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
     export.add_argument(
-        "--out", metavar="FILE", help="the XLSX (default outputs/UNIT/review/bien-muc-UNIT.xlsx)"
+        "--out", metavar="FILE", help="tệp XLSX (mặc định outputs/UNIT/review/bien-muc-UNIT.xlsx)"
     )
     export.set_defaults(func=cmd_review_export)
     apply = review_sub.add_parser(
-        "apply", parents=[common], help="record a reviewed XLSX in the catalogue"
+        "apply", parents=[common], help="ghi tệp XLSX đã biên mục vào mục lục dữ liệu"
     )
-    apply.add_argument("file", metavar="FILE", help="the XLSX written by review export, filled in")
+    apply.add_argument("file", metavar="FILE", help="tệp XLSX do review export tạo, đã điền")
     apply.add_argument(
-        "--reviewer", metavar="NAME", help="who reviewed (required: recorded with each change)"
+        "--reviewer", metavar="NAME", help="người biên mục (bắt buộc: ghi cùng mỗi thay đổi)"
     )
-    apply.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    apply.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
     apply.set_defaults(func=cmd_review_apply)
 
     verify = sub.add_parser(
-        "verify", parents=[common], help="check the signatures and checksums of a folder or PDF"
+        "verify", parents=[common], help="kiểm tra chữ ký số và mã băm của một thư mục hoặc tệp PDF"
     )
-    verify.add_argument("path", metavar="PATH", help="a signed PDF or an archive folder")
+    verify.add_argument("path", metavar="PATH", help="một tệp PDF đã ký hoặc thư mục lưu trữ")
     verify.add_argument(
         "--trust",
         action="append",
         metavar="FILE",
-        help="trusted root certificate, PEM or DER (repeatable; default $SOHOA_TRUST_ROOTS)",
+        help="chứng thư gốc tin cậy, PEM hoặc DER (lặp lại được; mặc định $SOHOA_TRUST_ROOTS)",
     )
     verify.add_argument(
         "--fixity",
         action="store_true",
-        help="check an archive folder (or its packages/) and the backup copies in backups.json "
-        "against manifest-sha256.txt; appends each check to the preservation log",
+        help="đối chiếu thư mục lưu trữ (hoặc packages/) và các bản sao trong backups.json với "
+        "manifest-sha256.txt; mỗi lần kiểm tra được ghi vào nhật ký bảo quản",
     )
     verify.add_argument(
         "--at",
         type=_moment,
         metavar="DATE",
-        help="validate as of this date or time (YYYY-MM-DD: its start, Vietnam time), for "
-        "audits; default now. Always offline, from each file's own validation data",
+        help="kiểm tra như vào ngày hoặc thời điểm này (YYYY-MM-DD: đầu ngày, giờ Việt Nam), "
+        "để kiểm toán; mặc định: bây giờ. Luôn ngoại tuyến, từ dữ liệu xác thực trong chính tệp",
     )
-    verify.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    verify.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
     verify.set_defaults(func=cmd_verify)
 
     preserve = sub.add_parser(
-        "preserve", parents=[common], help="long-term validation of the signed files"
+        "preserve", parents=[common], help="duy trì khả năng xác thực lâu dài của tệp đã ký"
     )
     preserve_sub = preserve.add_subparsers(dest="action", required=True, metavar="ACTION")
     renew = preserve_sub.add_parser(
         "renew",
         parents=[common],
-        help="add fresh validation data and a document timestamp to files whose newest "
-        "timestamp certificate expires soon",
+        help="thêm dữ liệu xác thực mới và dấu thời gian tài liệu cho tệp có chứng thư "
+        "dấu thời gian mới nhất sắp hết hạn",
     )
-    renew.add_argument("path", metavar="PATH", help="a signed PDF or an archive folder")
-    renew.add_argument("--params", metavar="FILE", help="the unit's params file")
+    renew.add_argument("path", metavar="PATH", help="một tệp PDF đã ký hoặc thư mục archive")
+    renew.add_argument("--params", metavar="FILE", help="tệp tham số của đơn vị")
     renew.add_argument(
         "--margin-days",
         type=int,
         metavar="N",
-        help="renew when the certificate expires within N days "
-        "(default preservation.renew_margin_days, 730)",
+        help="gia hạn khi chứng thư hết hạn trong vòng N ngày "
+        "(mặc định preservation.renew_margin_days, 730)",
     )
     renew.add_argument(
-        "--dry-run", action="store_true", help="list the files due and when, change nothing"
+        "--dry-run",
+        action="store_true",
+        help="chỉ liệt kê tệp cần gia hạn và thời hạn, không thay đổi gì",
     )
-    renew.add_argument("--outputs", metavar="DIR", help="outputs folder (default outputs/)")
+    renew.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
     renew.set_defaults(func=cmd_preserve_renew)
 
-    backup = sub.add_parser("backup", parents=[common], help="resolve a backup copy that differs")
+    backup = sub.add_parser("backup", parents=[common], help="xử lý bản sao dự phòng bị sai lệch")
     backup_sub = backup.add_subparsers(dest="action", required=True, metavar="ACTION")
     accept = backup_sub.add_parser(
         "accept",
         parents=[common],
-        help="accept a package as the new version in its backups, keeping the old copies",
+        help="chấp nhận gói làm phiên bản mới trong các bản sao, giữ lại bản sao cũ",
     )
     accept.add_argument(
         "package", metavar="PACKAGE", help="outputs/<UNIT>/archive/packages/<mã hồ sơ>"
@@ -510,7 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sohoa: {_one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("sohoa: interrupted", file=sys.stderr)
+        print("sohoa: đã dừng theo yêu cầu (Ctrl+C)", file=sys.stderr)
         return 130
 
 

@@ -347,7 +347,7 @@ def _drop_repeated_periods(rows: list[dict], seen: dict[str, str], where: _Sheet
                 where.flag(
                     r["_period_cell"] or r["o"],
                     "ky_trung",
-                    f"Kỳ {period} đã được báo cáo ở {seen[period]}; bảng này không được tính",
+                    f"Kỳ báo cáo {_period(period)} đã được báo cáo ở {seen[period]}; bảng này không được tính",
                 )
             continue
         kept.append(r)
@@ -360,13 +360,13 @@ def _check_table(rows: list[dict], where: _Sheet, d: Definitions) -> None:
     values: dict[tuple[str, str, str], dict] = {}
     for r in rows:
         k = (r["ky"], r["chi_tieu"], r["phan_to"])
-        label = f"{r['chi_tieu']} kỳ {r['ky']} ({r['phan_to']})"
+        label = _label(d, r["chi_tieu"], r["ky"], r["phan_to"])
         if k in values:
             where.flag(r["o"], "ky_trung", f"{label} ghi hai lần (lần đầu ở ô {values[k]['o']})")
             continue
         values[k] = r
         if r["gia_tri"] < 0 and d.by_code[r["chi_tieu"]].non_negative:
-            where.flag(r["o"], "khong_am", f"{label} âm: {r['gia_tri']:g}")
+            where.flag(r["o"], "khong_am", f"{label}: số âm {_num(r['gia_tri'])}")
     for period in sorted({r["ky"] for r in rows}):
         got = {ind for (p, ind, _) in values if p == period}
         anchor = next(r["_anchor"] for r in rows if r["ky"] == period)
@@ -375,7 +375,7 @@ def _check_table(rows: list[dict], where: _Sheet, d: Definitions) -> None:
                 where.flag(
                     anchor,
                     "bat_buoc",
-                    f"Thiếu chỉ tiêu bắt buộc {ind.code} ({ind.name}) kỳ {period}",
+                    f"Thiếu chỉ tiêu bắt buộc {_label(d, ind.code, period)}",
                 )
             _totals(ind, period, values, d, where)
 
@@ -390,8 +390,8 @@ def _totals(ind: Indicator, period: str, values: dict, d: Definitions, where: _S
             where.flag(
                 total["o"],
                 "tong",
-                f"{ind.code} kỳ {period}: Tổng số {total['gia_tri']:g} khác tổng các phân tổ "
-                f"{d.breakdown(b).label} {got:g}",
+                f"{_label(d, ind.code, period)}: tổng số {_num(total['gia_tri'])} khác tổng các "
+                f"phân tổ theo {d.breakdown(b).label.lower()} {_num(got)}",
             )
     # Across rows: an indicator equals the sum of the indicators it totals, per breakdown.
     if not ind.total_of:
@@ -404,9 +404,32 @@ def _totals(ind: Indicator, period: str, values: dict, d: Definitions, where: _S
             where.flag(
                 total["o"],
                 "tong",
-                f"{ind.code} kỳ {period} ({part}): {total['gia_tri']:g} khác tổng "
-                f"{' + '.join(ind.total_of)} = {got:g}",
+                f"{_label(d, ind.code, period, part)}: {_num(total['gia_tri'])} khác tổng các "
+                f"chỉ tiêu thành phần ({', '.join(_name(d, c) for c in ind.total_of)}) {_num(got)}",
             )
+
+
+def _name(d: Definitions, code: str) -> str:
+    """`Số người tham gia BHXH bắt buộc (HL03)`: a reader knows the name; the code finds the row."""
+    return f"{d.by_code[code].name} ({code})" if code in d.by_code else code
+
+
+def _label(d: Definitions, code: str, period: str, part: str | None = None) -> str:
+    """The indicator, the period in words and the breakdown, as data-problem messages name them."""
+    text = f"{_name(d, code)}, {_period(period)}"
+    return f"{text}, {part}" if part else text
+
+
+def _period(period: str) -> str:
+    from .analysis import period_name  # here: analysis imports the compile stage, which needs us
+
+    return period_name(period)
+
+
+def _num(value: float) -> str:
+    from .report import number
+
+    return number(value, 0 if float(value).is_integer() else 2)
 
 
 def _close(total: dict, parts: list[dict]) -> bool:

@@ -29,6 +29,7 @@ from ._scanfiles import scan_folders
 from .errors import InputError
 from .pagecheck import FileCheck, check_file
 from .paths import UnitPaths
+from .progress import Progress
 from .settings import UnitSettings
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,9 @@ def run_digitize(
 ) -> DigitizeResult:
     """Check, OCR and package every scanned selected file; a bad file is set aside, the rest go on.
 
+    `progress` is called once per page OCRed; a `progress.Progress` is also told the page count
+    first, so it can show the rate and the time left.
+
     Finished files are recorded with their inputs' checksums, so a rerun redoes only what changed
     and an interrupted run resumes where it stopped.
     """
@@ -147,6 +151,8 @@ def run_digitize(
             results[ma] = {}
             for task in page_tasks(plan, check, model):
                 futures[executor.submit(ocr.ocr_page, task)] = (ma, task)
+        if isinstance(progress, Progress):
+            progress.begin(len(futures))
         for future in cf.as_completed(futures):
             ma, task = futures[future]
             if ma in failed:
@@ -179,6 +185,8 @@ def run_digitize(
         for ma, reason in failed.items():
             outcomes[ma] = failed_outcome(plans[ma], selected[ma], reason)
     finally:
+        if isinstance(progress, Progress):
+            progress.finish()
         if own:
             executor.shutdown()
     result = _assemble(settings, selected, folders, outcomes, model, ocr_count, started, paths)

@@ -18,7 +18,7 @@ def heading(result: DigitizeResult) -> r.Html:
     m = result.model
     return r.title(
         f"Số hóa: kiểm tra ảnh, nhận dạng chữ (OCR) và PDF/A — {s.name}",
-        f"Chuẩn áp dụng: {s.profile} · tệp PDF/A-2 hai lớp (ảnh gốc và lớp chữ ẩn)",
+        f"Chuẩn áp dụng: {r.profile_name(s.profile)} · tệp PDF/A-2 hai lớp (ảnh gốc và lớp chữ ẩn)",
         f"Mô hình OCR: Tesseract {m.name} — nguồn: {m.source}; giấy phép: {m.licence}",
     )
 
@@ -68,9 +68,6 @@ def checks(result: DigitizeResult) -> r.Html:
     return r.Html(table.text + _warned_pages(result).text + _failing_pages(result).text)
 
 
-_WARNED_ROWS = 50
-
-
 def _warned_pages(result: DigitizeResult) -> r.Html:
     """Pages that passed with something a person should confirm (a dpi tag not trusted, …)."""
     if "canh_bao" not in result.pages:
@@ -78,15 +75,11 @@ def _warned_pages(result: DigitizeResult) -> r.Html:
     warned = result.pages[result.pages["canh_bao"].fillna("") != ""]
     if warned.empty:
         return r.Html("")
-    shown = warned.head(_WARNED_ROWS)
-    more = len(warned) - len(shown)
-    note = r.note(
-        f"{r.number(len(warned))} trang đạt nhưng cần người xem xác nhận"
-        + (f"; bảng dưới đây chỉ liệt kê {r.number(len(shown))} trang đầu." if more else ".")
-    )
+    note = r.note(f"{r.number(len(warned))} trang đạt nhưng cần người xem xác nhận.")
     table = r.table(
-        shown,
+        warned,
         {"ma_ho_so": ("Mã hồ sơ", None), "trang": ("Trang", None), "canh_bao": ("Cảnh báo", None)},
+        csv="digitize/pages.csv",
     )  # fmt: skip
     return r.Html(note.text + table.text)
 
@@ -96,20 +89,26 @@ def _failing_pages(result: DigitizeResult) -> r.Html:
     if failing.empty:
         return r.note("Mọi trang đã quét đều đạt yêu cầu.", ok=True)
     cells = []
-    for row in failing.to_dict("records"):
+    for row in failing.head(r.ROWS_SHOWN).to_dict("records"):
         img = ""
         thumb = row.get("anh_thu_nho") or ""
         if thumb:
             file = result.root / thumb
             if file.is_file():
                 data = base64.b64encode(file.read_bytes()).decode("ascii")
-                img = f"<img src='data:image/jpeg;base64,{data}' style='max-width:160px;border:1px solid #ccc'/>"
+                alt = html.escape(f"Ảnh thu nhỏ của trang {row['tep']}")
+                img = (f"<img alt='{alt}' src='data:image/jpeg;base64,{data}' "
+                       "style='max-width:160px;border:1px solid #ccc'/>")  # fmt: skip
         cells.append(
             f"<div style='display:inline-block;vertical-align:top;width:190px;margin:6px'>{img}"
             f"<div style='font-size:.85em'><b>{html.escape(row['tep'])}</b><br>"
             f"{html.escape(row['ly_do'])}</div></div>"
         )
-    return r.Html("<h4>Các trang không đạt (hồ sơ cần quét lại)</h4>" + "".join(cells))
+    more = ""
+    if len(failing) > r.ROWS_SHOWN:
+        text = r.more_rows(r.ROWS_SHOWN, len(failing), "digitize/pages.csv")
+        more = f"<p class='sh-sub'>{html.escape(text)}</p>"
+    return r.Html("<h4>Các trang không đạt (hồ sơ cần quét lại)</h4>" + "".join(cells) + more)
 
 
 def files(result: DigitizeResult) -> r.Html:
@@ -121,6 +120,7 @@ def files(result: DigitizeResult) -> r.Html:
         {"ma_ho_so": ("Mã hồ sơ", None), "tieu_de": ("Tiêu đề", None), "trang_thai": ("Trạng thái", None),
          "so_trang_muc_luc": ("Trang theo mục lục", None), "so_trang_quet": ("Trang đã quét", None),
          "so_van_ban": ("Văn bản", None), "ly_do": ("Lý do", None)},
+        csv="digitize/files.csv",
     )  # fmt: skip
 
 
@@ -137,6 +137,7 @@ def confidence_chart(result: DigitizeResult) -> r.Html:
     ax.set_ylabel("Số trang")
     ax.legend(frameon=False, loc="upper left")
     r.style_axes(ax)
+    ax.xaxis.set_major_formatter(r.VnTicks())
     return r.figure_html(fig, "Phân bố độ tin cậy nhận dạng chữ theo trang")
 
 
@@ -151,7 +152,7 @@ def documents(result: DigitizeResult) -> r.Html:
          "co_quan_ban_hanh": ("Cơ quan ban hành", None), "trich_yeu": ("Trích yếu", None),
          "nguoi_ky": ("Người ký", None), "so_trang": ("Số trang", None),
          "but_tich": ("Bút tích (trang)", None), "can_bien_muc_tay": ("Cần biên mục tay", None)},
-        max_rows=40,
+        csv="digitize/documents.csv",
     )  # fmt: skip
     flagged = d["can_bien_muc_tay"].fillna("").str.split(",").explode()
     flagged = flagged[flagged != ""].value_counts()

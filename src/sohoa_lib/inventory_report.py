@@ -150,6 +150,7 @@ def selection(result: InventoryResult) -> r.Html:
     ax.set_ylabel("Số trang lũy kế")
     ax.legend(frameon=False, loc="lower right")
     r.style_axes(ax)
+    r.count_axis(ax.xaxis)
     chart = r.figure_html(fig, "Lũy kế số trang theo thứ tự ưu tiên và ngưỡng mục tiêu")
     top = r.table(
         result.selection,
@@ -162,6 +163,7 @@ def selection(result: InventoryResult) -> r.Html:
             "so_trang": ("Số trang", None),
         },
         max_rows=15,
+        csv="inventory/selection.csv",
     )
     return r.Html(message.text + chart.text + "<h4>Hồ sơ ưu tiên cao nhất</h4>" + top.text)
 
@@ -223,6 +225,7 @@ def years_chart(result: InventoryResult) -> r.Html:
     ax.set_ylabel("Số trang")
     ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
     r.style_axes(ax)
+    r.year_axis(ax.xaxis)
     return r.figure_html(
         fig, "Số trang theo năm hình thành; vùng nền là phạm vi số hóa của Kế hoạch 1838"
     )
@@ -273,7 +276,7 @@ def budget(result: InventoryResult) -> r.Html:
     ordered = b.sort_values("thanh_tien")
     ax.barh(ordered["ten_buoc"], ordered["thanh_tien"] / 1e6, color=r.COLOURS["eligible"])
     ax.set_xlabel("Triệu đồng")
-    r.style_axes(ax, grid_axis="x")
+    r.style_axes(ax, grid_axis="x", values="number")
     chart = r.figure_html(fig, "Dự toán kinh phí theo bước công việc (triệu đồng)")
     return r.Html(
         steps.text + "<h4>Tổng hợp theo giai đoạn</h4>" + stages.text + "".join(notes) + chart.text

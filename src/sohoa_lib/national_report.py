@@ -168,10 +168,11 @@ def ranking(result: NationalResult) -> r.Html:
         {"hang": ("Hạng", None), "name": ("Đơn vị", None), "phase": ("Giai đoạn", None),
          "han": ("Thời hạn", None), "selected_pages": ("Trang được chọn", None),
          "digitized_pages": ("Đã số hóa", None),
-         "share_digitized": ("Tỷ lệ", lambda v: r.percent(v, 2)),
+         "share_digitized": ("Tỷ lệ", r.share),
          "signed_pages": ("Đã ký số", None), "xong": ("Dự kiến xong", None),
          "overdue_days": ("Đã quá hạn (ngày)", None), "han_moi": ("Mốc mới", None),
          "required_per_day_new_target": ("Cần (trang/ngày)", None)},
+        csv="progress_units.csv",
     )  # fmt: skip
 
 
@@ -186,10 +187,10 @@ def ranking_chart(result: NationalResult) -> r.Html:
     colours = ["#cf222e" if d > 0 else "#2da44e" for d in ranked["overdue_days"].fillna(0)]
     ax.barh(y, shares, color=colours)
     for yi, v in zip(y, shares, strict=True):
-        ax.text(v, yi, f" {r.number(v, 2)}%", va="center", fontsize=8)
+        ax.text(v, yi, f" {r.share(v / 100)}", va="center", fontsize=8)
     ax.set_yticks(y, ranked["name"])
     ax.set_xlabel("% số trang được chọn đã số hóa (đỏ: đã quá hạn)")
-    r.style_axes(ax, grid_axis="x")
+    r.style_axes(ax, grid_axis="x", values="percent")
     return r.figure_html(fig, "Xếp hạng đơn vị theo tỷ lệ số hóa")
 
 
@@ -248,11 +249,11 @@ def province_ranking(result: NationalResult, code: str = RANKED_INDICATOR) -> r.
     y = np.arange(len(rows))[::-1]
     ax.barh(y, rows["value"], color=r.COLOURS["eligible"])
     for yi, v, share in zip(y, rows["value"], rows["share"], strict=True):
-        ax.text(v, yi, f" {r.number(v)} ({r.percent(share)})", va="center", fontsize=8)
+        ax.text(v, yi, f" {r.number(v)} ({r.share(share)})", va="center", fontsize=8)
     ax.set_yticks(y, [names.get(u, u) for u in rows["unit"]])
     d = compile_definitions(result.definitions)[code]
     ax.set_xlabel(d.unit_of_measure)
-    r.style_axes(ax, grid_axis="x")
+    r.style_axes(ax, grid_axis="x", values="number")
     return r.figure_html(
         fig, f"{d.name} {period_name(latest)}: xếp hạng tỉnh, thành phố (đơn vị hành chính từ "
              "01/07/2025) và tỷ trọng trong tổng số"
@@ -311,7 +312,7 @@ def quality(result: NationalResult) -> r.Html:
         p.assign(quy_tac=p["quy_tac"].map(RULES).fillna(p["quy_tac"])),
         {"don_vi": ("Đơn vị", None), "tep": ("Tệp", None), "trang_tinh": ("Trang tính", None),
          "o": ("Ô", None), "quy_tac": ("Kiểm tra", None), "noi_dung": ("Nội dung", None)},
-        max_rows=60,
+        csv="problems.csv",
     )  # fmt: skip
 
 
@@ -333,9 +334,13 @@ _PRINT_CSS = """
 .sh-print .ky{display:flex;justify-content:space-between;margin-top:1.5em;font-size:12pt}
 @page{size:A4;margin:2cm 1.5cm 2cm 3cm}
 @media print{
-  .jp-Cell:not(:has(.sh-print)),.jp-InputPrompt,.jp-OutputPrompt,.sh-noprint{display:none!important}
+  .jp-Cell:not(:has(.sh-print)),.jp-InputPrompt,.jp-OutputPrompt,.sh-noprint,.sh-nav{display:none!important}
   .sh-print{border:0;padding:0;max-width:none}
   .sh-print .draft{color:#000}
+  .sh-print h3,.sh-print h4{break-after:avoid}
+  .sh-print tr,.sh-print .ky,.sh-print table.hdr{break-inside:avoid}
+  .sh-print p,.sh-print li{orphans:3;widows:3}
+  .sh-print a{color:#000;text-decoration:none}
 }
 </style>
 """

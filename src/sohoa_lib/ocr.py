@@ -88,8 +88,8 @@ def _debian_source() -> str:
             capture_output=True, text=True, check=False, timeout=30,
         )  # fmt: skip
         version = done.stdout.strip()
-    package = f"Debian package tesseract-ocr-vie {version}".strip()
-    return f"{package}; upstream: https://github.com/tesseract-ocr/tessdata_fast"
+    package = f"gói Debian tesseract-ocr-vie {version}".strip()
+    return f"{package}; bản gốc: https://github.com/tesseract-ocr/tessdata_fast"
 
 
 def _recorded_source(folder: Path) -> str:

@@ -11,7 +11,7 @@ from PIL import Image
 
 from ._scanfiles import PageSource, list_pages, open_page
 from .errors import InputError, ParamsError
-from .settings import PROFILES
+from .settings import PROFILE_NAMES, PROFILES
 
 __all__ = [
     "PAPERS_MM", "Check", "FileCheck", "PageCheck", "Thresholds", "check_file", "check_image",
@@ -351,7 +351,7 @@ def _colour(mode: str, profile: str) -> Check:
     ok = mode in _COLOUR_MODES
     # tt05-2025 says 24-bit colour; tt02-2019 only "colour", which an RGB scan also satisfies.
     need = "màu 24 bit" if profile == "tt05-2025" else "ảnh màu"
-    why = "" if ok else f"{described}, hồ sơ {profile} cần {need}"
+    why = "" if ok else f"{described}, {PROFILE_NAMES.get(profile, profile)} cần {need}"
     return Check("colour", "Màu", described, "", ok, why)
 
 

@@ -9,12 +9,16 @@ import io
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import matplotlib
 
 matplotlib.use("Agg")  # reports render off-screen; the notebook shows the PNG we embed
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Colours that print well in grey and keep meaning across reports.
 COLOURS = {"holdings": "#9aa5b1", "eligible": "#3e7cb1", "selected": "#c0392b", "target": "#2c3e50"}
@@ -84,6 +88,29 @@ def date(value: dt.date | str | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def moment(value: dt.datetime | str | None) -> str:
+    """A time for a reviewer, in Vietnamese time whatever zone it was recorded in.
+
+    `2026-11-30T13:50:18+00:00` → `20:50:18 ngày 30/11/2026 (+07:00)`; text that is not ISO 8601
+    is shown as it is.
+    """
+    if not isinstance(value, str | dt.datetime) or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.astimezone(VIETNAM).strftime("%H:%M:%S ngày %d/%m/%Y (+07:00)")
+
+
+def profile_name(code: str) -> str:
+    """`tt05-2025` → `Thông tư 05/2025/TT-BNV`."""
+    from .settings import PROFILE_NAMES
+
+    return PROFILE_NAMES.get(code, code)
+
+
 def as_of_date(value: str | dt.date | None) -> dt.date:
     """The report date from a notebook parameter: ISO text, a date, or blank for today."""
     if isinstance(value, dt.date):
@@ -128,29 +155,41 @@ def note(text: str, *, ok: bool = False) -> Html:
 Format = Callable[[object], str]
 
 
+ROWS_SHOWN = 50
+"""Most rows a table shows inline: a province has thousands of files; its CSV has every row."""
+
+
 def table(
     frame: pd.DataFrame,
     columns: dict[str, tuple[str, Format | None]],
     *,
     total: dict[str, object] | None = None,
-    max_rows: int | None = None,
+    max_rows: int = ROWS_SHOWN,
+    csv: str | None = None,
 ) -> Html:
     """A table with Vietnamese headers: columns maps a column to (header, formatter or None).
 
-    Numbers are right-aligned; `total` adds a bold last row; `max_rows` keeps long tables short
-    (the CSV beside the report holds every row).
+    Numbers are right-aligned; `total` adds a bold last row. At most `max_rows` rows are shown,
+    with a sentence giving the total and naming `csv` (the path of the full table under the unit's
+    folder, which the finished report turns into a link).
     """
-    shown = frame if max_rows is None else frame.head(max_rows)
+    shown = frame.head(max_rows)
     head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())
     rows = [_row(rec, columns) for rec in shown.to_dict("records")]
     if total is not None:
         rows.append(_row(total, columns, css="total"))
     more = ""
-    if max_rows is not None and len(frame) > max_rows:
-        more = (
-            f"<p class='sh-sub'>… và {number(len(frame) - max_rows)} dòng khác (xem tệp CSV).</p>"
-        )
+    if len(frame) > max_rows:
+        more = f"<p class='sh-sub'>{html.escape(more_rows(len(shown), len(frame), csv))}</p>"
     return Html(f"{_CSS}<table class='sh-t'><tr>{head}</tr>{''.join(rows)}</table>{more}")
+
+
+def more_rows(shown: int, total: int, csv: str | None) -> str:
+    """The sentence under a capped table or list."""
+    where = f"tệp {csv}" if csv else "tệp CSV của giai đoạn"
+    return (
+        f"Hiện {number(shown)} dòng đầu trong tổng số {number(total)} dòng; đủ các dòng: {where}."
+    )
 
 
 def _row(record: dict, columns: dict[str, tuple[str, Format | None]], css: str = "") -> str:
@@ -192,13 +231,73 @@ def figure_html(fig: Figure, alt: str) -> Html:
     )
 
 
-def style_axes(ax, *, grid_axis: str = "y") -> None:
-    """Light grid, no top/right frame, Vietnamese thousands on the value axis."""
-    from matplotlib.ticker import FuncFormatter
+class VnTicks(Formatter):
+    """Tick labels the Vietnamese way (1.234,5) with as few decimals as keep them apart.
+
+    A fixed number of decimals printed "0 0 0 0" under a 0–0,05% axis and "0, 0, 1, 2, 2" under a
+    count axis that matplotlib had ticked at halves; the labels now always differ.
+    """
+
+    def __init__(self, suffix: str = "", *, thousands: bool = True) -> None:
+        self.suffix, self.thousands, self.decimals = suffix, thousands, 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        self.decimals = distinct_decimals(locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if self.thousands:
+            return number(x, self.decimals) + self.suffix
+        return f"{x:.{self.decimals}f}".replace(".", ",") + self.suffix
+
+
+def distinct_decimals(values: Iterable[float], most: int = 6) -> int:
+    """The fewest decimals (up to `most`) that print every value differently."""
+    values = [float(v) for v in values]
+    for decimals in range(most + 1):
+        if len({f"{v:.{decimals}f}" for v in values}) == len(set(values)):
+            return decimals
+    return most
+
+
+def share(value: float | None) -> str:
+    """A share as a bar label: two significant digits however small (0,012%, not 0,01%)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    pct = abs(value) * 100
+    decimals = 1 if pct == 0 or pct >= 10 else min(4, max(1, 1 - math.floor(math.log10(pct))))
+    return percent(value, decimals)
+
+
+def style_axes(ax, *, grid_axis: str = "y", values: str = "count") -> None:
+    """Light grid, no top/right frame, Vietnamese numbers on the value axis.
+
+    `values` says what the value axis counts: "count" (whole ticks only: no half a page),
+    "number" (any number) or "percent" (values already in per cent).
+    """
+    from matplotlib.ticker import MaxNLocator
 
     ax.grid(axis=grid_axis, color="#e5e8eb", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     axis = ax.yaxis if grid_axis == "y" else ax.xaxis
-    axis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
+    if values == "count":
+        axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(VnTicks("%" if values == "percent" else ""))
+
+
+def count_axis(axis) -> None:
+    """Whole numbers only on an axis that counts (files, pages), Vietnamese thousands."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(VnTicks())
+
+
+def year_axis(axis) -> None:
+    """Whole years, written without a thousands dot (1995, not 1.995)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(VnTicks(thousands=False))

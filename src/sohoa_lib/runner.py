@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _index, _notebook, _runlock
+from . import _index, _links, _notebook, _runlock, progress
 from ._io import write_text
 from ._record import input_checksums, now, settings_for_record, tool_versions
 from .errors import ParamsError, StageError
@@ -44,6 +44,8 @@ STAGE_TITLES = {
     "national": "Báo cáo toàn Ngành",
 }
 """Report titles (Vietnamese), shown in each page's <title> and on the index."""
+STAGE_FOLDERS = {"sign": "archive"}
+"""A stage's output folder under the unit, where it is not the stage's name."""
 
 NATIONAL_DIR = "national"
 
@@ -107,7 +109,7 @@ def project_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "params" / "units").is_dir() and (folder / "notebooks").is_dir():
             return folder
-    raise ParamsError("run sohoa from the project folder or set SOHOA_HOME")
+    raise ParamsError("hãy chạy sohoa trong thư mục dự án, hoặc đặt SOHOA_HOME")
 
 
 def available_stages(notebooks_dir: Path) -> list[str]:
@@ -118,20 +120,21 @@ def available_stages(notebooks_dir: Path) -> list[str]:
 def select_stages(stages: Sequence[str] | None, notebooks_dir: Path) -> list[tuple[str, str]]:
     """The (name, stem) pairs to run, in run order; ParamsError naming an unknown or absent one."""
     available = available_stages(notebooks_dir)
-    listing = f"available stages: {', '.join(available) or 'none'}"
+    listing = f"các giai đoạn có: {', '.join(available) or 'không có'}"
     if not available:
-        raise ParamsError(f"{notebooks_dir}: no stage notebooks (01_inventory.ipynb, …)")
+        raise ParamsError(f"{notebooks_dir}: không có notebook giai đoạn (01_inventory.ipynb, …)")
     if stages is None:
         stages = available
     if not stages:
-        raise ParamsError(f"no stage given; {listing}")
+        raise ParamsError(f"chưa chọn giai đoạn nào; {listing}")
     known = dict(STAGES)
     for name in stages:
         if name not in known:
-            raise ParamsError(f"unknown stage {name!r}; {listing}")
+            raise ParamsError(f"không có giai đoạn {name!r}; {listing}")
         if name not in available:
             raise ParamsError(
-                f"stage {name!r} has no notebook {known[name]}.ipynb in {notebooks_dir}; {listing}"
+                f"giai đoạn {name!r} chưa có notebook {known[name]}.ipynb trong {notebooks_dir}; "
+                f"{listing}"
             )
     return [(name, stem) for name, stem in STAGES if name in stages]
 
@@ -160,7 +163,10 @@ def run_unit(
     """
     settings = load_unit_settings(params_file)
     if settings.unit != unit:
-        raise ParamsError(f"{settings.source}: key 'unit' is {settings.unit!r}, expected {unit!r}")
+        raise ParamsError(
+            f"{settings.source}: khóa 'unit' là {settings.unit!r}, cần {unit!r} (tệp tham số "
+            "của đơn vị khác)"
+        )
     todo = select_stages(stages, notebooks_dir)
     _notebook.check_kernel(kernel_name)
     outputs, notebooks_dir = outputs.resolve(), notebooks_dir.resolve()
@@ -169,7 +175,13 @@ def run_unit(
         backups = [location / unit for location in settings.preservation.backups]
         for path in _runlock.remove_stale_temporaries(paths.root, backups):
             log.warning("%s: removed %s, left by an interrupted run", unit, path)
-        run = _run_stages(settings, paths, todo, notebooks_dir, as_of, kernel_name)
+        try:
+            with progress.watch(lambda: {unit: progress.unit_status(paths.root)}):
+                run = _run_stages(settings, paths, todo, notebooks_dir, as_of, kernel_name)
+        finally:
+            progress.clear(paths.root)
+        _index.write_index(outputs)  # so the reports' "back to the index" link leads somewhere
+        finish_reports(paths.root, outputs)
     failure = next((s.error for s in run.stages if s.error), None)
     if failure:
         raise StageError(failure)
@@ -199,6 +211,8 @@ def _run_stages(
             records.append(StageRecord(name, None, None, "skipped", 0.0))
             continue
         title = f"{stem[:2]} – {STAGE_TITLES[name]} – {settings.name}"
+        write_text(paths.root / progress.STAGE_FILE, stem)  # what the terminal shows as running
+        (paths.root / progress.STATUS_FILE).unlink(missing_ok=True)
         record = _run_stage(
             name,
             notebooks_dir / f"{stem}.ipynb",
@@ -253,7 +267,7 @@ def _run_stage(
             _notebook.export_html(executed, report, title)
         except Exception as exc:  # nbconvert's errors are many; the stage failed either way
             reason = _notebook.one_line(type(exc).__name__, str(exc))
-            error = error or f"stage {notebook.stem} failed: HTML export: {reason}"
+            error = error or f"giai đoạn {notebook.stem} lỗi khi xuất báo cáo HTML: {reason}"
             report.unlink(missing_ok=True)
     else:
         report.unlink(missing_ok=True)  # an earlier run's report would pass for this one's
@@ -290,19 +304,23 @@ def run_batch(
     A process per unit gives each its own kernel, and a unit that crashes cannot take the batch
     down with it.
     """
-    from tqdm import tqdm
-
     root, outputs = root.resolve(), outputs.resolve()
     codes = list(dict.fromkeys(units)) if units else unit_codes(root)
     if not codes:
-        raise ParamsError(f"{root / 'params' / 'units'}: no params files (*.yaml)")
+        raise ParamsError(f"{root / 'params' / 'units'}: không có tệp tham số (*.yaml)")
     if parallel < 1:
-        raise ParamsError(f"--parallel should be at least 1, got {parallel}")
+        raise ParamsError(f"--parallel phải từ 1 trở lên, nhận được {parallel}")
 
     results: dict[str, dict[str, Any]] = {}
+
+    def state(code: str) -> str:
+        if code in results:
+            return "xong" if results[code]["status"] == "ok" else "lỗi"
+        return progress.unit_status(outputs / code) or "chờ"
+
     with (
         concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool,
-        tqdm(total=len(codes), unit="đơn vị", disable=not sys.stderr.isatty()) as bar,
+        progress.watch(lambda: {code: state(code) for code in codes}) as say,
     ):
         futures = {
             pool.submit(_run_unit_process, code, root=root, outputs=outputs, as_of=as_of): code
@@ -312,8 +330,7 @@ def run_batch(
             for future in concurrent.futures.as_completed(futures):
                 result = future.result()
                 results[result["unit"]] = result
-                bar.update()
-                tqdm.write(_result_line(result))
+                say(_result_line(result))
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -323,7 +340,7 @@ def run_batch(
     if national_nb.is_file():
         national = run_national(national_nb, outputs=outputs, as_of=as_of)
         ordered.append(national)
-        tqdm.write(_result_line(national))
+        print(_result_line(national))
     _index.write_index(outputs, batch=ordered)
     return ordered
 
@@ -396,6 +413,7 @@ def run_national(
         "stages": [dataclasses.asdict(stage)],
     }
     write_text(root / "run.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    finish_reports(root, outputs)
     return {
         "unit": NATIONAL_DIR,
         "status": stage.status,
@@ -403,6 +421,19 @@ def run_national(
         "seconds": round(time.perf_counter() - clock, 2),
         "error": stage.error,
     }
+
+
+def finish_reports(root: Path, outputs: Path) -> None:
+    """Navigation bar and file links in every report under `root/reports` (a unit or national)."""
+    titles = {stem: STAGE_TITLES[name] for name, stem in (*STAGES, ("national", NATIONAL))}
+    folders = {stem: STAGE_FOLDERS.get(name, name) for name, stem in STAGES}
+    _links.finish_reports(
+        root / "reports",
+        index=outputs / "index.html",
+        titles=titles,
+        bases=(root, outputs),
+        folders=folders,
+    )
 
 
 def _result_line(result: dict[str, Any]) -> str:

@@ -13,6 +13,8 @@ from .backup import MIN_LOCATIONS
 from .errors import ParamsError
 
 PROFILES = ("tt05-2025", "tt02-2019")
+PROFILE_NAMES = {"tt05-2025": "Thông tư 05/2025/TT-BNV", "tt02-2019": "Thông tư 02/2019/TT-BNV"}
+"""Each compliance profile by the circular a reader knows it by."""
 LEVELS = ("central", "province", "regional", "local")
 # What an environment variable's name looks like (POSIX: capitals, digits, underscore). A password
 # pasted where the name goes rarely does, and is then refused without being shown.

@@ -229,7 +229,7 @@ def series_figures(rows: pd.DataFrame, defs: dict, coverage: dict | None = None)
         units = {defs[c].unit_of_measure for c in codes}
         ax.set_ylabel(", ".join(sorted(units)))
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        r.style_axes(ax)
+        r.style_axes(ax, values="number")
         out.append(r.figure_html(fig, f"{title} theo kỳ báo cáo").text)
     if not out:
         return r.note("Cần ít nhất hai kỳ báo cáo để vẽ diễn biến theo thời gian.")
@@ -272,7 +272,7 @@ def quality(result: StatisticsResult) -> r.Html:
         problems,
         {"tep": ("Tệp", None), "trang_tinh": ("Trang tính", None), "o": ("Ô", None),
          "quy_tac": ("Kiểm tra", None), "noi_dung": ("Nội dung", None)},
-        max_rows=50,
+        csv="statistics/problems.csv",
     ).text  # fmt: skip
     if len(result.set_aside):
         text += r.note(
