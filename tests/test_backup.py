@@ -190,3 +190,32 @@ def test_accept_sets_a_differing_copy_aside_and_never_spreads_a_damaged_package(
     bookkeeping.unlink()
     with pytest.raises(PreservationError, match=r"backups\.json: missing"):
         accept(package)
+
+
+def test_a_replacement_after_renewal_sets_aside_only_copies_of_the_previous_package(
+    tmp_path: Path, package: Path
+) -> None:
+    import json
+
+    from sohoa_lib import fixity
+    from sohoa_lib.backup import accept, reference
+
+    locations = [tmp_path / "a" / "HP", tmp_path / "b" / "HP"]
+    log = tmp_path / "log.csv"
+    (package.parent / "backups.json").write_text(
+        json.dumps({"copies": [str(p) for p in locations], "log": str(log)}), encoding="utf-8"
+    )
+    backup(package, locations, log_csv=log)
+    previous = reference(package)
+    (locations[0] / CODE / "documentation/README.txt").write_text("sửa ngoài", encoding="utf-8")
+    foreign = _tree(locations[0] / CODE)
+    (package / "documentation/README.txt").write_text("phiên bản mới", encoding="utf-8")
+    fixity.write_manifest(package)  # the package's new version, as a rebuild writes it
+
+    a, b = accept(package, previous=previous, reason="gia hạn")
+    assert not a.verified and a.problems[0].startswith("bản sao đã khác gói trước khi thay")
+    assert _tree(locations[0] / CODE) == foreign  # a difference nobody looked at stays
+    assert b.verified and _tree(locations[1] / CODE) == _tree(package)
+    (kept,) = (tmp_path / "b" / "HP.superseded").iterdir()
+    assert (kept / "documentation/README.txt").read_text(encoding="utf-8") != "phiên bản mới"
+    assert any(r["detail"].startswith("gia hạn; bản sao cũ giữ tại") for r in read_log(log))

@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import fixity
@@ -150,15 +150,25 @@ SUPERSEDED = ".superseded"
 copies replaced by `accept`: outside the folder that fixity checks compare, never deleted."""
 
 
-def accept(package: Path, *, when: dt.datetime | None = None) -> list[BackupResult]:
+def accept(
+    package: Path,
+    *,
+    when: dt.datetime | None = None,
+    previous: tuple[dict[str, str], str] | None = None,
+    reason: str = "chấp nhận gói mới",
+) -> list[BackupResult]:
     """Accept `package` as the new version in every backup copy that differs from it.
 
     What `sohoa backup accept` does once a person has checked that the package, not the copy, is
-    right. The package must match its own manifest. In each location of the packages folder's
-    `backups.json`, a differing copy is moved, whole and unchanged, to
-    `<location>.superseded/<package>.<time>/`, then the package is copied and verified as usual;
-    a copy that matches is left alone. Each step is logged. PreservationError when the package is
-    damaged or the bookkeeping needed to find the copies is missing.
+    right, and what `sohoa preserve renew` does for a package it rebuilt. The package must match
+    its own manifest. In each location of the packages folder's `backups.json`, a differing copy
+    is moved, whole and unchanged, to `<location>.superseded/<package>.<time>/`, then the package
+    is copied and verified as usual; a copy that matches is left alone. `previous` (the manifest
+    and its SHA-256 of the package version being replaced): only a copy equal to that version is
+    replaced, a copy that already differed from it is left and reported, since nobody has looked
+    at that difference. `reason` heads the log's detail. Each step is logged; a copy that cannot
+    be set aside is a failed result naming why. PreservationError when the package is damaged or
+    the bookkeeping needed to find the copies is missing.
     """
     package = Path(package).resolve()
     packages_dir = package.parent
@@ -176,22 +186,47 @@ def accept(package: Path, *, when: dt.datetime | None = None) -> list[BackupResu
             "it cannot replace any copy"
         )
     stamp = (when or dt.datetime.now(fixity.VN_TZ)).astimezone(fixity.VN_TZ)
+    held: dict[Path, str] = {}  # copies left in place, and why: their results say so
     for location in backups.copies:
         copy = location / package.name
-        if not copy.exists() or _existing(package, copy, *_reference(package))[0].verified:
+        if not copy.exists() or _existing(package, copy, *reference(package))[0].verified:
+            continue
+        if previous is not None and not _existing(package, copy, *previous)[0].verified:
+            held[copy.resolve()] = (
+                "bản sao đã khác gói trước khi thay: không thay, cần người kiểm tra "
+                "(sohoa backup accept)"
+            )
             continue
         keep = location.with_name(location.name + SUPERSEDED) / (
             f"{package.name}.{stamp.strftime('%Y%m%dT%H%M%S')}"
+        )
+        # Two replacements within a second (an accept, then a renewal) must not collide.
+        keep = next(
+            k
+            for k in (keep, *(keep.with_name(f"{keep.name}-{n}") for n in range(2, 1000)))
+            if not k.exists()
         )
         try:
             keep.parent.mkdir(parents=True, exist_ok=True)
             os.rename(copy, keep)  # same file system: atomic, and the old copy stays byte for byte
         except OSError as exc:
-            raise PreservationError(f"{copy}: cannot be set aside as {keep}: {exc}") from None
+            held[copy.resolve()] = f"không chuyển được bản sao cũ sang {keep}: {exc}"
+            fixity.log_event(backups.log, event="backup", target=str(copy), result="failed",
+                             detail=f"{reason}; {held[copy.resolve()]}")  # fmt: skip
+            continue
         fixity.log_event(backups.log, event="backup", target=str(copy), result="ok",
-                         detail=f"chấp nhận gói mới; bản sao cũ giữ tại {keep}")  # fmt: skip
-    return backup(package, list(backups.copies), log_csv=backups.log)
+                         detail=f"{reason}; bản sao cũ giữ tại {keep}")  # fmt: skip
+    results = backup(package, list(backups.copies), log_csv=backups.log)
+    # A copy left in place differs from the package, so backup() already failed it; the reason
+    # it was left comes first.
+    return [
+        replace(r, verified=False, problems=[held[r.copy.resolve()], *r.problems])
+        if r.copy.resolve() in held
+        else r
+        for r in results
+    ]
 
 
-def _reference(package: Path) -> tuple[dict[str, str], str]:
+def reference(package: Path) -> tuple[dict[str, str], str]:
+    """The package's manifest and the manifest's own SHA-256: what a copy of it must equal."""
     return fixity.read_manifest(package / fixity.MANIFEST), sha256(package / fixity.MANIFEST)
