@@ -27,7 +27,7 @@ MIN_COPIES = 2
 # Files that describe a folder rather than belong to it: never listed, never reported as extra.
 CONTROL_FILES = (MANIFEST, BACKUPS, LOG)
 LOG_COLUMNS = ("when", "event", "target", "agent", "result", "detail")
-EVENTS = ("backup", "fixity-check")
+EVENTS = ("backup", "fixity-check", "renewal")
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
 
 PROBLEM_LABELS = {

@@ -168,19 +168,31 @@ class Renewer:
                 )
         results = []
         # A folder's own PDFs only: those in its packages/ (and their copies) are the package's,
-        # fixed by its manifest; the sign stage rebuilds packages from the renewed files.
+        # fixed by its manifest; archive.rebuild_packages rebuilds them from the renewed files.
         files = sorted(p for p in path.glob("*.pdf") if p.is_file()) if path.is_dir() else [path]
-        for pdf in files:
-            state = renewal_due(pdf, margin=margin, now=now)
-            # No timestamp yet (B-B): the first document timestamp is what gives it a time.
-            if not dry_run and state.due and (state.expires is None or state.expires > now):
-                self.renew(pdf)
-                after = renewal_due(pdf, margin=margin, now=now)
-                state = Renewal(pdf, after.expires, False, f"đã gia hạn; {after.reason}", True)
-            results.append(state)
-        if listed and any(r.renewed for r in results):
-            _rewrite_manifest(folder)
-        _record(folder, results, now)
+        log_csv = None if dry_run else _log_path(folder)
+        # A failure part way keeps the files renewed so far true to the manifest and recorded.
+        try:
+            for pdf in files:
+                state = renewal_due(pdf, margin=margin, now=now)
+                # No timestamp yet (B-B): the first document timestamp is what gives it a time.
+                if not dry_run and state.due and (state.expires is None or state.expires > now):
+                    try:
+                        self.renew(pdf)
+                    except Exception as exc:
+                        _log(log_csv, pdf, "failed", f"gia hạn không thành: {exc}", now)
+                        raise
+                    after = renewal_due(pdf, margin=margin, now=now)
+                    state = Renewal(pdf, after.expires, False, f"đã gia hạn; {after.reason}", True)
+                    _log(log_csv, pdf, "ok", "bổ sung DSS và dấu thời gian tài liệu; " + after.reason,
+                         now)  # fmt: skip
+                elif not dry_run and state.due:
+                    _log(log_csv, pdf, "failed", state.reason, now)  # due but past renewing
+                results.append(state)
+        finally:
+            if listed and any(r.renewed for r in results):
+                _rewrite_manifest(folder)
+            _record(folder, results, now)
         return results
 
     def _context(self, certs: Sequence[asn1_x509.Certificate]) -> ValidationContext:
@@ -203,6 +215,21 @@ class Renewer:
                     # An expired or revoked certificate is still worth its revocation data.
                     log.info("%s: %s", cert.subject.human_friendly, exc)
         return context
+
+
+def _log_path(folder: Path) -> Path | None:
+    """The unit's preservation log when `folder` is a unit's archive (the one its backups.json
+    names, else `preservation-log.csv` beside `signed.json`); None for loose files elsewhere."""
+    backups = fixity.read_backups(folder / fixity.PACKAGES)
+    if backups is not None and backups.log is not None:
+        return backups.log
+    return folder / fixity.LOG if (folder / STATE).is_file() else None
+
+
+def _log(log_csv: Path | None, pdf: Path, result: str, detail: str, now: dt.datetime) -> None:
+    if log_csv is not None:
+        fixity.log_event(log_csv, event="renewal", target=str(pdf.resolve()), result=result,
+                         detail=detail, when=now)  # fmt: skip
 
 
 def _record(folder: Path, results: Sequence[Renewal], now: dt.datetime) -> None:
