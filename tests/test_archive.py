@@ -176,3 +176,87 @@ def test_a_differing_backup_fails_the_stage_until_a_person_accepts_the_package(
 
     assert sign_again().failures == []
     assert cli.main(["verify", "--fixity", str(paths.archive / "packages")]) == 0
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def _premis_events(package: Path) -> list[tuple[str, str, str]]:
+    from lxml import etree
+
+    ns = {"p": "http://www.loc.gov/premis/v3"}
+    root = etree.parse(str(package / "metadata/preservation/premis.xml")).getroot()
+    return [
+        (e.findtext("p:eventType", namespaces=ns), e.findtext("p:eventDateTime", namespaces=ns),
+         e.find("p:eventType", ns).get("valueURI"))
+        for e in root.iterfind("p:event", ns)
+    ]  # fmt: skip
+
+
+def test_preserve_renew_rebuilds_the_package_and_replaces_its_backups(
+    signed, unit, capsys, monkeypatch
+) -> None:
+    import json
+
+    from sohoa_lib.archive import RENEWAL_REASON
+    from sohoa_lib.errors import PreservationError
+
+    root, paths, _ = unit
+    monkeypatch.setenv("TEST_SIGN_PW", PASSWORD)
+    package = paths.archive / "packages" / MA
+    copies = [root / "copies" / loc / "TTLT" for loc in ("a", "b")]
+    before = _tree(package)
+    earlier = _premis_events(package)
+    superseded = {c: set((c.parent / "TTLT.superseded").glob("*")) for c in copies}
+    # 1500 days: the demo authority's certificate (3 years) ends within it, so every file is due.
+    args = ["preserve", "renew", str(paths.archive), "--params", str(root / "TTLT.yaml"),
+            "--margin-days", "1500"]  # fmt: skip
+    assert cli.main(args) == 0, capsys.readouterr()
+    out = capsys.readouterr().out
+    pdfs = sorted(paths.archive.glob("*.pdf"))
+    assert pdfs and out.count("renewed ") == len(pdfs) and f"rebuilt    {package}" in out, out
+
+    data = package / "representations" / "rep1" / "data"
+    assert {p.name: p.read_bytes() for p in pdfs} == {
+        p.name: p.read_bytes() for p in data.glob("*.pdf")
+    }
+    assert all(before[f"representations/rep1/data/{p.name}"] != p.read_bytes() for p in pdfs)
+    state = json.loads((paths.archive / "signed.json").read_text(encoding="utf-8"))
+    (at,) = {r["at"] for p in pdfs for r in state[p.name]["renewals"]}
+    events = _premis_events(package)
+    renewal = ("digital signature generation", at,
+               "http://id.loc.gov/vocabulary/preservation/eventType/dsg")  # fmt: skip
+    assert renewal in events
+    # Every earlier event stays (package creation is re-dated: the package is new).
+    assert [e for e in earlier if e[0] != "information package creation"] == [
+        e for e in events if e != renewal and e[0] != "information package creation"
+    ]
+    assert validate_package(package) == []
+
+    renewed = _tree(package)
+    for copy in copies:
+        assert _tree(copy / MA) == renewed
+        (kept,) = set((copy.parent / "TTLT.superseded").glob("*")) - superseded[copy]
+        assert _tree(kept) == before  # the copy of the package before renewal, set aside whole
+    log = list(csv.DictReader((paths.archive / "preservation-log.csv").open(encoding="utf-8-sig")))
+    assert {r["target"] for r in log if r["event"] == "renewal" and r["result"] == "ok"} >= {
+        str(p.resolve()) for p in pdfs
+    }
+    assert sum(RENEWAL_REASON in r["detail"] for r in log) == 2
+    assert cli.main(["verify", "--fixity", str(paths.archive)]) == 0
+    # The package is what the sign stage builds: a later run leaves it and its copies alone.
+    again = run_sign(load_unit_settings(root / "TTLT.yaml"), paths, prompt=None)
+    assert again.failures == [] and _tree(package) == renewed
+
+    # A backup location that cannot be written: renewing fails and names the copy.
+    copies[1].rename(copies[1].with_name("TTLT.moved"))
+    copies[1].write_text("not a folder")
+    capsys.readouterr()
+    assert cli.main(args) == PreservationError.exit_code
+    out, err = capsys.readouterr()
+    assert str(copies[1] / MA) in err and "không sao chép được" in err, (out, err)
+    assert _tree(copies[0] / MA) == _tree(package)  # the writable location was still renewed
+    assert len([e for e in _premis_events(package) if e[2].endswith("/dsg")]) == 3

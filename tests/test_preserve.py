@@ -318,9 +318,12 @@ def test_preserve_renew_rechecks_the_packages_and_their_backups(
         [file_row("TTLT.1998.01")], {"signing": signing, "preservation": {"backups": backup_dirs}}
     )
     args = ["preserve", "renew", str(archive), "--params", str(params), "--margin-days", "1500"]
-    assert cli.main(args) == 0
-    out = capsys.readouterr().out
+    # Not a unit's outputs/<UNIT>/archive: its package cannot be rebuilt, and that is a failure
+    # naming it (test_archive renews a real unit's packages).
+    assert cli.main(args) == PreservationError.exit_code
+    out, err = capsys.readouterr()
     assert out.startswith("renewed ") and out.count("tổng kiểm SHA-256: khớp") == 3, out
+    assert str(archive / "packages") in err and "không phải thư mục outputs/TTLT/archive" in err
     assert fixity.check_manifest(archive, extra=False).ok
     (copies[1] / "TTLT.1998.01" / pdf.name).write_bytes(b"damaged")
     assert cli.main(args) == PreservationError.exit_code  # a damaged copy fails, renewal or not

@@ -33,7 +33,10 @@ EVENT_TYPES: dict[str, tuple[str, str]] = {
     "migration": ("migration", "mig"),
     "normalization": ("normalization", "nor"),
     "signing": ("digital signature generation", "dsg"),
-    # A document timestamp is a signature of the timestamp authority over the whole file.
+    # sohoa preserve renew adds a DSS and a document timestamp: the timestamp authority's
+    # signature over the whole file, so digital signature generation ("generating a digital
+    # signature from a message using a private key"). Not metadata modification or modification
+    # (no content or metadata changes), nor (digital signature) validation (nothing is judged).
     "renewal": ("digital signature generation", "dsg"),
     "digital signature generation": ("digital signature generation", "dsg"),
     "signature validation": ("digital signature validation", "dig"),

@@ -16,9 +16,10 @@ import pandas as pd
 
 from . import _review_gate, _tesseract
 from ._io import sha256, write_csv, write_text
-from .backup import backup
+from .backup import BackupResult, accept, backup
+from .backup import reference as backup_reference
 from .errors import ParamsError, PreservationError, SohoaError
-from .fixity import write_manifest
+from .fixity import check_manifest, write_manifest
 from .package import PageAlto, PreservationEvent, build_package, validate_package
 from .paths import UnitPaths
 from .preserve import renewal_due
@@ -249,17 +250,7 @@ def _package_and_back_up(settings, paths, files, state, failures, gate):
         if len(pdfs) != len(outcome["pdfs"]):
             continue  # not every document is signed yet: no package for a partial file
         try:
-            package = build_package(
-                out_dir=packages_dir,
-                ma_ho_so=ma,
-                file_metadata=outcome["catalog_file"],
-                documents=outcome["catalog_documents"],
-                pdfs=pdfs,
-                events=[*_events(settings, paths, ma, outcome, state), *gate.events[ma]],
-                agent_org=settings.signing.organisation,
-                alto=[PageAlto(row["trang"], paths.digitize / row["file"], row["pdf"],
-                               row["trang_pdf"]) for row in outcome.get("alto", [])],
-            )  # fmt: skip
+            package = _build(settings, paths, ma, outcome, state, gate, pdfs)
         except SohoaError as exc:
             failures.append((ma, str(exc)))
             continue
@@ -284,6 +275,119 @@ def _package_and_back_up(settings, paths, files, state, failures, gate):
         backups_json = {"copies": copies, "log": str(log_csv)}
         write_text(packages_dir / "backups.json", json.dumps(backups_json, indent=1) + "\n")
     return package_rows, copy_rows
+
+
+def _build(settings, paths, ma, outcome, state, gate, pdfs) -> Path:
+    """The hồ sơ's package from its signed PDFs, stage-2 record, signing record and review."""
+    return build_package(
+        out_dir=paths.archive / "packages",
+        ma_ho_so=ma,
+        file_metadata=outcome["catalog_file"],
+        documents=outcome["catalog_documents"],
+        pdfs=pdfs,
+        events=[*_events(settings, paths, ma, outcome, state), *gate.events[ma]],
+        agent_org=settings.signing.organisation,
+        alto=[PageAlto(row["trang"], paths.digitize / row["file"], row["pdf"],
+                       row["trang_pdf"]) for row in outcome.get("alto", [])],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Repackaged:
+    """What `sohoa preserve renew` did to the packages holding the files it renewed."""
+
+    packages: list[Path]
+    """Packages rebuilt with the renewed files (valid ones only)."""
+    backups: list[BackupResult]
+    """Every backup copy of those packages after the replacement."""
+    failures: list[tuple[str, str]]
+    """(package, copy or hồ sơ; reason) for everything that could not be done."""
+
+
+RENEWAL_REASON = "gia hạn kiểm tra dài hạn (sohoa preserve renew): gói dựng lại với tệp đã gia hạn"
+
+
+def rebuild_packages(settings: UnitSettings, paths: UnitPaths, renewed: set[str]) -> Repackaged:
+    """Rebuild each package under `archive/packages/` that holds a renewed file, then replace
+    its backup copies with it.
+
+    The package is built exactly as the sign stage builds it (same inputs and code, the renewal
+    a PREMIS event from `signed.json` beside the earlier ones), so a later run of the stage
+    leaves it alone. It is rebuilt only when it still matches its own manifest and every one of
+    its PDFs was signed from the stage-2 file there now; otherwise it is left as it is and named
+    in `failures`, since rebuilding would hide a difference nobody has looked at. The copies
+    are replaced through `backup.accept`, only where they equal the package before renewal,
+    the superseded copy kept; `packages/manifest-sha256.txt` is rewritten after.
+    """
+    packages_dir = paths.archive / "packages"
+    affected = {
+        p.name: p
+        for p in sorted(packages_dir.iterdir() if packages_dir.is_dir() else [])
+        if p.is_dir()
+        and not p.name.startswith(".")
+        and {f.name for f in p.rglob("*.pdf")} & renewed
+    }
+    result = Repackaged([], [], [])
+    if not affected:
+        return result
+    kept = "; gói vẫn giữ tệp trước khi gia hạn"
+    try:
+        files = _finished_files(paths)
+        gate = _review_gate.check(paths, files)
+        state_path = paths.archive / "signed.json"
+        if not state_path.is_file():
+            raise SohoaError(f"{state_path}: not found, the signing record is needed")
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except SohoaError as exc:
+        result.failures.extend((str(p), f"không dựng lại được gói: {exc}{kept}")
+                               for p in affected.values())  # fmt: skip
+        return result
+    for ma, package in affected.items():
+        outcome = files.get(ma)
+        try:
+            own = check_manifest(package)
+        except SohoaError as exc:
+            own = None
+            unreadable = str(exc)
+        if own is None:
+            reason = f"gói không có manifest đọc được ({unreadable}): cần người kiểm tra"
+        elif outcome is None:
+            reason = f"không có bản ghi giai đoạn 2 của hồ sơ {ma}"
+        elif not all(_already_signed(n, paths, state) for n in outcome["pdfs"]):
+            reason = ("tệp PDF/A của giai đoạn 2 đã đổi từ khi ký: chạy lại giai đoạn ký "
+                      "(sohoa run UNIT --stages sign)")  # fmt: skip
+        elif not own.ok:
+            reason = f"gói không khớp manifest của chính nó ({own.describe()}): cần người kiểm tra"
+        else:
+            reason = ""
+        if reason:
+            result.failures.append((str(package), f"không dựng lại được gói: {reason}{kept}"))
+            continue
+        previous = backup_reference(package)  # the copies that are this version get replaced
+        outcome = outcome | {"catalog_documents": gate.documents[ma]}
+        pdfs = [paths.archive / n for n in outcome["pdfs"]]
+        try:
+            _build(settings, paths, ma, outcome, state, gate, pdfs)
+        except SohoaError as exc:
+            result.failures.append((str(package), f"không dựng lại được gói: {exc}{kept}"))
+            continue
+        problems = validate_package(package)
+        if problems:
+            result.failures.append((str(package), "gói dựng lại không hợp lệ, chưa sao lưu: "
+                                    + "; ".join(problems)))  # fmt: skip
+            continue
+        result.packages.append(package)
+        try:
+            copies = accept(package, previous=previous, reason=RENEWAL_REASON)
+        except PreservationError as exc:
+            result.failures.append((str(package), f"bản sao dự phòng chưa được thay: {exc}"))
+            continue
+        result.backups.extend(copies)
+        result.failures.extend((str(c.copy), "bản sao dự phòng không đạt: " + "; ".join(c.problems))
+                               for c in copies if not c.verified)  # fmt: skip
+    # `verify --fixity` checks every copy of the unit against this manifest.
+    write_manifest(packages_dir)
+    return result
 
 
 def _write_pdf_manifest(archive: Path) -> None:
@@ -318,8 +422,10 @@ def _events(settings, paths, ma, outcome, state) -> list[PreservationEvent]:
     renewals = sorted(
         r["at"] for n in outcome["pdfs"] for r in state.get(n, {}).get("renewals", [])
     )
-    if renewals:
-        events.append(PreservationEvent("renewal", renewals[-1],
+    # One event per renewal run (the hồ sơ's PDFs renewed together share its time): each
+    # renewal stays in the history.
+    for at in dict.fromkeys(renewals):
+        events.append(PreservationEvent("renewal", at,
                                         f"{sohoa}; pyHanko {metadata.version('pyhanko')}", "success",
                                         "Gia hạn kiểm tra dài hạn: bổ sung dữ liệu xác thực (DSS) và "
                                         "dấu thời gian tài liệu"))  # fmt: skip

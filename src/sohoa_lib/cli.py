@@ -363,15 +363,47 @@ def cmd_preserve_renew(args: argparse.Namespace) -> int:
     renewed = sum(r.renewed for r in results)
     waiting = [r for r in results if r.due and not r.renewed]
     print(f"Tổng cộng {len(results)} tệp: {renewed} đã gia hạn, {len(waiting)} cần xử lý.")
-    bad = _recheck_packages(path)
-    if renewed:
-        print("Các gói thông tin và bản sao dự phòng còn giữ tệp trước khi gia hạn: chạy lại giai "
-              "đoạn ký (sohoa run UNIT --stages sign), rồi sohoa backup accept cho từng gói.")  # fmt: skip
+    folder = path if path.is_dir() else path.parent
+    failures = _renew_packages(settings, folder, {r.path.name for r in results if r.renewed})
+    bad = _recheck_packages(folder)
+    if failures:
+        name, reason = failures[0]
+        raise PreservationError(
+            f"preserve renew: {len(failures)} package(s) or backup copies not renewed: "
+            f"{name}: {reason}"
+        )
     if bad:
         raise PreservationError(f"preserve renew: {bad} package or backup locations do not match")
     if waiting and not args.dry_run:
         raise PreservationError(f"preserve renew: {len(waiting)} files could not be renewed")
     return 0
+
+
+def _renew_packages(settings, folder: Path, renewed: set[str]) -> list[tuple[str, str]]:
+    """Rebuild the packages of `folder` (a unit's archive) holding renewed files and replace
+    their backup copies; what could not be done, each with its reason."""
+    from . import archive, fixity
+    from .paths import UnitPaths
+
+    packages = folder / fixity.PACKAGES
+    if not renewed or not packages.is_dir():
+        return []
+    if folder.name != "archive" or folder.parent.name != settings.unit:
+        return [(str(packages), f"không phải thư mục outputs/{settings.unit}/archive của đơn vị "
+                 "trong tham số: các gói không được dựng lại, vẫn giữ tệp trước khi gia hạn")]  # fmt: skip
+    done = archive.rebuild_packages(
+        settings, UnitPaths(folder.parent.parent, settings.unit), renewed
+    )
+    for package in done.packages:
+        print(f"{'rebuilt':<10} {package}  gói dựng lại với tệp đã gia hạn và sự kiện PREMIS")
+    for copy in done.backups:
+        status = "ok" if copy.verified else "failed"
+        print(f"{status:<10} {copy.copy}  {'; '.join(copy.problems) or 'thay bằng gói mới, khớp'}")
+    shown = {str(copy.copy) for copy in done.backups}
+    for name, reason in done.failures:
+        if name not in shown:
+            print(f"{'failed':<10} {name}  {reason}")
+    return done.failures
 
 
 def _recheck_packages(path: Path) -> int:
