@@ -553,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
         "renew",
         parents=[common],
         help="thêm dữ liệu xác thực mới và dấu thời gian tài liệu cho tệp có chứng thư "
-        "dấu thời gian mới nhất sắp hết hạn",
+        "dấu thời gian mới nhất sắp hết hạn, rồi dựng lại gói và thay các bản sao dự phòng",
     )
     renew.add_argument("path", metavar="PATH", help="một tệp PDF đã ký hoặc thư mục archive")
     renew.add_argument("--params", metavar="FILE", help="tệp tham số của đơn vị")

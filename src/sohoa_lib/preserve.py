@@ -155,7 +155,9 @@ class Renewer:
         """Renew every signed PDF in `path` (a file, or a folder's own PDFs) that is due (`dry_run`: only say which); the
         folder's checksum manifest, if any, is checked first (a renewal must never bless a
         changed file) and rewritten after. A file whose newest timestamp has already expired
-        is reported, not renewed: a new timestamp could no longer vouch for the old chain."""
+        is reported, not renewed: a new timestamp could no longer vouch for the old chain. In a
+        unit's archive each renewal, and each such file, is logged in its preservation log; the
+        caller rebuilds the packages (archive.rebuild_packages)."""
         path = Path(path)
         folder = path if path.is_dir() else path.parent
         listed = (folder / fixity.MANIFEST).is_file()
