@@ -281,7 +281,7 @@ def test_renewals_are_recorded_for_the_packages_premis_history(lta, pki, setting
     due = _tsa_expiry(pki) - YEAR
     preserve.Renewer(settings, timestamper=later_tsa(pki, 8)).renew_path(folder, now=due)
     (renewal,) = json.loads((folder / "signed.json").read_text())[lta.name]["renewals"]
-    assert renewal["at"] == due.isoformat(timespec="seconds") and renewal["expires"]
+    assert dt.datetime.fromisoformat(renewal["at"]) == due and renewal["expires"]
     check_event(
         PreservationEvent("renewal", renewal["at"], "sohoa 0.1; pyHanko 0.38", "success"), 0
     )

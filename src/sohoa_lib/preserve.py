@@ -245,7 +245,9 @@ def _record(folder: Path, results: Sequence[Renewal], now: dt.datetime) -> None:
     for r in renewed:
         if r.path.name in state:
             expires = r.expires.isoformat() if r.expires else None
-            entry = {"at": now.isoformat(timespec="seconds"), "expires": expires}
+            # To the microsecond: the package's history has one event per renewal run, told
+            # apart by this time, and two runs can fall in the same second.
+            entry = {"at": now.isoformat(timespec="microseconds"), "expires": expires}
             state[r.path.name].setdefault("renewals", []).append(entry)
     write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
 
