@@ -104,7 +104,8 @@ def page() -> Iterator[Page]:
     binary = executable()
     if binary is None:
         raise MissingToolError("không tìm thấy Chromium (cài: apt-get install chromium)")
-    with tempfile.TemporaryDirectory(prefix="sohoa-chromium-") as profile:
+    profile = tempfile.mkdtemp(prefix="sohoa-chromium-")
+    try:
         process = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
@@ -128,6 +129,18 @@ def page() -> Iterator[Page]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+    finally:
+        _remove(Path(profile))
+
+
+def _remove(profile: Path) -> None:
+    # Chromium's helper processes may still be writing into the profile for a moment after the
+    # browser exits (a plain rmtree once failed with "Directory not empty" in the browser tests).
+    for _ in range(20):
+        shutil.rmtree(profile, ignore_errors=True)
+        if not profile.exists():
+            return
+        time.sleep(0.1)
 
 
 def _port(active: Path, process: subprocess.Popen) -> int:
