@@ -134,8 +134,8 @@ def page() -> Iterator[Page]:
 
 
 def _remove(profile: Path) -> None:
-    # Chromium's helper processes may still be writing into the profile for a moment after the
-    # browser exits (a plain rmtree once failed with "Directory not empty" in the browser tests).
+    # Chromium's helper processes may still write into the profile a moment after the browser
+    # exits; one test run failed with an OSError while it was being removed.
     for _ in range(20):
         shutil.rmtree(profile, ignore_errors=True)
         if not profile.exists():
