@@ -32,14 +32,17 @@ DEMO_KEY_PASSWORD ?= sohoa-demo-only
 demo: setup
 	SOHOA_KEY_PASSWORD=$(DEMO_KEY_PASSWORD) $(BIN)/sohoa demo-data
 	SOHOA_KEY_PASSWORD=$(DEMO_KEY_PASSWORD) $(BIN)/sohoa batch --parallel $(PARALLEL)
+	# One screenshot per report at 1024 px; says so and skips when Chromium is not installed.
+	$(BIN)/sohoa screenshots
 	@echo "Reports: outputs/index.html"
 
 # The tessdata_best model is fetched too, so its test runs rather than skips. eark-validator
 # (the E-ARK CSIP validator the package tests run) pins an lxml older than pyHanko accepts, so it
 # is installed for the tests only, without its pins; it works with the lxml we have.
 test: setup data/tessdata-best/vie.traineddata
-	# SoftHSM2 stands in for a USB token or HSM in the PKCS#11 signing test.
-	bash scripts/system-tools.sh softhsm2
+	# SoftHSM2 stands in for a USB token or HSM in the PKCS#11 signing test; Chromium (Debian's
+	# package) opens the reports in tests/test_browser.py and prints the December report.
+	bash scripts/system-tools.sh softhsm2 chromium
 	$(BIN)/pip install -q pydantic==2.14.3 importlib-resources==5.12.0
 	$(BIN)/pip install -q --no-deps eark-validator==1.1.3
 	$(BIN)/python -m pytest -q

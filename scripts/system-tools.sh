@@ -29,7 +29,8 @@ else
   missing+=(fonts-liberation2 fonts-dejavu-core)
 fi
 
-# Extra packages named on the command line (e.g. `ghostscript` for make bench).
+# Extra packages named on the command line (`ghostscript` for make bench, `softhsm2 chromium`
+# for make test).
 for extra in "$@"; do
   dpkg -s "$extra" >/dev/null 2>&1 || missing+=("$extra")
 done

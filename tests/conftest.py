@@ -1,7 +1,8 @@
-"""Shared fixtures: the project root, small params files and inventories written in tmp_path."""
+"""Shared fixtures: the project root, small params files and inventories, the demo's reports."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,30 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """HP's demo run (it signs before review) and the national report, copied elsewhere.
+
+    Session-wide: the run takes about a minute, and both the report tests and the browser tests
+    read its reports (the browser tests only add files: screenshots).
+    """
+    from sohoa_lib import runner
+    from sohoa_lib.demo import PASSWORD_ENV, write_demo_data
+
+    base = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(PASSWORD_ENV, "demo-pass")
+        write_demo_data(base / "data", params_dir=ROOT / "params")
+        outputs = base / "outputs"
+        runner.run_unit("HP", params_file=base / "data" / "HP" / "params.yaml",
+                        outputs=outputs, stages=None, notebooks_dir=ROOT / "notebooks")  # fmt: skip
+        runner.run_national(ROOT / "notebooks" / "05_national.ipynb", outputs=outputs)
+    copy = base / "elsewhere" / "bao-cao"
+    shutil.copytree(outputs, copy)
+    shutil.rmtree(outputs)  # a link that still reaches the original would now fail
+    return copy
 
 
 @pytest.fixture

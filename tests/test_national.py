@@ -222,13 +222,21 @@ def test_december_report_states_the_figures(result) -> None:
     hidden = printed.split("{display:none")[0]
     assert ".sh-nav" in hidden and ".sh-noprint" in hidden
     assert ".sh-print h3,.sh-print h4{break-after:avoid}" in printed
-    assert ".sh-print tr,.sh-print .ky,.sh-print table.hdr{break-inside:avoid}" in printed
+    assert ".sh-print table.ky,.sh-print table.hdr{break-inside:avoid}" in printed
+    # Decree 30 layout: quốc hiệu kept on one line, A4 with its margins; nothing meant for a screen.
+    assert ".sh-print .qh{font-size:12pt;font-weight:bold;white-space:nowrap}" in text
+    assert "@page{size:A4;margin:20mm 20mm 20mm 30mm}" in text
+    section = text[text.index("<section class='sh-print'>") :]
+    assert "<h2>BÁO CÁO</h2>" in section and "<li>" not in section
+    assert "problems.csv" not in section and "ô để trống" not in section
+    assert "<p>- " in section and "Nơi nhận:" in section
 
 
 def test_without_any_unit(tmp_path: Path) -> None:
     result = run_national_report(tmp_path, as_of=AS_OF, indicators=INDICATORS)
     assert result.figures()["units_reported"] == 0 and result.compiled.empty
-    assert "Chưa đơn vị nào" in view.indicators(result).text
+    assert "Chưa có đơn vị nào" in view.indicators(result).text
+    assert "chưa có đơn vị nào trong 4 đơn vị báo cáo" in view.december(result, pdf=False).text
     assert not (tmp_path / "national" / catalog.CATALOG_NAME).exists()
 
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
-from sohoa_lib import runner
-from sohoa_lib.demo import PASSWORD_ENV, write_demo_data
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Links(HTMLParser):
@@ -34,21 +28,9 @@ def links(page: Path) -> list[str]:
     return parser.links
 
 
-@pytest.fixture(scope="module")
-def copied(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """HP's demo run (it signs before review) and the national report, copied elsewhere."""
-    base = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(PASSWORD_ENV, "demo-pass")
-        write_demo_data(base / "data", params_dir=ROOT / "params")
-        outputs = base / "outputs"
-        runner.run_unit("HP", params_file=base / "data" / "HP" / "params.yaml",
-                        outputs=outputs, stages=None, notebooks_dir=ROOT / "notebooks")  # fmt: skip
-        runner.run_national(ROOT / "notebooks" / "05_national.ipynb", outputs=outputs)
-    copy = base / "elsewhere" / "bao-cao"
-    shutil.copytree(outputs, copy)
-    shutil.rmtree(outputs)  # a link that still reaches the original would now fail
-    return copy
+@pytest.fixture
+def copied(demo_reports: Path) -> Path:
+    return demo_reports
 
 
 def test_every_link_resolves_relative_to_the_copy(copied: Path) -> None:

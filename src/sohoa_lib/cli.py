@@ -165,6 +165,21 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    from . import browser
+
+    outputs = _outputs_anywhere(args)
+    if browser.chromium_path() is None:
+        # make demo calls this on machines without a browser too; no screenshots is not a failure.
+        print("Không chụp ảnh báo cáo: máy không cài Chromium (apt-get install chromium).")
+        return 0
+    if not browser.report_pages(outputs):
+        raise ParamsError(f"screenshots: không có báo cáo nào trong {outputs}")
+    written = browser.screenshots(outputs)
+    print(f"Đã chụp {len(written)} trang báo cáo vào {outputs / browser.SCREENSHOTS}")
+    return 0
+
+
 def _outputs_anywhere(args: argparse.Namespace) -> Path:
     if args.outputs:  # no project folder needed when told where the outputs are
         return Path(args.outputs).resolve()
@@ -583,6 +598,14 @@ def build_parser() -> argparse.ArgumentParser:
         "package", metavar="PACKAGE", help="outputs/<UNIT>/archive/packages/<mã hồ sơ>"
     )
     accept.set_defaults(func=cmd_backup_accept)
+
+    shots = sub.add_parser(
+        "screenshots",
+        parents=[common],
+        help="chụp màn hình trang mục lục và từng báo cáo (rộng 1024 px) vào outputs/screenshots/",
+    )
+    shots.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
+    shots.set_defaults(func=cmd_screenshots)
     return parser
 
 

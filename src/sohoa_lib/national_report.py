@@ -7,6 +7,7 @@ import html
 import numpy as np
 import pandas as pd
 
+from . import december as dec
 from . import report as r
 from .analysis import (
     deadline_sentences,
@@ -126,7 +127,7 @@ def phase_chart(result: NationalResult) -> r.Html:
     rows = result.phases.iloc[:-1]
     rows = rows[rows["units_reported"] > 0]
     if rows.empty:
-        return r.note("Chưa đơn vị nào báo cáo kết quả thống kê, lựa chọn tài liệu.")
+        return r.note("Chưa có đơn vị nào báo cáo kết quả thống kê, lựa chọn tài liệu.")
     bars = [("Mục tiêu 30%", "target_pages", r.COLOURS["target"]),
             ("Được chọn", "selected_pages", r.COLOURS["selected"]),
             ("Đã số hóa", "digitized_pages", r.COLOURS["eligible"]),
@@ -156,7 +157,7 @@ def ranking(result: NationalResult) -> r.Html:
     """Units that reported, furthest along first, with their deadline and the pace now needed."""
     ranked = result.ranking()
     if ranked.empty:
-        return r.note("Chưa đơn vị nào báo cáo kết quả.")
+        return r.note("Chưa có đơn vị nào báo cáo kết quả.")
     ranked = ranked.assign(
         hang=range(1, len(ranked) + 1),
         han=ranked["deadline"].map(r.date),
@@ -212,7 +213,7 @@ def indicators(result: NationalResult) -> r.Html:
     """The sector's indicators for the nation in the latest period, with the two comparisons."""
     latest = _latest_sector_period(result)
     if latest is None:
-        return r.note("Chưa đơn vị nào gửi bảng báo cáo chỉ tiêu thống kê.")
+        return r.note("Chưa có đơn vị nào gửi bảng báo cáo chỉ tiêu thống kê.")
     defs = _sector_defs(result)
     rows = _national_rows(result)
     rows = rows[(rows["period"] == latest) & rows["indicator"].isin(defs)]
@@ -318,84 +319,71 @@ def quality(result: NationalResult) -> r.Html:
 
 # --- 6. the December report (báo cáo tình hình thực hiện), printable -----------------------------
 
-_PRINT_CSS = """
-<style>
-.sh-print{font-family:'Times New Roman','Liberation Serif',serif;font-size:13pt;line-height:1.45;
-  max-width:21cm;margin:1em 0;padding:1.5cm 2cm 1.5cm 2.5cm;border:1px solid #c9d1d9;background:#fff;color:#000}
-.sh-print table.hdr{width:100%;border:0;margin:0 0 .8em 0}
-.sh-print table.hdr td{border:0;text-align:center!important;vertical-align:top;padding:0 4px;font-size:12pt}
-.sh-print table.hdr td:first-child{width:40%}
-.sh-print h2{text-align:center;font-size:14pt;margin:.8em 0 .2em 0}
-.sh-print .ten{text-align:center;font-weight:bold;margin:0 0 1em 0}
-.sh-print h3{font-size:13pt;font-weight:bold;margin:1em 0 .3em 0}.sh-print h4{font-size:13pt;font-style:italic;margin:.6em 0 .2em 0}
-.sh-print p,.sh-print li{text-align:justify;margin:.25em 0}
-.sh-print .draft{color:#cf222e;text-align:center;font-weight:bold}
-.sh-print table.sh-t{font-size:11pt}
-.sh-print .ky{display:flex;justify-content:space-between;margin-top:1.5em;font-size:12pt}
-@page{size:A4;margin:2cm 1.5cm 2cm 3cm}
-@media print{
-  .jp-Cell:not(:has(.sh-print)),.jp-InputPrompt,.jp-OutputPrompt,.sh-noprint,.sh-nav{display:none!important}
-  .sh-print{border:0;padding:0;max-width:none}
-  .sh-print .draft{color:#000}
-  .sh-print h3,.sh-print h4{break-after:avoid}
-  .sh-print tr,.sh-print .ky,.sh-print table.hdr{break-inside:avoid}
-  .sh-print p,.sh-print li{orphans:3;widows:3}
-  .sh-print a{color:#000;text-decoration:none}
-}
-</style>
-"""
 
-
-def december(result: NationalResult) -> r.Html:
+def december_report(result: NationalResult) -> dec.December:
     """The yearly progress report of decision 341 (tháng 12 hằng năm), every figure from data."""
     d, t = result.as_of, _total(result)
-    header = (
-        "<table class='hdr'><tr>"
-        "<td>BẢO HIỂM XÃ HỘI VIỆT NAM<br><b>VỤ KẾ HOẠCH VÀ ĐẦU TƯ</b><br>Số: &nbsp;&nbsp;&nbsp;"
-        "&nbsp;&nbsp;/BC-KHĐT</td>"
-        "<td><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><b><u>Độc lập - Tự do - Hạnh phúc</u></b>"
-        f"<br><i>Hà Nội, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}</i></td></tr></table>"
+    intro = (
+        "Thực hiện Kế hoạch số 1838/KH-BHXH về số hóa tài liệu lưu trữ và Quyết định số "
+        "341/QĐ-BHXH phê duyệt Đề án tư liệu hóa và chuyển đổi số trong hệ thống thống kê ngành "
+        "BHXH Việt Nam, Vụ Kế hoạch và Đầu tư tổng hợp báo cáo của "
+        f"{r.number(t['units_reported'])}/{r.number(t['units'])} đơn vị, số liệu đến ngày "
+        f"{r.date(d)}, như sau:"
     )
     body = [
-        header,
-        "<p class='draft'>DỰ THẢO — do sohoa lập tự động từ số liệu các đơn vị; cần rà soát trước "
-        "khi ký ban hành</p>",
-        "<h2>BÁO CÁO</h2>",
-        f"<p class='ten'>Tình hình thực hiện số hóa tài liệu lưu trữ và biên soạn chỉ tiêu thống "
-        f"kê của Ngành năm {d.year}</p>",
-        "<p style='text-align:center'>Kính gửi: Tổng Giám đốc Bảo hiểm xã hội Việt Nam</p>",
-        _p(f"Thực hiện Kế hoạch số 1838/KH-BHXH về số hóa tài liệu lưu trữ và Quyết định số "
-           f"341/QĐ-BHXH phê duyệt Đề án tư liệu hóa và chuyển đổi số trong hệ thống thống kê "
-           f"ngành BHXH Việt Nam, Vụ Kế hoạch và Đầu tư tổng hợp báo cáo của "
-           f"{r.number(t['units_reported'])}/{r.number(t['units'])} đơn vị, số liệu đến ngày "
-           f"{r.date(d)}, như sau:"),
-        "<h3>I. KẾT QUẢ THỰC HIỆN</h3>",
+        dec.Block("p", intro),
+        dec.Block("h3", "I. KẾT QUẢ THỰC HIỆN"),
         *_results(result),
-        "<h3>II. TỒN TẠI, HẠN CHẾ</h3>",
-        _list(_shortcomings(result)),
-        "<h3>III. NHIỆM VỤ TRỌNG TÂM VÀ KIẾN NGHỊ</h3>",
-        _list(_tasks(result)),
-        "<div class='ky'><div><b><i>Nơi nhận:</i></b><br>- Như trên;<br>- Các đơn vị trực thuộc;"
-        "<br>- Lưu: VT, KHĐT.</div><div style='text-align:center'><b>NGƯỜI CÓ THẨM QUYỀN KÝ</b>"
-        "<br><i>(Ký số, ghi rõ họ tên)</i></div></div>",
-    ]  # fmt: skip
-    hint = r.note("Bản in: dùng lệnh In của trình duyệt (Ctrl+P), khổ A4; chỉ phần báo cáo dưới "
-                  "đây được in.").text  # fmt: skip
+        dec.Block("h3", "II. TỒN TẠI, HẠN CHẾ"),
+        *_dashes(_shortcomings(result)),
+        dec.Block("h3", "III. NHIỆM VỤ TRỌNG TÂM VÀ KIẾN NGHỊ"),
+        *_dashes(_tasks(result)),
+    ]
+    subject = (
+        "Tình hình thực hiện số hóa tài liệu lưu trữ và biên soạn chỉ tiêu thống kê của Ngành "
+        f"năm {d.year}"
+    )
+    return dec.December(as_of=d, subject=subject, body=tuple(body))
+
+
+def december(result: NationalResult, *, pdf: bool | None = None) -> r.Html:
+    """The December report as a page-like section; on paper (Ctrl+P) only this section prints.
+
+    `pdf` says whether the run prints it to `bao-cao-thang-12.pdf` (it does when Chromium is
+    installed); the sentence above the report names the files or says why there is no PDF.
+    """
+    if pdf is None:
+        from .browser import chromium_path
+
+        pdf = chromium_path() is not None
+    files = (
+        f"Bản in khổ A4 có số trang: {dec.PDF_NAME}"
+        if pdf
+        else "Không có bản PDF: máy chạy không cài trình duyệt Chromium"
+    )
+    hint = r.note(
+        f"{files}; bản Word để chỉnh sửa, ban hành: {dec.DOCX_NAME}. In từ trình duyệt (Ctrl+P, "
+        "khổ A4): chỉ phần báo cáo dưới đây được in."
+    ).text
     return r.Html(
-        f"{_PRINT_CSS}<div class='sh-noprint'>{hint}</div>"
-        f"<section class='sh-print'>{''.join(body)}</section>"
+        f"{dec.PRINT_CSS}<div class='sh-noprint'>{hint}</div>{dec.to_html(december_report(result))}"
     )
 
 
-def _p(text: str) -> str:
-    return f"<p>{html.escape(text)}</p>"
+def _dashes(items: list[str]) -> list[dec.Block]:
+    return [dec.Block("dash", i) for i in items]
 
 
-def _list(items: list[str]) -> str:
-    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+def _december_coverage(result: NationalResult, period: str) -> str:
+    # The screen version explains blank table cells; on paper there is no table to explain.
+    return (
+        f"Số liệu {period_name(period)} tổng hợp từ {r.number(result.coverage.get(period, 0))} "
+        "đơn vị đã gửi báo cáo; so sánh với kỳ trước và cùng kỳ năm trước chỉ tính khi hai kỳ có "
+        "cùng các đơn vị báo cáo."
+    )
 
 
-def _results(result: NationalResult) -> list[str]:
+def _results(result: NationalResult) -> list[dec.Block]:
     t = _total(result)
     selected_share = _share(t["selected_pages"], t["paper_pages"])
     passed = _share(t["pages_passed"], t["pages_checked"])
@@ -403,37 +391,37 @@ def _results(result: NationalResult) -> list[str]:
     ocr = _national_rows(result)
     ocr = ocr[(ocr["indicator"] == "SH14") & (ocr["breakdown"] == "")]["value"]
     out = [
-        "<h4>1. Thống kê, lựa chọn tài liệu</h4>",
-        _p(f"Tổng số trang tài liệu giấy của các đơn vị đã báo cáo là {r.number(t['paper_pages'])} "
-           f"trang; đã lựa chọn {r.number(t['selected_pages'])} trang để số hóa, đạt "
-           f"{r.percent(selected_share)} (mục tiêu tối thiểu 30%). Dự toán kinh phí số hóa: "
-           f"{r.money(float(t['cost']))}."),
-        "<h4>2. Số hóa, ký số và bảo quản</h4>",
-        _p(f"Đã số hóa {r.number(t['digitized_pages'])} trang, bằng "
-           f"{r.percent(done, 2) if done is not None else '–'} số trang được lựa chọn; đã ký số "
-           f"{r.number(t['signed_pages'])} trang. Kiểm tra chất lượng ảnh: "
-           f"{r.number(t['pages_passed'])}/{r.number(t['pages_checked'])} trang đạt "
-           f"({r.percent(passed)})"
-           + (f"; độ tin cậy nhận dạng ký tự (OCR) bình quân {r.number(ocr.iloc[-1], 1)} điểm."
-              if len(ocr) else ".")),
-        "<h4>3. Tiến độ theo giai đoạn</h4>",
-        _p("; ".join(_phase_sentence(p) for p in result.phases.iloc[:-1].itertuples()) + "."),
-        "<h4>4. Chỉ tiêu thống kê của Ngành</h4>",
+        dec.Block("h4", "1. Thống kê, lựa chọn tài liệu"),
+        dec.Block("p", f"Tổng số trang tài liệu giấy của các đơn vị đã báo cáo là "
+                  f"{r.number(t['paper_pages'])} trang; đã lựa chọn {r.number(t['selected_pages'])} "
+                  f"trang để số hóa, đạt {r.percent(selected_share)} (mục tiêu tối thiểu 30%). Dự "
+                  f"toán kinh phí số hóa: {r.money(float(t['cost']))}."),
+        dec.Block("h4", "2. Số hóa, ký số và bảo quản"),
+        dec.Block("p", f"Đã số hóa {r.number(t['digitized_pages'])} trang, bằng "
+                  f"{r.percent(done, 2) if done is not None else '–'} số trang được lựa chọn; đã ký "
+                  f"số {r.number(t['signed_pages'])} trang. Kiểm tra chất lượng ảnh: "
+                  f"{r.number(t['pages_passed'])}/{r.number(t['pages_checked'])} trang đạt "
+                  f"({r.percent(passed)})"
+                  + (f"; độ tin cậy nhận dạng ký tự (OCR) bình quân {r.number(ocr.iloc[-1], 1)} "
+                     "điểm." if len(ocr) else ".")),
+        dec.Block("h4", "3. Tiến độ theo giai đoạn"),
+        *_dashes([_phase_sentence(p) + ";" for p in result.phases.iloc[:-1].itertuples()]),
+        dec.Block("h4", "4. Chỉ tiêu thống kê của Ngành"),
     ]  # fmt: skip
     defs = {c: d for c, d in _sector_defs(result).items() if c in DECEMBER_INDICATORS}
-    movements = movement_sentences(result.compiled, defs)
     latest = _latest_sector_period(result)
     if latest is None:
-        out.append(_p("Chưa có đơn vị nào gửi bảng báo cáo chỉ tiêu thống kê."))
+        out.append(dec.Block("p", "Chưa có đơn vị nào gửi bảng báo cáo chỉ tiêu thống kê."))
     else:
-        out.append(_list([*movements, _coverage_sentence(result, latest)]))
+        movements = movement_sentences(result.compiled, defs)
+        out += _dashes([*movements, _december_coverage(result, latest)])
     return out
 
 
 def _phase_sentence(p) -> str:
     head = f"Giai đoạn {p.phase} (thời hạn {r.date(p.deadline)}): "
     if not p.units_reported:
-        return head + f"chưa đơn vị nào trong {p.units} đơn vị báo cáo"
+        return head + f"chưa có đơn vị nào trong {p.units} đơn vị báo cáo"
     return head + (
         f"{p.units_reported}/{p.units} đơn vị đã báo cáo, đã số hóa "
         f"{r.number(p.digitized_pages)}/{r.number(p.selected_pages)} trang được chọn, "
@@ -478,5 +466,5 @@ def _tasks(result: NationalResult) -> list[str]:
                      "tài liệu về BHXH Việt Nam (Vụ Kế hoạch và Đầu tư).")  # fmt: skip
     if len(result.problems):
         items.append("Đề nghị các đơn vị có số liệu sai rà soát, gửi lại bảng báo cáo đã sửa "
-                     "(danh sách chi tiết đến từng ô: national/problems.csv).")  # fmt: skip
+                     "(danh sách chi tiết đến từng ô trong báo cáo toàn Ngành, mục vấn đề số liệu).")  # fmt: skip
     return items or ["Tiếp tục duy trì tiến độ và chất lượng số hóa."]

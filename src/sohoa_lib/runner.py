@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _index, _links, _notebook, _runlock, progress
+from . import _index, _links, _notebook, _runlock, browser, december, progress
 from ._io import write_text
 from ._record import input_checksums, now, settings_for_record, tool_versions
-from .errors import ParamsError, StageError
+from .errors import ParamsError, SohoaError, StageError
 from .paths import UnitPaths
 from .settings import UnitSettings, load_unit_settings
 
@@ -412,6 +412,7 @@ def run_national(
         "versions": tool_versions(),
         "stages": [dataclasses.asdict(stage)],
     }
+    record["december_pdf"] = _print_december(root / "reports") if stage.status == "ok" else None
     write_text(root / "run.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
     finish_reports(root, outputs)
     return {
@@ -421,6 +422,24 @@ def run_national(
         "seconds": round(time.perf_counter() - clock, 2),
         "error": stage.error,
     }
+
+
+def _print_december(reports: Path) -> str:
+    """Print the national report's December section to its own A4 PDF; say what happened.
+
+    Printed before the navigation bar and links are added, so the report links the PDF; neither
+    shows on paper. No Chromium, or a Chromium that fails, costs the PDF, not the national run.
+    """
+    target = reports / december.PDF_NAME
+    if browser.chromium_path() is None:
+        target.unlink(missing_ok=True)  # an earlier run's PDF would pass for this one's
+        return "không in: máy không cài Chromium"
+    try:
+        pages = browser.print_pdf(reports / f"{NATIONAL}.html", target)
+    except SohoaError as exc:
+        target.unlink(missing_ok=True)
+        return f"lỗi khi in: {exc}"
+    return f"{december.PDF_NAME}: {pages} trang"
 
 
 def finish_reports(root: Path, outputs: Path) -> None:
