@@ -53,6 +53,7 @@ bench: setup
 	bash scripts/system-tools.sh ghostscript
 	$(BIN)/python bench/bench_inventory.py
 	$(BIN)/python bench/bench_real_ocr.py
+	$(BIN)/python bench/bench_fields.py
 	$(BIN)/python bench/bench_digitize.py
 	$(BIN)/python bench/bench_sign.py
 
