@@ -259,6 +259,6 @@ def test_reruns_give_the_same_file_and_failures_leave_nothing(built, tmp_path):
         build_pdfa(pages, out, xmp=META, title=TITLE, when=WHEN)
     assert first.read_bytes() == second.read_bytes()
     missing = PdfPage(tmp_path / "0009.png", 0, (300.0, 300.0), None)
-    with pytest.raises(InputError, match=r"0009\.png page 1: file not found"):
+    with pytest.raises(InputError, match=r"0009\.png trang 1: không tìm thấy tệp"):
         build_pdfa([*pages, missing], tmp_path / "c.pdf", xmp=META, title=TITLE)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.pdf"]
