@@ -105,7 +105,7 @@ def build_package(
     if created is None:
         if not events:
             raise InputError(f"gói {code}: cần `created` hoặc ít nhất một sự kiện")
-        created = max(events, key=lambda e: _premis.parse_time(e.when, "event")).when
+        created = max(events, key=lambda e: _premis.parse_time(e.when, "sự kiện")).when
     _premis.parse_time(created, f"gói {code}: created")
     values = _descriptive_values(code, file_metadata, documents, {p.name for p in pdfs})
     out_dir = Path(out_dir)
