@@ -195,7 +195,7 @@ def run_digitize(
 
 
 def _failure(where: str, exc: BaseException) -> str:
-    log.warning("digitize: %s failed", where, exc_info=exc)
+    log.warning("digitize: %s bị lỗi", where, exc_info=exc)
     return f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 

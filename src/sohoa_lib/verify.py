@@ -374,7 +374,7 @@ def _check_signature(
             )
         # Anything else is our failure to check, not evidence against the file.
         except Exception as exc:
-            log.warning("%s: signature could not be checked", path, exc_info=True)
+            log.warning("%s: không kiểm tra được chữ ký số", path, exc_info=True)
             return Verdict(path, "unreadable", f"không kiểm tra được chữ ký: {_detail(exc)}")
     for message in warnings:
         log.debug("%s: pyHanko: %s", path, message.replace("\n", ": "))
