@@ -334,7 +334,7 @@ def test_validate_catches_a_changed_file(package: Path) -> None:
 def test_validate_catches_a_missing_file(package: Path) -> None:
     (package / "metadata/descriptive/dc.xml").unlink()
     problems = validate_package(package)
-    assert "metadata/descriptive/dc.xml (listed in METS.xml): missing" in problems
+    assert "metadata/descriptive/dc.xml (liệt kê trong METS.xml): bị thiếu" in problems
     assert "metadata/descriptive/dc.xml: có trong manifest-sha256.txt nhưng bị thiếu" in problems
 
 
