@@ -139,7 +139,7 @@ def test_fewer_than_two_locations_are_refused(
     tmp_path: Path, package: Path, names: list[str]
 ) -> None:
     locations = [tmp_path / name for name in names]
-    with pytest.raises(ParamsError, match="at least 2"):
+    with pytest.raises(ParamsError, match="ít nhất 2"):
         backup(package, locations, log_csv=tmp_path / "log.csv")
     assert not (tmp_path / "log.csv").exists()
     assert not (tmp_path / "a").exists()
@@ -147,7 +147,7 @@ def test_fewer_than_two_locations_are_refused(
 
 def test_a_location_onto_or_inside_the_package_is_refused(tmp_path: Path, package: Path) -> None:
     for location in (package.parent, package / "metadata"):
-        with pytest.raises(ParamsError, match="onto or inside"):
+        with pytest.raises(ParamsError, match="nằm đè lên hoặc nằm bên trong"):
             backup(package, [location, tmp_path / "b"], log_csv=tmp_path / "log.csv")
     assert validate_package(package) == []
 
@@ -175,7 +175,7 @@ def test_accept_sets_a_differing_copy_aside_and_never_spreads_a_damaged_package(
     readme = package / "documentation/README.txt"
     original = readme.read_bytes()
     readme.write_text("sửa tay", encoding="utf-8")
-    with pytest.raises(PreservationError, match="does not match its own manifest"):
+    with pytest.raises(PreservationError, match="không khớp với manifest"):
         accept(package)
     assert (locations[0] / CODE / rel).read_bytes() == b"%PDF damaged"
     readme.write_bytes(original)
@@ -188,7 +188,7 @@ def test_accept_sets_a_differing_copy_aside_and_never_spreads_a_damaged_package(
     assert any(f"bản sao cũ giữ tại {kept.resolve()}" in r["detail"] for r in read_log(log))
 
     bookkeeping.unlink()
-    with pytest.raises(PreservationError, match=r"backups\.json: missing"):
+    with pytest.raises(PreservationError, match=r"backups\.json: không có"):
         accept(package)
 
 

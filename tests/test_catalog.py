@@ -86,9 +86,9 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     catalog.open_catalog(path).close()
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
-    with pytest.raises(InputError, match="schema version 99 is newer"):
+    with pytest.raises(InputError, match="phiên bản lược đồ 99, mới hơn"):
         catalog.open_catalog(path)
-    with pytest.raises(InputError, match="schema version 99 is newer"):
+    with pytest.raises(InputError, match="phiên bản lược đồ 99, mới hơn"):
         catalog.search(path, "so hoa")
 
 
@@ -100,7 +100,7 @@ def test_a_file_that_is_not_a_catalogue_is_refused(tmp_path: Path) -> None:
     other = tmp_path / "other.sqlite"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE t (x)")
-    with pytest.raises(InputError, match="not a sohoa catalogue"):
+    with pytest.raises(InputError, match="không phải mục lục dữ liệu của sohoa"):
         catalog.open_catalog(other)
 
 
@@ -275,7 +275,7 @@ def test_a_failed_merge_keeps_the_previous_national_catalogue(tmp_path: Path) ->
     bn = tmp_path / "BN" / "catalog.sqlite"
     national = tmp_path / "national" / "catalog.sqlite"
     catalog.merge([bn], national)
-    with pytest.raises(InputError, match="already merged"):
+    with pytest.raises(InputError, match="đã được gộp"):
         catalog.merge([bn, tmp_path / "HP" / "catalog.sqlite", bn], national)
     assert {h.unit for h in catalog.search(national, "so hoa")} == {"BN"}
     assert sorted(p.name for p in national.parent.iterdir()) == ["catalog.sqlite"]
@@ -324,7 +324,7 @@ def test_cli_search_without_a_catalogue_fails_in_one_line(
 ) -> None:
     assert cli.main(["search", "so hoa", "--outputs", str(tmp_path)]) == InputError.exit_code
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and "no catalogue" in err[0] and str(tmp_path) in err[0]
+    assert len(err) == 1 and "không có mục lục dữ liệu" in err[0] and str(tmp_path) in err[0]
     two_units(tmp_path)
     assert cli.main(["search", "x", "--outputs", str(tmp_path), "--unit", "QN"]) == 3
     assert "QN/catalog.sqlite" in capsys.readouterr().err
@@ -342,11 +342,11 @@ def test_snippet_marks_whole_prefix_words_and_falls_back_to_the_title(
 
 def test_merge_refuses_a_missing_or_foreign_source(tmp_path: Path) -> None:
     national = tmp_path / "national" / "catalog.sqlite"
-    with pytest.raises(InputError, match="no catalogue"):
+    with pytest.raises(InputError, match="không có mục lục dữ liệu"):
         catalog.merge([tmp_path / "BN" / "catalog.sqlite"], national)
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"\x00garbage" * 500)
-    with pytest.raises(InputError, match="cannot be merged"):
+    with pytest.raises(InputError, match="không gộp được"):
         catalog.merge([junk], national)
     assert not national.exists()
     assert list(national.parent.iterdir()) == []
@@ -361,7 +361,7 @@ def test_version_1_is_upgraded_for_writing_and_refused_for_reading(tmp_path: Pat
     conn.execute("DROP TABLE reviews")
     conn.execute("PRAGMA user_version = 1")
     conn.close()
-    with pytest.raises(InputError, match="version 1"):
+    with pytest.raises(InputError, match="phiên bản lược đồ 1"):
         catalog.search(path, "giam doc")
     with contextlib.closing(catalog.open_catalog(path)) as conn:
         flags = review_store.open_flags(conn, "BN")

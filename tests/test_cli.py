@@ -87,7 +87,7 @@ def test_batch_exit_status_and_index(project: Path, tmp_path: Path, capsys) -> N
             ["run", "TTLT", "--as-of", "2024-13-01"],
             r"^sohoa: run: tham số --as-of: .*'2024-13-01'",
         ),
-        (["run", "XX"], r"XX\.yaml: params file not found"),
+        (["run", "XX"], r"XX\.yaml: không tìm thấy tệp tham số"),
         (["vẽ"], r"^sohoa: tham số COMMAND: không có lựa chọn 'vẽ'"),
         ([], r"^sohoa: thiếu tham số bắt buộc: COMMAND$"),
         (["batch", "--parallel", "0"], r"--parallel phải từ 1 trở lên"),

@@ -139,14 +139,17 @@ def test_params_file_loads():
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda s: s.update(colour="red"), "unknown key 'colour'"),
-        (lambda s: s["indicators"][0].update(unti="người"), r"unknown key 'indicators\[0\]\.unti'"),
+        (lambda s: s.update(colour="red"), "khóa không xác định 'colour'"),
+        (
+            lambda s: s["indicators"][0].update(unti="người"),
+            r"khóa không xác định 'indicators\[0\]\.unti'",
+        ),
         (lambda s: s["indicators"][0].update(aggregation="avg"), "aggregation 'avg'"),
-        (lambda s: s["indicators"][0].update(total_of=["XX99"]), "unknown indicator 'XX99'"),
-        (lambda s: s["indicators"][0].update(breakdowns=["tuoi"]), "unknown breakdown 'tuoi'"),
-        (lambda s: s["indicators"][3].update(aggregation="ratio"), "ratio needs"),
-        (lambda s: s["indicators"][3].update(code="TG01"), "defined twice"),
-        (lambda s: s["indicators"][0].pop("unit"), r"missing required key 'indicators\[0\]\.unit'"),
+        (lambda s: s["indicators"][0].update(total_of=["XX99"]), "chỉ tiêu không có 'XX99'"),
+        (lambda s: s["indicators"][0].update(breakdowns=["tuoi"]), "không có cách phân tổ 'tuoi'"),
+        (lambda s: s["indicators"][3].update(aggregation="ratio"), "ratio cần khóa"),
+        (lambda s: s["indicators"][3].update(code="TG01"), "được định nghĩa hai lần"),
+        (lambda s: s["indicators"][0].pop("unit"), r"thiếu khóa bắt buộc 'indicators\[0\]\.unit'"),
     ],
 )
 def test_loader_errors(tmp_path, change, expected):

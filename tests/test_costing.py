@@ -50,8 +50,8 @@ def test_committed_norms_load(root: Path) -> None:
 
 @pytest.mark.parametrize(
     ("change", "message"),
-    [({"per": "kg"}, r"steps\[0\]\.per' should be one of"), ({"minutes": -1}, "negative"),
-     ({"colour": "red"}, r"unknown key 'steps\[0\]\.colour'")],
+    [({"per": "kg"}, r"steps\[0\]\.per' phải là một trong"), ({"minutes": -1}, "định mức hoặc đơn giá âm"),
+     ({"colour": "red"}, r"khóa không xác định 'steps\[0\]\.colour'")],
 )  # fmt: skip
 def test_bad_norms(tmp_path: Path, change: dict, message: str) -> None:
     with pytest.raises(ParamsError, match=message):

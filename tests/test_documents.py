@@ -223,13 +223,13 @@ def test_a_bad_document_list_names_every_problem(truth_dir):
     with pytest.raises(InputError) as error:
         split_documents(pages, [(1, 1), (3, 2)])
     message = str(error.value)
-    assert "document 2 starts on page 3, expected page 2" in message
-    assert "ends on page 2, before its first page 3" in message
-    assert f"the file has {len(pages)} pages" in message
+    assert "văn bản 2 bắt đầu ở trang 3, cần trang 2" in message
+    assert "kết thúc ở trang 2, trước trang đầu 3" in message
+    assert f"tệp có {len(pages)} trang" in message
 
 
 def test_pages_must_be_numbered_in_order():
-    with pytest.raises(InputError, match="page 2: numbered 3"):
+    with pytest.raises(InputError, match="trang 2: đánh số 3"):
         split_documents([PageInfo(1, ""), PageInfo(3, "")])
 
 

@@ -119,11 +119,9 @@ def test_bad_manifest_lines_are_reported_together(tmp_path: Path) -> None:
     path = tmp_path / "manifest-sha256.txt"
     digest = "a" * 64
     path.write_text(f"{digest}  ok.pdf\nnot a line\n{digest}  ../escape.pdf\n", encoding="utf-8")
-    with pytest.raises(
-        InputError, match=r"2 bad line\(s\): line 2: .*; line 3: .*leaves the folder"
-    ):
+    with pytest.raises(InputError, match=r"2 dòng sai: dòng 2: .*; dòng 3: .*ra ngoài thư mục"):
         read_manifest(path)
-    with pytest.raises(InputError, match="manifest not found"):
+    with pytest.raises(InputError, match="không tìm thấy tệp kê mã băm"):
         check_manifest(tmp_path / "empty")
 
 
@@ -219,11 +217,11 @@ def test_cli_fixity_exit_codes_and_output(
 def test_cli_fixity_bad_inputs(archive: Path, tmp_path: Path, capsys) -> None:
     (archive / "backups.json").write_text('{"copies": [], "logs": "x"}', encoding="utf-8")
     assert cli.main(["verify", "--fixity", str(archive)]) == 2
-    assert "unknown key 'logs'" in capsys.readouterr().err
+    assert "khóa không xác định 'logs'" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
     assert cli.main(["verify", "--fixity", str(empty)]) == 3
-    assert "nothing to check" in capsys.readouterr().err
+    assert "không có gì để kiểm tra" in capsys.readouterr().err
     assert not any(empty.iterdir())
 
 
@@ -279,4 +277,4 @@ def test_fixity_of_an_archive_folder_checks_its_pdfs_then_its_packages(
     assert cli.main(["verify", "--fixity", str(signed)]) == 1
     assert "changed    HS-001.1.pdf" in capsys.readouterr().out
     assert cli.main(["verify", "--fixity", str(unit)]) == 2
-    assert f"give {signed}" in capsys.readouterr().err
+    assert f"hãy chỉ {signed} " in capsys.readouterr().err

@@ -334,9 +334,9 @@ def test_inventory_facts_reject_unknown_keys_and_non_booleans(tmp_path) -> None:
     from sohoa_lib.errors import ParamsError
 
     (tmp_path / "kho.csv").write_text("x", encoding="utf-8")
-    with pytest.raises(ParamsError, match=r"unknown key 'inventory_facts\.da_chinh_li'"):
+    with pytest.raises(ParamsError, match=r"khóa không xác định 'inventory_facts\.da_chinh_li'"):
         _params(tmp_path, "kho.csv", inventory_facts={"da_chinh_li": True})
-    with pytest.raises(ParamsError, match=r"'inventory_facts\.mat' should be true or false"):
+    with pytest.raises(ParamsError, match=r"'inventory_facts\.mat' phải là true hoặc false"):
         _params(tmp_path, "kho.csv", inventory_facts={"mat": "không"})
 
 

@@ -160,7 +160,7 @@ def test_models_and_where_they_come_from(tmp_path):
         ocr.model("best")
     with pytest.raises(ParamsError, match=re.escape(f"fetch-tessdata-best.sh {tmp_path}")):
         ocr.model("best", tmp_path)
-    with pytest.raises(ParamsError, match="'fast' or 'best'"):
+    with pytest.raises(ParamsError, match="'fast' hoặc 'best'"):
         ocr.model("vie+eng")
 
 
@@ -169,18 +169,20 @@ def test_missing_language_names_the_package_or_folder(demo, tmp_path):
     image = demo[2][0].image_path
     with pytest.raises(MissingToolError, match="tesseract-ocr-xyz"):
         _tesseract.run(image, tmp_path / "x", lang="xyz", page="p. 1")
-    with pytest.raises(MissingToolError, match=f"p. 1: no vie.traineddata in .*{tmp_path.name}"):
+    with pytest.raises(
+        MissingToolError, match=f"p. 1: không có tệp vie.traineddata trong .*{tmp_path.name}"
+    ):
         _tesseract.run(image, tmp_path / "x", tessdata_dir=tmp_path, page="p. 1")
 
 
 def test_unreadable_pages_are_named(tmp_path):
     broken = tmp_path / "0001.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
-    with pytest.raises(InputError, match=r"0001\.png page 1: cannot read"):
+    with pytest.raises(InputError, match=r"0001\.png trang 1: không đọc được"):
         ocr.open_page(broken)
-    with pytest.raises(InputError, match=r"HS\.01#0002: file not found"):
+    with pytest.raises(InputError, match=r"HS\.01#0002: không tìm thấy tệp"):
         ocr.open_page(tmp_path / "missing.png", 0, "HS.01#0002")
     single = tmp_path / "one.tif"
     Image.new("L", (10, 10), 255).save(single)
-    with pytest.raises(InputError, match="has no page 2"):
+    with pytest.raises(InputError, match="không có trang 2"):
         ocr.open_page(single, 1)

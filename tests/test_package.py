@@ -159,7 +159,7 @@ def test_a_page_text_naming_a_pdf_not_in_the_package_is_refused(
     tmp_path: Path, sources: list[Path]
 ) -> None:
     stray = PageAlto(9, _alto(tmp_path / "x.alto.xml", "x"), "other.pdf", 1)
-    with pytest.raises(InputError, match=r"page 9's text names other\.pdf"):
+    with pytest.raises(InputError, match=r"lớp chữ của trang 9 ghi tệp other\.pdf"):
         _build(tmp_path / "packages", sources, alto=[stray])
 
 
@@ -334,18 +334,18 @@ def test_validate_catches_a_changed_file(package: Path) -> None:
 def test_validate_catches_a_missing_file(package: Path) -> None:
     (package / "metadata/descriptive/dc.xml").unlink()
     problems = validate_package(package)
-    assert "metadata/descriptive/dc.xml (listed in METS.xml): missing" in problems
-    assert "metadata/descriptive/dc.xml: listed in manifest-sha256.txt but missing" in problems
+    assert "metadata/descriptive/dc.xml (liệt kê trong METS.xml): bị thiếu" in problems
+    assert "metadata/descriptive/dc.xml: có trong manifest-sha256.txt nhưng bị thiếu" in problems
 
 
 def test_validate_catches_an_unlisted_file(package: Path) -> None:
     (package / "representations/rep1/data/ghi-chu.txt").write_text("thêm", encoding="utf-8")
     problems = validate_package(package)
     assert (
-        "representations/rep1/data/ghi-chu.txt: in the package but listed in no METS file"
+        "representations/rep1/data/ghi-chu.txt: có trong gói nhưng không được liệt kê trong tệp METS nào"
         in problems
     )
-    assert "representations/rep1/data/ghi-chu.txt: not listed in manifest-sha256.txt" in problems
+    assert "representations/rep1/data/ghi-chu.txt: không có trong manifest-sha256.txt" in problems
 
 
 def test_validate_catches_an_edited_mets(package: Path) -> None:
@@ -355,11 +355,13 @@ def test_validate_catches_an_edited_mets(package: Path) -> None:
     )
     problems = validate_package(package)
     assert any("CSIP1" in p for p in problems)
-    assert any(p.startswith("METS.xml: SHA-256 differs") for p in problems)
+    assert any(p.startswith("METS.xml: SHA-256 khác") for p in problems)
 
 
 def test_validate_refuses_a_folder_without_mets(tmp_path: Path) -> None:
-    assert validate_package(tmp_path) == [f"{tmp_path}: no METS.xml, not an information package"]
+    assert validate_package(tmp_path) == [
+        f"{tmp_path}: không có METS.xml, không phải gói thông tin"
+    ]
 
 
 def test_same_inputs_leave_the_package_alone(tmp_path: Path, sources: list[Path]) -> None:
@@ -393,15 +395,15 @@ def test_sources_are_never_modified(tmp_path: Path, sources: list[Path]) -> None
     ("overrides", "message"),
     [
         ({"events": [PreservationEvent("scan", "2024-05-06T08:00:00+07:00", "x", "success")]},
-         "unknown type"),
+         "loại không hợp lệ"),
         ({"events": [PreservationEvent("capture", "2024-05-06T08:00:00", "x", "success")]},
-         "with its offset"),
+         "kèm độ lệch múi giờ"),
         ({"events": [PreservationEvent("capture", "2024-05-06T08:00:00+07:00", "x", "ok")]},
-         "success or failure"),
-        ({"ma_ho_so": "BN/2008"}, "folder name"),
-        ({"file_metadata": {"ma_ho_so": CODE, "tieu_đe": "typo"}}, "unknown file field"),
-        ({"documents": [{"so_thu_tu": 1, "ngay": "04/03/2008"}]}, "document 1"),
-        ({"pdfs": []}, "no PDF files"),
+         "success hoặc failure"),
+        ({"ma_ho_so": "BN/2008"}, "tên thư mục"),
+        ({"file_metadata": {"ma_ho_so": CODE, "tieu_đe": "typo"}}, "trường file không xác định"),
+        ({"documents": [{"so_thu_tu": 1, "ngay": "04/03/2008"}]}, "văn bản 1"),
+        ({"pdfs": []}, "không có tệp PDF"),
         ({"agent_org": " "}, "agent_org"),
     ],
 )  # fmt: skip

@@ -238,11 +238,11 @@ def test_xmp_round_trip_keeps_vietnamese_and_codes(built):
 @pytest.mark.parametrize(
     ("xmp", "message"),
     [
-        ({"file": {"ma_hoso": "X"}}, r"unknown file field\(s\) \['ma_hoso'\]"),
-        ({"file": {"ma_ho_so": "X"}, "van_ban": {}}, r"unknown part \['van_ban'\]"),
-        ({"file": {"che_do_su_dung": "Tối mật"}}, r"file field che_do_su_dung: .*Tối mật"),
-        ({"document": {"ngay_thang_nam": "20/12/2019"}}, r"ngay_thang_nam: expected an ISO"),
-        ({"document": {"so_trang": "hai"}}, r"so_trang: expected a whole number"),
+        ({"file": {"ma_hoso": "X"}}, r"trường file không xác định \['ma_hoso'\]"),
+        ({"file": {"ma_ho_so": "X"}, "van_ban": {}}, r"phần không xác định \['van_ban'\]"),
+        ({"file": {"che_do_su_dung": "Tối mật"}}, r"trường file che_do_su_dung: .*Tối mật"),
+        ({"document": {"ngay_thang_nam": "20/12/2019"}}, r"ngay_thang_nam: phải là ngày dạng ISO"),
+        ({"document": {"so_trang": "hai"}}, r"so_trang: phải là một số nguyên"),
     ],
 )
 def test_bad_metadata_is_refused_with_the_field_named(built, tmp_path, xmp, message):
@@ -259,6 +259,6 @@ def test_reruns_give_the_same_file_and_failures_leave_nothing(built, tmp_path):
         build_pdfa(pages, out, xmp=META, title=TITLE, when=WHEN)
     assert first.read_bytes() == second.read_bytes()
     missing = PdfPage(tmp_path / "0009.png", 0, (300.0, 300.0), None)
-    with pytest.raises(InputError, match=r"0009\.png page 1: file not found"):
+    with pytest.raises(InputError, match=r"0009\.png trang 1: không tìm thấy tệp"):
         build_pdfa([*pages, missing], tmp_path / "c.pdf", xmp=META, title=TITLE)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.pdf"]

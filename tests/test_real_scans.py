@@ -129,7 +129,7 @@ def test_invalid_alto_is_reported_not_written(tmp_path):
         f'<alto xmlns="{alto.NS}"><Layout><Page ID="p" PHYSICAL_IMG_NR="one"/></Layout></alto>'
     )
     assert alto.validate(broken)
-    with pytest.raises(alto.InputError, match="ALTO does not follow the schema"):
+    with pytest.raises(alto.InputError, match="ALTO không đúng lược đồ"):
         alto.write(broken, tmp_path / "x.xml")
     assert not (tmp_path / "x.xml").exists()
 

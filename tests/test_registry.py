@@ -47,5 +47,5 @@ def test_registry_agrees_with_the_checked_reference_data() -> None:
 
 
 def test_unknown_unit() -> None:
-    with pytest.raises(UnknownUnitError, match="unknown unit 'ZZ'"):
+    with pytest.raises(UnknownUnitError, match="không có đơn vị 'ZZ'"):
         unit("ZZ")

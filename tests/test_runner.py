@@ -229,7 +229,7 @@ def test_params_file_of_another_unit_is_refused(project: Path, tmp_path: Path) -
 
 
 def test_missing_kernel_is_a_missing_tool(project: Path, tmp_path: Path) -> None:
-    with pytest.raises(MissingToolError, match="kernel 'khong-co' is not registered"):
+    with pytest.raises(MissingToolError, match="chưa đăng ký Jupyter kernel 'khong-co'"):
         runner.run_unit(
             "TTLT",
             params_file=project / "params" / "units" / "TTLT.yaml",

@@ -24,27 +24,33 @@ def test_valid_params_load_with_paths_relative_to_the_file(write_unit, tmp_path)
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"scaners": 2}, r"TTLT\.yaml: unknown key 'scaners'"),
-        ({"capacity": {"scanners": 2, "staff": 3, "speed": 9}}, r"unknown key 'capacity\.speed'"),
+        ({"scaners": 2}, r"TTLT\.yaml: khóa không xác định 'scaners'"),
+        (
+            {"capacity": {"scanners": 2, "staff": 3, "speed": 9}},
+            r"khóa không xác định 'capacity\.speed'",
+        ),
         (
             {"deadline": "30/12/2023"},
-            r"key 'deadline' should be a date as YYYY-MM-DD, got '30/12/2023'",
+            r"khóa 'deadline' phải là một ngày dạng YYYY-MM-DD, nhận được '30/12/2023'",
         ),
-        ({"deadline": "2023-02-30"}, r"key 'deadline' should be a date"),
-        ({"inventory": "missing.xlsx"}, r"key 'inventory': file not found: .*missing\.xlsx"),
-        ({"scans": "no-such-folder"}, r"key 'scans': folder not found"),
-        ({"unit": "XYZ"}, r"key 'unit': unknown unit 'XYZ'"),
-        ({"profile": "tt99"}, r"key 'profile' should be one of tt05-2025, tt02-2019"),
-        ({"selection": {"target_share": 1.5}}, r"key 'selection\.target_share' should be a share"),
-        ({"phase": "một"}, r"key 'phase' should be a number"),
-        ({"new_target_date": "2020-01-01"}, r"key 'new_target_date' should be after 'deadline'"),
+        ({"deadline": "2023-02-30"}, r"khóa 'deadline' phải là một ngày"),
+        ({"inventory": "missing.xlsx"}, r"khóa 'inventory': không tìm thấy tệp: .*missing\.xlsx"),
+        ({"scans": "no-such-folder"}, r"khóa 'scans': không tìm thấy thư mục"),
+        ({"unit": "XYZ"}, r"khóa 'unit': không có đơn vị 'XYZ'"),
+        ({"profile": "tt99"}, r"khóa 'profile' phải là một trong tt05-2025, tt02-2019"),
+        ({"selection": {"target_share": 1.5}}, r"khóa 'selection\.target_share' phải là một tỷ lệ"),
+        ({"phase": "một"}, r"khóa 'phase' phải là một số"),
+        ({"new_target_date": "2020-01-01"}, r"khóa 'new_target_date' phải sau 'deadline'"),
         (
             {"signing": {"organisation": "X", "pkcs12": "none.p12"}},
-            r"'signing\.pkcs12': file not found",
+            r"'signing\.pkcs12': không tìm thấy tệp",
         ),
-        ({"signing": {"organisation": "X", "password": "x"}}, r"unknown key 'signing\.password'"),
-        ({"digitize": {"ocr_model": "slow"}}, r"'digitize\.ocr_model' should be fast or best"),
-        ({"preservation": {"backup": ["a"]}}, r"unknown key 'preservation\.backup'"),
+        (
+            {"signing": {"organisation": "X", "password": "x"}},
+            r"khóa không xác định 'signing\.password'",
+        ),
+        ({"digitize": {"ocr_model": "slow"}}, r"'digitize\.ocr_model' phải là fast hoặc best"),
+        ({"preservation": {"backup": ["a"]}}, r"khóa không xác định 'preservation\.backup'"),
     ],
 )
 def test_params_errors_name_the_file_and_the_key(write_unit, params: dict, message: str) -> None:
@@ -59,16 +65,16 @@ def test_missing_required_key(write_unit) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     del data["deadline"]
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(ParamsError, match="missing required key 'deadline'"):
+    with pytest.raises(ParamsError, match="thiếu khóa bắt buộc 'deadline'"):
         load_unit_settings(path)
 
 
 def test_missing_params_file_and_bad_yaml(tmp_path: Path) -> None:
-    with pytest.raises(ParamsError, match="params file not found"):
+    with pytest.raises(ParamsError, match="không tìm thấy tệp tham số"):
         load_unit_settings(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("unit: [TTLT\n", encoding="utf-8")
-    with pytest.raises(ParamsError, match=r"bad\.yaml: not valid YAML"):
+    with pytest.raises(ParamsError, match=r"bad\.yaml: không phải YAML hợp lệ"):
         load_unit_settings(bad)
 
 
@@ -84,7 +90,7 @@ def test_committed_unit_params_match_the_demo_generator(root: Path, unit) -> Non
 def test_tt02_profile_needs_the_seal_image(write_unit, tmp_path) -> None:
     (tmp_path / "k.p12").write_bytes(b"not read here")
     params = {"profile": "tt02-2019", "signing": {"organisation": "X", "pkcs12": "k.p12"}}
-    with pytest.raises(ParamsError, match=r"tt02-2019 needs 'signing\.seal_image'"):
+    with pytest.raises(ParamsError, match=r"tt02-2019 cần khóa 'signing\.seal_image'"):
         load_unit_settings(write_unit([file_row("A")], params))
 
 
@@ -123,6 +129,6 @@ def test_bad_params_exit_2_with_one_line_naming_key_and_file(
     monkeypatch.setenv("SOHOA_HOME", str(project))
     assert cli.main(["run", "TTLT", "--outputs", str(tmp_path / "out")]) == 2
     out, err = capsys.readouterr()
-    assert err.count("\n") == 1 and f"{params}: key {key}" in err, err
+    assert err.count("\n") == 1 and f"{params}: khóa {key}" in err, err
     assert "Traceback" not in err + out and SECRET not in err + out  # a secret is never echoed
     assert not (tmp_path / "out").exists()  # refused before any output

@@ -242,7 +242,7 @@ def test_timestamp_without_revocation_data_stays_b_t_and_says_why(
 ):
     result = _signed(replace(settings, demo_tsa=pki["tsa"]), "tt05-2025", pdfa, tmp_path / "t.pdf")
     assert result.level == "B-T"
-    assert "signatures stay B-T, not B-LT" in caplog.text
+    assert "chữ ký dừng ở B-T, không đạt B-LT" in caplog.text
 
 
 @pytest.fixture(scope="module")
@@ -307,7 +307,7 @@ def test_unreachable_timestamp_authority_fails_cleanly(settings, pdfa, tmp_path)
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{probe.getsockname()[1]}/tsa"
-    with pytest.raises(SohoaError, match=re.escape(f"timestamp authority {url} failed")):
+    with pytest.raises(SohoaError, match=re.escape(f"máy chủ dấu thời gian {url} bị lỗi")):
         _signed(replace(settings, tsa_url=url), "tt05-2025", pdfa, tmp_path / "out.pdf")
     assert not (tmp_path / "out.pdf").exists()
 
@@ -367,7 +367,7 @@ def test_b_lt_with_revocation_data_fetched_when_reachable(
     # Neither: signed all the same, without the data, and the log says why.
     result = _signed(replace(offline, revocation=()), "tt05-2025", pdfa, tmp_path / "bt.pdf")
     assert result.level == "B-T"
-    assert "revocation data unreachable" in caplog.text
+    assert "không lấy được dữ liệu thu hồi" in caplog.text
 
 
 # The stamp ------------------------------------------------------------------------------------
@@ -516,7 +516,7 @@ def test_modification_dates_that_disagree_are_caught_and_signed_again(
     monkeypatch.setattr(_stamp, "metadata_problem", lambda path, pdfa: next(answers))
     assert _signed(settings, "tt05-2025", pdfa, tmp_path / "again.pdf").path.is_file()
     monkeypatch.setattr(_stamp, "metadata_problem", lambda path, pdfa: "its XMP lost the claim")
-    with pytest.raises(SohoaError, match="would not be PDF/A"):
+    with pytest.raises(SohoaError, match="sẽ không còn là PDF/A"):
         _signed(settings, "tt05-2025", pdfa, tmp_path / "bad.pdf")
     assert not (tmp_path / "bad.pdf").exists()
 
@@ -570,25 +570,25 @@ def test_no_password_and_no_terminal_names_the_variable(settings, pdfa, tmp_path
 
 def test_wrong_password_is_refused(settings, pdfa, tmp_path, monkeypatch):
     monkeypatch.setenv(ENV, "zq-sai-9")
-    with pytest.raises(ParamsError, match=f"password from {ENV}") as caught:
+    with pytest.raises(ParamsError, match=f"mật khẩu trong {ENV}") as caught:
         _signed(settings, "tt05-2025", pdfa, tmp_path / "out.pdf")
     assert "zq-sai-9" not in str(caught.value)
 
 
 def test_expired_certificate_is_refused(settings, pki, pdfa, tmp_path):
-    with pytest.raises(ParamsError, match="not valid"):
+    with pytest.raises(ParamsError, match="không có hiệu lực"):
         _signed(replace(settings, pkcs12=pki["expired"]), "tt05-2025", pdfa, tmp_path / "o.pdf")
     assert not (tmp_path / "o.pdf").exists()
 
 
 def test_signing_time_outside_the_validity_is_refused(settings, pdfa, tmp_path):
     long_ago = dt.datetime(2001, 1, 1, tzinfo=dt.UTC)
-    with pytest.raises(ParamsError, match="not at the signing time"):
+    with pytest.raises(ParamsError, match="không có hiệu lực vào thời điểm ký"):
         _signed(settings, "tt05-2025", pdfa, tmp_path / "o.pdf", when=long_ago)
 
 
 def test_untrusted_certificate_is_refused(settings, pki, pdfa, tmp_path):
-    with pytest.raises(ParamsError, match=r"does not chain to signing\.trust_roots"):
+    with pytest.raises(ParamsError, match=r"không dẫn về chứng thư gốc trong signing\.trust_roots"):
         _signed(replace(settings, pkcs12=pki["untrusted"]), "tt05-2025", pdfa, tmp_path / "o.pdf")
 
 
@@ -610,14 +610,14 @@ def test_refuses_a_plain_pdf_for_tt05_and_never_overwrites_the_original(settings
         del pdf.Root.Metadata
         pdf.save(plain)
     with sign.Session(settings, "tt05-2025", prompt=None) as session:
-        with pytest.raises(InputError, match="not a PDF/A"):
+        with pytest.raises(InputError, match="không phải PDF/A"):
             session.sign(plain, tmp_path / "out.pdf")
-        with pytest.raises(InputError, match="another file"):
+        with pytest.raises(InputError, match="ghi ra tệp khác"):
             session.sign(plain, plain)
-        with pytest.raises(InputError, match="not found"):
+        with pytest.raises(InputError, match="không tìm thấy tệp"):
             session.sign(tmp_path / "missing.pdf", tmp_path / "out.pdf")
         signed = session.sign(pdfa, tmp_path / "signed.pdf").path
-        with pytest.raises(InputError, match="already signed"):
+        with pytest.raises(InputError, match="đã được ký số"):
             session.sign(signed, tmp_path / "twice.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.pdf", "signed.pdf"]
 
@@ -767,5 +767,5 @@ def test_pkcs11_token_signs_many_files_with_one_pin(
 def test_pkcs11_wrong_pin_is_refused_once(token, pki, monkeypatch):
     monkeypatch.setenv("SOHOA_TEST_PIN", "000000")
     settings = Signing(organisation=ORG, token=token, trust_roots=(pki["ca_cert"],))
-    with pytest.raises(ParamsError, match="refused the PIN from SOHOA_TEST_PIN"):
+    with pytest.raises(ParamsError, match="từ chối mã PIN trong SOHOA_TEST_PIN"):
         sign.Session(settings, "tt05-2025", prompt=None).open()

@@ -141,7 +141,7 @@ def test_without_report_tables_only_programme_figures(write_unit, tmp_path: Path
 
 def test_statistics_needs_the_indicators_key(write_unit, tmp_path: Path) -> None:
     settings = load_unit_settings(write_unit([file_row("A")]))
-    with pytest.raises(ParamsError, match=r"TTLT\.yaml: key 'indicators'"):
+    with pytest.raises(ParamsError, match=r"TTLT\.yaml: bước thống kê cần khóa 'indicators'"):
         run_statistics(settings, UnitPaths(tmp_path / "outputs", "TTLT"), as_of=AS_OF)
 
 

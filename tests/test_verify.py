@@ -345,11 +345,11 @@ def test_not_a_pdf_is_unreadable(pki: PKI, tmp_path: Path) -> None:
 
 def test_trust_roots_must_be_given_and_readable(pki: PKI, signed: bytes, tmp_path: Path) -> None:
     path = write(tmp_path, "a.pdf", signed)
-    with pytest.raises(ParamsError, match="no trust roots"):
+    with pytest.raises(ParamsError, match="chưa có chứng thư gốc tin cậy"):
         verify_pdf(path, [])
-    with pytest.raises(ParamsError, match="not found"):
+    with pytest.raises(ParamsError, match="không tìm thấy tệp chứng thư gốc"):
         verify_pdf(path, [tmp_path / "nope.pem"])
-    with pytest.raises(ParamsError, match="not a PEM or DER certificate"):
+    with pytest.raises(ParamsError, match="không phải chứng thư số PEM hoặc DER"):
         verify_pdf(path, [write(tmp_path, "bad.pem", b"junk")])
     bundle = write(
         tmp_path,
@@ -384,7 +384,7 @@ def test_folder_gives_one_verdict_per_pdf_sorted(pki: PKI, mixed: Path) -> None:
         ("d/e-tampered.pdf", "tampered"),
         ("f-unreadable.PDF", "unreadable"),
     ]
-    with pytest.raises(InputError, match="no such file or folder"):
+    with pytest.raises(InputError, match="không có tệp hoặc thư mục này"):
         verify_path(mixed / "nope", [pki.root_pem])
 
 

@@ -29,7 +29,11 @@ def is_secret(key: str) -> bool:
 
 def shown(value: Any, dotted: str) -> str:
     """`value` as an error message may show it: never for a key that could hold a secret."""
-    return "a value not shown here (it may be a secret)" if is_secret(dotted) else repr(value)
+    return (
+        "một giá trị không hiển thị ở đây (có thể là thông tin bí mật)"
+        if is_secret(dotted)
+        else repr(value)
+    )
 
 
 class _Loader(yaml.SafeLoader):
@@ -54,11 +58,11 @@ def read_yaml(path: Path) -> dict[str, Any]:
             path.read_text(encoding="utf-8"), Loader=_Loader
         )  # a SafeLoader: builds no objects
     except FileNotFoundError:
-        raise ParamsError(f"{path}: params file not found") from None
+        raise ParamsError(f"{path}: không tìm thấy tệp tham số") from None
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+        raise ParamsError(f"{path}: không phải YAML hợp lệ: {exc}") from None
     if not isinstance(data, dict):
-        raise ParamsError(f"{path}: expected a mapping of keys to values at the top level")
+        raise ParamsError(f"{path}: cấp ngoài cùng phải là một bảng khóa: giá trị")
     return data
 
 
@@ -72,7 +76,8 @@ def build(cls: type, data: dict[str, Any], *, source: Path, where: str = "") -> 
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ParamsError(
-            f"{source}: unknown key {where + unknown[0]!r} (known keys: {', '.join(sorted(fields))})"
+            f"{source}: khóa không xác định {where + unknown[0]!r} "
+            f"(các khóa hợp lệ: {', '.join(sorted(fields))})"
         )
     values = {}
     for name, field in fields.items():
@@ -82,7 +87,7 @@ def build(cls: type, data: dict[str, Any], *, source: Path, where: str = "") -> 
                 field.default is dataclasses.MISSING
                 and field.default_factory is dataclasses.MISSING
             ):
-                raise ParamsError(f"{source}: missing required key {dotted!r}")
+                raise ParamsError(f"{source}: thiếu khóa bắt buộc {dotted!r}")
             continue
         values[name] = _convert(hints[name], data[name], source=source, dotted=dotted)
     return cls(**values)
@@ -99,13 +104,13 @@ def _convert(hint: Any, value: Any, *, source: Path, dotted: str) -> Any:
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise ParamsError(
-                f"{source}: key {dotted!r} should be a mapping, got {shown(value, dotted)}"
+                f"{source}: khóa {dotted!r} phải là một bảng khóa: giá trị, nhận được {shown(value, dotted)}"
             )
         return build(hint, value, source=source, where=f"{dotted}.")
     if origin is tuple:
         if not isinstance(value, list):
             raise ParamsError(
-                f"{source}: key {dotted!r} should be a list, got {shown(value, dotted)}"
+                f"{source}: khóa {dotted!r} phải là một danh sách, nhận được {shown(value, dotted)}"
             )
         return tuple(
             _convert(args[0], v, source=source, dotted=f"{dotted}[{i}]")
@@ -116,29 +121,29 @@ def _convert(hint: Any, value: Any, *, source: Path, dotted: str) -> Any:
     if hint is Path:
         if not isinstance(value, str) or not value:
             raise ParamsError(
-                f"{source}: key {dotted!r} should be a path, got {shown(value, dotted)}"
+                f"{source}: khóa {dotted!r} phải là một đường dẫn, nhận được {shown(value, dotted)}"
             )
         return (source.parent / value).resolve()
     if hint is bool:
         if not isinstance(value, bool):
             raise ParamsError(
-                f"{source}: key {dotted!r} should be true or false, got {shown(value, dotted)}"
+                f"{source}: khóa {dotted!r} phải là true hoặc false, nhận được {shown(value, dotted)}"
             )
         return value
     if hint in (int, float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParamsError(
-                f"{source}: key {dotted!r} should be a number, got {shown(value, dotted)}"
+                f"{source}: khóa {dotted!r} phải là một số, nhận được {shown(value, dotted)}"
             )
         if hint is int and not float(value).is_integer():
             raise ParamsError(
-                f"{source}: key {dotted!r} should be a whole number, got {shown(value, dotted)}"
+                f"{source}: khóa {dotted!r} phải là một số nguyên, nhận được {shown(value, dotted)}"
             )
         return hint(value)
     if hint is str:
         if not isinstance(value, str | int) or isinstance(value, bool):
             raise ParamsError(
-                f"{source}: key {dotted!r} should be text, got {shown(value, dotted)}"
+                f"{source}: khóa {dotted!r} phải là văn bản, nhận được {shown(value, dotted)}"
             )
         return str(value)
     raise TypeError(f"no converter for {hint!r} at {dotted}")  # a programming error, not input
@@ -153,5 +158,6 @@ def _date(value: Any, *, source: Path, dotted: str) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise ParamsError(
-            f"{source}: key {dotted!r} should be a date as YYYY-MM-DD, got {shown(value, dotted)}"
+            f"{source}: khóa {dotted!r} phải là một ngày dạng YYYY-MM-DD, "
+            f"nhận được {shown(value, dotted)}"
         ) from None

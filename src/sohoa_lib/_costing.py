@@ -53,15 +53,15 @@ def load_cost_norms(path: Path) -> CostNorms:
     """Read and validate the norms file; ParamsError names the file and the step."""
     norms: CostNorms = build(CostNorms, read_yaml(path), source=path)
     if not norms.steps:
-        raise ParamsError(f"{path}: key 'steps' lists no step")
+        raise ParamsError(f"{path}: khóa 'steps' không liệt kê bước nào")
     for i, step in enumerate(norms.steps):
         if step.per not in QUANTITY_LABELS:
             raise ParamsError(
-                f"{path}: key 'steps[{i}].per' should be one of {', '.join(QUANTITY_LABELS)}, "
-                f"got {step.per!r}"
+                f"{path}: khóa 'steps[{i}].per' phải là một trong {', '.join(QUANTITY_LABELS)}, "
+                f"nhận được {step.per!r}"
             )
         if min(step.minutes, step.day_price, step.other_per_unit) < 0:
-            raise ParamsError(f"{path}: step {step.code!r} has a negative norm or price")
+            raise ParamsError(f"{path}: bước {step.code!r} có định mức hoặc đơn giá âm")
     return norms
 
 

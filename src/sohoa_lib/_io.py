@@ -73,9 +73,9 @@ def read_raw_table(path: Path, sheet: str | int = 0) -> pd.DataFrame:
                     )
                 except UnicodeDecodeError:
                     continue
-            raise InputError(f"{path}: not UTF-8 or Windows-1258 text")
+            raise InputError(f"{path}: không phải văn bản UTF-8 hay Windows-1258")
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
+        raise InputError(f"{path}: không tìm thấy tệp") from None
     except (ValueError, OSError) as exc:
-        raise InputError(f"{path}: cannot be read as a table: {exc}") from None
-    raise InputError(f"{path}: expected a .csv or .xlsx file, got {suffix or 'no extension'}")
+        raise InputError(f"{path}: không đọc được dạng bảng: {exc}") from None
+    raise InputError(f"{path}: cần tệp .csv hoặc .xlsx, nhận được {suffix or 'tệp không có đuôi'}")

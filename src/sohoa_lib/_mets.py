@@ -257,20 +257,20 @@ def listed_problems(
     for item in listed_files(root):
         rel = inside(item.href, "" if base == "." else base)
         if rel is None:
-            problems.append(f"{mets}: {item.href!r} is not a path inside the package")
+            problems.append(f"{mets}: {item.href!r} không phải đường dẫn bên trong gói")
             continue
         listed.add(rel)
-        where = f"{rel} (listed in {mets})"
+        where = f"{rel} (liệt kê trong {mets})"
         if not (package / rel).is_file():
-            problems.append(f"{where}: missing")
+            problems.append(f"{where}: bị thiếu")
             continue
         size = (package / rel).stat().st_size
         if item.size != str(size):
-            problems.append(f"{where}: {size} bytes, METS says {item.size}")
+            problems.append(f"{where}: {size} byte, METS ghi {item.size}")
         if item.checksumtype != "SHA-256":
-            problems.append(f"{where}: CHECKSUMTYPE should be SHA-256, got {item.checksumtype}")
+            problems.append(f"{where}: CHECKSUMTYPE phải là SHA-256, nhận được {item.checksumtype}")
         elif (item.checksum or "").lower() != digest(rel):
-            problems.append(f"{where}: SHA-256 differs from METS (expected {item.checksum})")
+            problems.append(f"{where}: SHA-256 khác với METS (cần {item.checksum})")
     return problems
 
 

@@ -42,7 +42,7 @@ def check_kernel(kernel_name: str = "sohoa") -> None:
         KernelSpecManager().get_kernel_spec(kernel_name)
     except NoSuchKernel:
         raise MissingToolError(
-            f"Jupyter kernel {kernel_name!r} is not registered: run `make setup`"
+            f"chưa đăng ký Jupyter kernel {kernel_name!r}: hãy chạy `make setup`"
         ) from None
 
 

@@ -39,7 +39,7 @@ def nss_db(folder: Path, ca_certs: Sequence[Path]) -> Path:
         _tool("certutil", "-N", "-d", target, "--empty-password")
     for index, cert in enumerate(ca_certs):
         if not Path(cert).is_file():
-            raise InputError(f"{cert}: CA certificate not found")
+            raise InputError(f"{cert}: không tìm thấy chứng thư số CA")
         nickname = f"sohoa-ca-{index}-{Path(cert).stem}"
         # C: trusted CA for server and client auth, T: for client auth too, the email usage (the
         # third field) is the one NSS checks document signatures under.
@@ -62,16 +62,18 @@ def check(pdf: Path, nssdir: Path, *, ocsp: bool = True) -> list[dict]:
     """
     pdf, nssdir = Path(pdf), Path(nssdir)
     if not pdf.is_file():
-        raise InputError(f"{pdf}: file not found")
+        raise InputError(f"{pdf}: không tìm thấy tệp")
     if not (nssdir / "cert9.db").is_file():
         # pdfsig would carry on without it, reporting every signature "Unknown Validation Failure".
-        raise InputError(f"{nssdir}: not an NSS database (no cert9.db); make one with nss_db()")
+        raise InputError(
+            f"{nssdir}: không phải cơ sở dữ liệu NSS (không có cert9.db); hãy tạo bằng nss_db()"
+        )
     options = () if ocsp else ("-no-ocsp",)
     done = _tool("pdfsig", *options, "-nssdir", f"sql:{nssdir}", str(pdf), ok=(0, 2))
     if done.returncode == 2 and "does not contain any signatures" in done.stdout:
         return []
     if done.returncode:
-        raise InputError(f"{pdf}: pdfsig cannot read it: {done.stderr.strip() or done.stdout}")
+        raise InputError(f"{pdf}: pdfsig không đọc được tệp: {done.stderr.strip() or done.stdout}")
     return parse(done.stdout)
 
 
@@ -102,7 +104,7 @@ def parse(text: str) -> list[dict]:
 
 def _tool(name: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
     if shutil.which(name) is None:
-        raise MissingToolError(f"{name} is not installed: apt-get install {_PACKAGES[name]}")
+        raise MissingToolError(f"chưa cài {name}: apt-get install {_PACKAGES[name]}")
     env = {**os.environ, "LC_ALL": "C.UTF-8"}  # pdfsig's and certutil's words, not translations
     done = subprocess.run(
         [name, *args],
@@ -114,5 +116,5 @@ def _tool(name: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.Compl
         check=False,
     )
     if done.returncode not in ok:
-        raise InputError(f"{name} {' '.join(args)} failed: {(done.stderr or done.stdout).strip()}")
+        raise InputError(f"{name} {' '.join(args)} bị lỗi: {(done.stderr or done.stdout).strip()}")
     return done

@@ -14,7 +14,7 @@ def render_page(pdf: Path, *, page: int = 1, dpi: int = 60) -> bytes:
     """PNG bytes of one page of `pdf`."""
     exe = shutil.which("pdftoppm")
     if exe is None:
-        raise MissingToolError("pdftoppm not found: install poppler-utils")
+        raise MissingToolError("không tìm thấy pdftoppm: hãy cài gói poppler-utils")
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "page"
         subprocess.run(

@@ -99,15 +99,17 @@ class FileObject:
 
 def check_event(event: PreservationEvent, index: int) -> None:
     """InputError naming the event and the bad field, so a typo never reaches an archive."""
-    where = f"preservation event {index + 1} ({event.type!r})"
+    where = f"sự kiện bảo quản {index + 1} ({event.type!r})"
     if event.type not in EVENT_TYPES:
-        raise InputError(f"{where}: unknown type; expected one of {', '.join(EVENT_TYPES)}")
+        raise InputError(f"{where}: loại không hợp lệ; phải là một trong {', '.join(EVENT_TYPES)}")
     if event.outcome not in OUTCOMES:
-        raise InputError(f"{where}: outcome should be success or failure, got {event.outcome!r}")
+        raise InputError(
+            f"{where}: outcome phải là success hoặc failure, nhận được {event.outcome!r}"
+        )
     if not event.agent.strip():
-        raise InputError(f"{where}: no agent")
+        raise InputError(f"{where}: thiếu agent")
     if event.agent_type and event.agent_type not in AGENT_TYPES:
-        raise InputError(f"{where}: agent_type should be one of {', '.join(AGENT_TYPES)}")
+        raise InputError(f"{where}: agent_type phải là một trong {', '.join(AGENT_TYPES)}")
     parse_time(event.when, where)
 
 
@@ -119,8 +121,8 @@ def parse_time(value: str, where: str) -> dt.datetime:
         when = None
     if when is None or when.tzinfo is None:
         raise InputError(
-            f"{where}: expected an ISO 8601 time with its offset "
-            f"(2024-05-06T09:30:00+07:00), got {value!r}"
+            f"{where}: cần thời điểm ISO 8601 kèm độ lệch múi giờ "
+            f"(2024-05-06T09:30:00+07:00), nhận được {value!r}"
         )
     return when
 

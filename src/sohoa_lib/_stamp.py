@@ -119,7 +119,9 @@ class StampMaker:
     ) -> StampMaker:
         organisation = " ".join(unicodedata.normalize("NFC", organisation).split())
         if not organisation:
-            raise ParamsError("signing.organisation is empty: the stamp shows the organisation")
+            raise ParamsError(
+                "signing.organisation để trống: dấu chữ ký hiển thị tên cơ quan, tổ chức"
+            )
         data, widths = _subset_font(organisation + _TIME_CHARS)
         text_width = max(_width(organisation, widths), _width("0000-00-00T00:00:00+07:00", widths))
         right = layout.SimpleBoxLayoutRule(
@@ -138,14 +140,16 @@ class StampMaker:
         seal_size, background, inner = None, None, right
         if profile == "tt02-2019":
             if seal is None:
-                raise ParamsError("profile tt02-2019 needs 'signing.seal_image' (the red seal PNG)")
+                raise ParamsError(
+                    "profile tt02-2019 cần khóa 'signing.seal_image' (ảnh PNG con dấu đỏ)"
+                )
             image = _seal_image(seal)
             seal_size = (image.width * 72 / seal_dpi, image.height * 72 / seal_dpi)
             # Seals are 30-45 mm across; far from that, seal_dpi is not the scan's resolution.
             if not 15 * MM <= max(seal_size) <= 60 * MM:
                 raise ParamsError(
-                    f"signing.seal_image: {seal} would be {max(seal_size) / MM:.0f} mm wide at "
-                    f"signing.seal_dpi {seal_dpi:g}; give the resolution it was scanned at"
+                    f"signing.seal_image: {seal} sẽ rộng {max(seal_size) / MM:.0f} mm với "
+                    f"signing.seal_dpi {seal_dpi:g}; hãy ghi đúng độ phân giải khi quét con dấu"
                 )
             background = PdfImage(image, box=layout.BoxConstraints(*seal_size))
             # The text stands left of the seal, in the top band with the tt05-2025 stamp's top.
@@ -182,8 +186,8 @@ class StampMaker:
         needed = self.text_width + (self.seal_size[0] + SEAL_GAP if self.seal_size else 0)
         if box[2] - box[0] < needed:
             raise InputError(
-                f"{where}: page 1 is {width / MM:.0f} mm wide, too narrow for the stamp "
-                f"(the organisation's name is {self.text_width / MM:.0f} mm at {FONT_SIZE} pt)"
+                f"{where}: trang 1 rộng {width / MM:.0f} mm, quá hẹp cho dấu chữ ký "
+                f"(tên cơ quan dài {self.text_width / MM:.0f} mm ở cỡ chữ {FONT_SIZE} pt)"
             )
         return (box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0)
 
@@ -205,8 +209,8 @@ def _subset_font(text: str) -> tuple[bytes, dict[str, int]]:
     else:
         names = ", ".join(str(p) for p in FONT_FILES)
         raise MissingToolError(
-            f"no serif font with every letter of the stamp ({text!r}) among {names}; "
-            "install the fonts-liberation2 package"
+            f"không có phông chữ có chân nào đủ mọi chữ của dấu chữ ký ({text!r}) trong {names}; "
+            "hãy cài gói fonts-liberation2"
         )
     options = subset.Options()
     # No kerning: the text's width is then the sum of advance widths, known before signing.
@@ -237,13 +241,13 @@ def _seal_image(path: Path) -> Image.Image:
         with Image.open(path) as image:
             image.load()
     except FileNotFoundError:
-        raise ParamsError(f"signing.seal_image: file not found: {path}") from None
+        raise ParamsError(f"signing.seal_image: không tìm thấy tệp: {path}") from None
     except OSError as exc:
-        raise ParamsError(f"signing.seal_image: {path} is not an image: {exc}") from None
+        raise ParamsError(f"signing.seal_image: {path} không phải tệp ảnh: {exc}") from None
     if image.mode not in ("RGBA", "LA", "PA"):
         raise ParamsError(
-            f"signing.seal_image: {path} has no transparency (mode {image.mode}); "
-            "tt02-2019 wants a transparent PNG so the page shows through the seal"
+            f"signing.seal_image: {path} không có nền trong suốt (chế độ {image.mode}); "
+            "tt02-2019 cần ảnh PNG trong suốt để trang văn bản hiện qua con dấu"
         )
     return image.convert("RGBA")
 
@@ -261,20 +265,20 @@ def read_page1(
     that it may be signed as it is."""
     reader = writer.prev
     if reader.embedded_signatures:
-        raise InputError(f"{src}: already signed; sign the unsigned PDF/A instead")
+        raise InputError(f"{src}: đã được ký số; hãy ký tệp PDF/A chưa ký")
     # root["/Metadata"], never root.get(): get() caches the stream as a plain one, and pyHanko
     # then writes a new XMP packet of its two properties in place of the whole PDF/A packet.
     xmp = reader.root["/Metadata"].data if "/Metadata" in reader.root else b""
     pdfa = bool(_PDFA_PART.search(xmp))
     if profile == "tt05-2025" and not pdfa:
         raise InputError(
-            f"{src}: not a PDF/A (no pdfaid:part in its XMP); tt05-2025 signs PDF/A files, "
-            "made first, since any later rewrite would break the signature"
+            f"{src}: không phải PDF/A (XMP không có pdfaid:part); tt05-2025 ký tệp PDF/A "
+            "đã tạo sẵn, vì mọi lần ghi lại sau khi ký sẽ làm hỏng chữ ký"
         )
     page_ref, _ = writer.find_page_for_modification(0)
     page = page_ref.get_object()
     if int(_inherited(page, "/Rotate") or 0) % 360:
-        raise InputError(f"{src}: page 1 is rotated; the stamp is placed on upright pages only")
+        raise InputError(f"{src}: trang 1 bị xoay; dấu chữ ký chỉ đặt được trên trang đứng thẳng")
     box = _inherited(page, "/CropBox") or _inherited(page, "/MediaBox")
     x0, y0, x1, y1 = (float(v) for v in box)
     return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), pdfa

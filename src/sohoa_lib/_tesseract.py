@@ -90,7 +90,7 @@ def run(
             args, capture_output=True, text=True, timeout=TIMEOUT_S, check=False, env=_env()
         )
     except subprocess.TimeoutExpired:
-        raise InputError(f"{where}: tesseract did not finish in {TIMEOUT_S} s") from None
+        raise InputError(f"{where}: tesseract không chạy xong trong {TIMEOUT_S} giây") from None
     if done.returncode != 0 or not all(out_base.with_suffix(_SUFFIX[k]).is_file() for k in configs):
         _raise(done.stderr, where, lang, tessdata_dir)
 
@@ -100,20 +100,20 @@ def _raise(stderr: str, where: str, lang: str, tessdata_dir: Path | None) -> Non
     if "Failed loading language" in text or "Error opening data file" in text:
         if tessdata_dir is None:
             raise MissingToolError(
-                f"{where}: Tesseract has no '{lang}' model; install the tesseract-ocr-{lang} package"
+                f"{where}: Tesseract không có mô hình '{lang}'; hãy cài gói tesseract-ocr-{lang}"
             )
         raise MissingToolError(
-            f"{where}: no {lang}.traineddata in the tessdata folder {tessdata_dir}"
+            f"{where}: không có tệp {lang}.traineddata trong thư mục tessdata {tessdata_dir}"
         )
-    tail = " | ".join(text.splitlines()[-3:]) or "no message"
-    raise InputError(f"{where}: tesseract failed: {tail}")
+    tail = " | ".join(text.splitlines()[-3:]) or "không có thông báo"
+    raise InputError(f"{where}: tesseract bị lỗi: {tail}")
 
 
 def _exe() -> str:
     exe = shutil.which("tesseract")
     if exe is None:
         raise MissingToolError(
-            "tesseract is not installed; install the tesseract-ocr and tesseract-ocr-vie packages"
+            "chưa cài tesseract; hãy cài các gói tesseract-ocr và tesseract-ocr-vie"
         )
     return exe
 

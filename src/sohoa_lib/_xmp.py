@@ -120,7 +120,9 @@ def normalise(metadata: Mapping[str, Mapping | None]) -> dict[str, dict]:
     """
     unknown = sorted(set(metadata) - set(FIELDS))
     if unknown:
-        raise InputError(f"XMP metadata: unknown part {unknown}, expected 'file' and 'document'")
+        raise InputError(
+            f"siêu dữ liệu XMP: phần không xác định {unknown}, chỉ có 'file' và 'document'"
+        )
     out: dict[str, dict] = {}
     for level, values in metadata.items():
         if values is None:
@@ -128,7 +130,9 @@ def normalise(metadata: Mapping[str, Mapping | None]) -> dict[str, dict]:
         fields = FIELDS[level]
         bad = sorted(set(values) - set(fields))
         if bad:
-            raise InputError(f"XMP metadata: unknown {level} field(s) {bad}; known: {list(fields)}")
+            raise InputError(
+                f"siêu dữ liệu XMP: trường {level} không xác định {bad}; các trường hợp lệ: {list(fields)}"
+            )
         merged = {**DEFAULTS, **{k: v for k, v in values.items() if not _blank(v)}}
         out[level] = {k: _value(level, k, fields[k], v) for k, v in merged.items()}
     return out
@@ -206,20 +210,22 @@ def _blank(value: object) -> bool:
 
 
 def _value(level: str, name: str, field: Field, value: object) -> str | int | list[str]:
-    where = f"XMP metadata: {level} field {name}"
+    where = f"siêu dữ liệu XMP: trường {level} {name}"
     if field.kind == "int":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value)
         if isinstance(value, bool) or not hasattr(value, "__index__"):
-            raise InputError(f"{where}: expected a whole number, got {value!r}")
+            raise InputError(f"{where}: phải là một số nguyên, nhận được {value!r}")
         return int(value)  # type: ignore[call-overload]
     if field.kind == "date":
         if isinstance(value, dt.datetime | dt.date):
             return value.strftime("%Y-%m-%d")
         if not (isinstance(value, str) and _PARTIAL_DATE.fullmatch(value.strip())):
-            raise InputError(f"{where}: expected an ISO date (YYYY[-MM[-DD]]), got {value!r}")
+            raise InputError(
+                f"{where}: phải là ngày dạng ISO (YYYY[-MM[-DD]]), nhận được {value!r}"
+            )
         return value.strip()
     if field.kind == "list":
         items = value.split(";") if isinstance(value, str) else list(value)  # type: ignore[call-overload]

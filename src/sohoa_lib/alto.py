@@ -44,7 +44,7 @@ def from_tesseract(
     try:
         old = etree.fromstring(xml)
     except etree.XMLSyntaxError as exc:
-        raise InputError(f"{source}: Tesseract wrote ALTO that is not XML: {exc}") from None
+        raise InputError(f"{source}: Tesseract ghi ra ALTO không phải XML hợp lệ: {exc}") from None
     root = _renamed(old)
     root.set("SCHEMAVERSION", SCHEMA_VERSION)
     root.set(f"{{{_XSI}}}schemaLocation", _LOCATION)
@@ -56,7 +56,7 @@ def from_tesseract(
                     element.set(name, str(round(float(element.get(name)) * factor)))
     description = root.find(f"{{{NS}}}Description")
     if description is None:
-        raise InputError(f"{source}: Tesseract's ALTO has no Description")
+        raise InputError(f"{source}: ALTO của Tesseract không có phần Description")
     software = "".join(description.itertext(f"{{{NS}}}softwareName")).strip() or "tesseract"
     for child in list(description):
         if etree.QName(child).localname in ("sourceImageInformation", "OCRProcessing"):
@@ -92,7 +92,7 @@ def write(root: etree._Element, path: Path) -> None:
     """Validate `root` and write it to `path` (temporary name, then renamed)."""
     problems = validate(root)
     if problems:
-        raise InputError(f"{path.name}: ALTO does not follow the schema: {problems[0]}")
+        raise InputError(f"{path.name}: ALTO không đúng lược đồ: {problems[0]}")
     with atomic_path(path) as tmp:
         tmp.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 

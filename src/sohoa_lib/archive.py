@@ -111,11 +111,11 @@ def run_sign(
     started = time.perf_counter()
     sign = settings.signing
     if sign.pkcs12 is None and sign.token is None:
-        raise ParamsError(f"{settings.source}: key 'signing': give 'pkcs12' or 'token' to sign")
+        raise ParamsError(f"{settings.source}: khóa 'signing': cần 'pkcs12' hoặc 'token' để ký số")
     if len(settings.preservation.backups) < 2:
         raise ParamsError(
-            f"{settings.source}: key 'preservation.backups' lists "
-            f"{len(settings.preservation.backups)} location(s); tt05-2025 requires at least two"
+            f"{settings.source}: khóa 'preservation.backups' liệt kê "
+            f"{len(settings.preservation.backups)} vị trí; tt05-2025 yêu cầu ít nhất hai"
         )
     files = _finished_files(paths)
     # Biên mục first: a file with a flag nobody has looked at waits, unless params say otherwise;
@@ -204,7 +204,7 @@ def _finished_files(paths: UnitPaths) -> dict[str, dict]:
     """The outcome of each file stage 2 finished, from its resume records."""
     folder = paths.digitize / "files"
     if not folder.is_dir():
-        raise SohoaError(f"{folder}: not found; run the digitize stage first (sohoa run UNIT)")
+        raise SohoaError(f"{folder}: không tìm thấy; hãy chạy bước digitize trước (sohoa run UNIT)")
     found = {}
     for record in sorted(folder.glob("*.json")):
         outcome = json.loads(record.read_text(encoding="utf-8"))["outcome"]
@@ -336,7 +336,7 @@ def rebuild_packages(settings: UnitSettings, paths: UnitPaths, renewed: set[str]
         gate = _review_gate.check(paths, files)
         state_path = paths.archive / "signed.json"
         if not state_path.is_file():
-            raise SohoaError(f"{state_path}: not found, the signing record is needed")
+            raise SohoaError(f"{state_path}: không tìm thấy; cần bản ghi ký số này")
         state = json.loads(state_path.read_text(encoding="utf-8"))
     except SohoaError as exc:
         result.failures.extend((str(p), f"không dựng lại được gói: {exc}{kept}")

@@ -67,13 +67,13 @@ def _targets(package: Path, locations: Sequence[Path]) -> list[Path]:
     distinct = list(dict.fromkeys(Path(location).resolve() for location in locations))
     if len(distinct) < MIN_LOCATIONS:
         raise ParamsError(
-            f"{package.name}: {len(distinct)} distinct backup location(s) given; tt05-2025 "
-            f"requires at least {MIN_LOCATIONS}, on independent storage"
+            f"{package.name}: có {len(distinct)} vị trí sao lưu khác nhau; tt05-2025 "
+            f"yêu cầu ít nhất {MIN_LOCATIONS} vị trí, trên các thiết bị lưu trữ độc lập"
         )
     for location in distinct:
         if location == package.parent or location.is_relative_to(package):
             raise ParamsError(
-                f"backup location {location}: would put the copy onto or inside {package}"
+                f"vị trí sao lưu {location}: bản sao sẽ nằm đè lên hoặc nằm bên trong {package}"
             )
     return [location / package.name for location in distinct]
 
@@ -175,15 +175,15 @@ def accept(
     backups = fixity.read_backups(packages_dir)
     if backups is None or not backups.copies or backups.log is None:
         raise PreservationError(
-            f"{packages_dir / fixity.BACKUPS}: missing, or without 'copies' and 'log': cannot "
-            f"tell where the copies of {package.name} are; give the packages folder of a signed "
-            "unit (outputs/<UNIT>/archive/packages/<mã hồ sơ>)"
+            f"{packages_dir / fixity.BACKUPS}: không có, hoặc thiếu khóa 'copies' và 'log': không "
+            f"biết các bản sao của {package.name} ở đâu; hãy chỉ một gói trong thư mục packages "
+            "của một đơn vị đã ký (outputs/<UNIT>/archive/packages/<mã hồ sơ>)"
         )
     own = fixity.check_manifest(package)
     if not own.ok:
         raise PreservationError(
-            f"{package}: the package does not match its own {fixity.MANIFEST} ({own.describe()}); "
-            "it cannot replace any copy"
+            f"{package}: gói không khớp với {fixity.MANIFEST} của chính nó ({own.describe()}); "
+            "không thể dùng gói này thay cho bản sao nào"
         )
     stamp = (when or dt.datetime.now(fixity.VN_TZ)).astimezone(fixity.VN_TZ)
     held: dict[Path, str] = {}  # copies left in place, and why: their results say so

@@ -170,7 +170,7 @@ def _open(path: Path, *, wal: bool) -> sqlite3.Connection:
         _ensure_schema(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise InputError(f"{path}: not a usable SQLite catalogue: {exc}") from None
+        raise InputError(f"{path}: không dùng được làm mục lục dữ liệu SQLite: {exc}") from None
     except BaseException:
         conn.close()
         raise
@@ -190,7 +190,9 @@ def _ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
             return
         if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise InputError(f"{path}: not a sohoa catalogue (it holds other tables)")
+            raise InputError(
+                f"{path}: không phải mục lục dữ liệu của sohoa (tệp chứa các bảng khác)"
+            )
         for statement in _SCHEMA:
             conn.execute(statement)
         # PRAGMA takes no bound parameters; the value is this module's integer constant.
@@ -201,21 +203,21 @@ def _version(conn: sqlite3.Connection, path: Path, schema: str) -> int:
     version = conn.execute(f"PRAGMA {schema}.user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise InputError(
-            f"{path}: catalogue schema version {version} is newer than this sohoa supports "
-            f"({SCHEMA_VERSION}); update sohoa"
+            f"{path}: mục lục dữ liệu có phiên bản lược đồ {version}, mới hơn phiên bản sohoa này "
+            f"hỗ trợ ({SCHEMA_VERSION}); hãy cập nhật sohoa"
         )
     return version
 
 
 def _open_readonly(path: Path) -> sqlite3.Connection:
     if not path.is_file():
-        raise InputError(f"{path}: no catalogue at this path")
+        raise InputError(f"{path}: không có mục lục dữ liệu ở đường dẫn này")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     try:
         _check_current(conn, path, "main")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise InputError(f"{path}: not a usable SQLite catalogue: {exc}") from None
+        raise InputError(f"{path}: không dùng được làm mục lục dữ liệu SQLite: {exc}") from None
     except BaseException:
         conn.close()
         raise
@@ -226,11 +228,11 @@ def _check_current(conn: sqlite3.Connection, path: Path, schema: str) -> None:
     version = _version(conn, path, schema)
     if version == 1:
         raise InputError(
-            f"{path}: catalogue schema version 1 has no review tables; rerun the digitize stage "
-            "(sohoa run UNIT --stages digitize), which upgrades it in place"
+            f"{path}: mục lục dữ liệu phiên bản lược đồ 1 chưa có các bảng biên mục; hãy chạy lại bước "
+            "digitize (sohoa run UNIT --stages digitize) để nâng cấp tại chỗ"
         )
     if version != SCHEMA_VERSION:
-        raise InputError(f"{path}: not a sohoa catalogue (schema version 0)")
+        raise InputError(f"{path}: không phải mục lục dữ liệu của sohoa (phiên bản lược đồ 0)")
 
 
 @contextlib.contextmanager
@@ -313,7 +315,9 @@ def write_file(
                 _insert("pages", PAGE_COLUMNS), [(unit, *p.values()) for p in page_rows]
             )
         except sqlite3.IntegrityError as exc:
-            raise InputError(f"{unit} {code}: the catalogue refuses this file: {exc}") from None
+            raise InputError(
+                f"{unit} {code}: mục lục dữ liệu không nhận hồ sơ này: {exc}"
+            ) from None
 
 
 def _insert(table: str, columns: Mapping[str, str]) -> str:
@@ -413,7 +417,7 @@ def merge(sources: Sequence[Path], out: Path) -> None:
 
 def _merge_one(conn: sqlite3.Connection, source: Path) -> None:
     if not source.is_file():
-        raise InputError(f"{source}: no catalogue at this path")
+        raise InputError(f"{source}: không có mục lục dữ liệu ở đường dẫn này")
     try:
         conn.execute("ATTACH DATABASE ? AS src", (f"{source.resolve().as_uri()}?mode=ro",))
         try:
@@ -423,9 +427,11 @@ def _merge_one(conn: sqlite3.Connection, source: Path) -> None:
         finally:
             conn.execute("DETACH DATABASE src")
     except sqlite3.IntegrityError as exc:
-        raise InputError(f"{source}: rows already merged from another catalogue ({exc})") from None
+        raise InputError(
+            f"{source}: các dòng đã được gộp từ một mục lục dữ liệu khác ({exc})"
+        ) from None
     except sqlite3.DatabaseError as exc:
-        raise InputError(f"{source}: cannot be merged: {exc}") from None
+        raise InputError(f"{source}: không gộp được: {exc}") from None
 
 
 def _copy_rows(conn: sqlite3.Connection) -> None:
@@ -531,8 +537,8 @@ def catalogues(outputs: Path, unit: str | None = None) -> list[Path]:
     if not found:
         where = f"{unit}/{CATALOG_NAME}" if unit else f"<UNIT>/{CATALOG_NAME}"
         raise InputError(
-            f"{outputs}: no catalogue (neither {NATIONAL}/{CATALOG_NAME} nor {where}); "
-            "run the digitize stage first"
+            f"{outputs}: không có mục lục dữ liệu (không có {NATIONAL}/{CATALOG_NAME} lẫn {where}); "
+            "hãy chạy bước digitize trước"
         )
     return found
 

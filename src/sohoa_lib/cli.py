@@ -384,13 +384,13 @@ def cmd_preserve_renew(args: argparse.Namespace) -> int:
     if failures:
         name, reason = failures[0]
         raise PreservationError(
-            f"preserve renew: {len(failures)} package(s) or backup copies not renewed: "
+            f"preserve renew: {len(failures)} gói hoặc bản sao dự phòng chưa được gia hạn: "
             f"{name}: {reason}"
         )
     if bad:
-        raise PreservationError(f"preserve renew: {bad} package or backup locations do not match")
+        raise PreservationError(f"preserve renew: {bad} gói hoặc nơi lưu dự phòng không khớp")
     if waiting and not args.dry_run:
-        raise PreservationError(f"preserve renew: {len(waiting)} files could not be renewed")
+        raise PreservationError(f"preserve renew: {len(waiting)} tệp không gia hạn được")
     return 0
 
 

@@ -70,15 +70,15 @@ def as_definitions(definitions: Mapping[str, object]) -> dict[str, Definition]:
             scale=float(_field(raw, "scale", 1.0)),
         )
         if d.rule not in RULES:
-            problems.append(f"{code}: rule {d.rule!r}, expected one of {', '.join(RULES)}")
+            problems.append(f"{code}: rule {d.rule!r}, phải là một trong {', '.join(RULES)}")
         needed = {"weighted_mean": ("weight",), "ratio": ("numerator", "denominator")}
         for attr in needed.get(d.rule, ()):
             ref = getattr(d, attr)
             if not ref or ref not in definitions:
-                problems.append(f"{code}: {attr} {ref!r} is not a defined indicator")
+                problems.append(f"{code}: {attr} {ref!r} không phải chỉ tiêu đã định nghĩa")
         out[d.code] = d
     if problems:
-        raise InputError("indicator definitions: " + "; ".join(problems))
+        raise InputError("định nghĩa chỉ tiêu: " + "; ".join(problems))
     return out
 
 
@@ -91,7 +91,7 @@ def parse_period(period: str) -> tuple[int, str, int]:
     """`2026-Q3` → (2026, "Q", 3); `2026-10` → (2026, "M", 10); `2025` → (2025, "Y", 0)."""
     match = _PERIOD.match(str(period))
     if not match:
-        raise InputError(f"period {period!r}: expected YYYY, YYYY-Qn or YYYY-MM")
+        raise InputError(f"kỳ {period!r}: phải có dạng YYYY, YYYY-Qn hoặc YYYY-MM")
     year, quarter, month = match.groups()
     if quarter:
         return int(year), "Q", int(quarter)
@@ -122,14 +122,14 @@ def same_period_last_year(period: str) -> str:
 def _check_tidy(tidy: pd.DataFrame, defs: Mapping[str, Definition]) -> pd.DataFrame:
     missing = [c for c in TIDY_COLUMNS if c not in tidy.columns]
     if missing:
-        raise InputError(f"indicator table: missing column(s) {', '.join(missing)}")
+        raise InputError(f"bảng chỉ tiêu: thiếu cột {', '.join(missing)}")
     frame = tidy.loc[:, list(TIDY_COLUMNS)].copy()
     frame["breakdown"] = frame["breakdown"].fillna("").astype(str)
     for column in ("indicator", "unit", "period"):
         frame[column] = frame[column].astype(str)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
-    problems = [f"unknown indicator {c!r}" for c in sorted(set(frame["indicator"]) - set(defs))]
-    problems += [f"unknown unit {c!r}" for c in sorted(set(frame["unit"]) - set(units()))]
+    problems = [f"không có chỉ tiêu {c!r}" for c in sorted(set(frame["indicator"]) - set(defs))]
+    problems += [f"không có đơn vị {c!r}" for c in sorted(set(frame["unit"]) - set(units()))]
     for period in sorted(set(frame["period"])):
         try:
             parse_period(period)
@@ -138,9 +138,9 @@ def _check_tidy(tidy: pd.DataFrame, defs: Mapping[str, Definition]) -> pd.DataFr
     duplicated = frame.duplicated(_KEYS, keep=False)
     if duplicated.any():
         first = frame[duplicated].iloc[0]
-        problems.append(f"{int(duplicated.sum())} duplicated rows, e.g. {dict(first[_KEYS])}")
+        problems.append(f"{int(duplicated.sum())} dòng trùng lặp, ví dụ {dict(first[_KEYS])}")
     if problems:
-        raise InputError("indicator table: " + "; ".join(problems))
+        raise InputError("bảng chỉ tiêu: " + "; ".join(problems))
     return frame
 
 
@@ -192,7 +192,7 @@ def _weighted_mean(
     lacking = merged[merged["w"].isna() & merged["value"].notna()]
     if len(lacking):
         where = ", ".join(f"{r.source} {r.period}" for r in lacking.head(5).itertuples())
-        raise InputError(f"indicator {code}: no weight for {len(lacking)} row(s), e.g. {where}")
+        raise InputError(f"chỉ tiêu {code}: thiếu quyền số cho {len(lacking)} dòng, ví dụ {where}")
     merged = merged.assign(
         vw=merged["value"] * merged["w"], w=merged["w"].where(merged["value"].notna())
     )

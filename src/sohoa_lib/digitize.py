@@ -195,14 +195,14 @@ def run_digitize(
 
 
 def _failure(where: str, exc: BaseException) -> str:
-    log.warning("digitize: %s failed", where, exc_info=exc)
+    log.warning("digitize: %s bị lỗi", where, exc_info=exc)
     return f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
 def _selection(paths: UnitPaths) -> pd.DataFrame:
     path = paths.inventory / "selection.csv"
     if not path.is_file():
-        raise InputError(f"{path}: not found; run the inventory stage first (sohoa run UNIT)")
+        raise InputError(f"{path}: không tìm thấy; hãy chạy bước inventory trước (sohoa run UNIT)")
     # Codes such as "01" must stay text, not become the number 1.
     text = ["ma_ho_so", "tieu_de", "nhom", "thoi_han_bao_quan", "che_do_su_dung",
             "tinh_trang_vat_ly", "thoi_gian_bat_dau", "thoi_gian_ket_thuc"]  # fmt: skip

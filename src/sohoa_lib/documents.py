@@ -137,7 +137,9 @@ def split_documents(
 def _check_numbering(pages: Sequence[PageInfo]) -> None:
     for index, page in enumerate(pages, start=1):
         if page.number != index:
-            raise InputError(f"page {index}: numbered {page.number}, expected pages 1..N in order")
+            raise InputError(
+                f"trang {index}: đánh số {page.number}, cần các trang 1..N theo thứ tự"
+            )
 
 
 def _checked_list(ranges: Sequence[tuple[int, int]], count: int) -> list[tuple[int, int]]:
@@ -147,15 +149,17 @@ def _checked_list(ranges: Sequence[tuple[int, int]], count: int) -> list[tuple[i
     result = []
     for seq, (first, last) in enumerate(ranges, start=1):
         if first != expected:
-            problems.append(f"document {seq} starts on page {first}, expected page {expected}")
+            problems.append(f"văn bản {seq} bắt đầu ở trang {first}, cần trang {expected}")
         if last < first:
-            problems.append(f"document {seq} ends on page {last}, before its first page {first}")
+            problems.append(
+                f"văn bản {seq} kết thúc ở trang {last}, trước trang đầu {first} của nó"
+            )
         result.append((int(first), int(last)))
         expected = last + 1
     if expected != count + 1:
-        problems.append(f"the list ends on page {expected - 1}, the file has {count} pages")
+        problems.append(f"danh sách kết thúc ở trang {expected - 1}, tệp có {count} trang")
     if problems:
-        raise InputError("document list: " + "; ".join(problems))
+        raise InputError("danh sách văn bản: " + "; ".join(problems))
     return result
 
 

@@ -127,9 +127,9 @@ def read_manifest(path: Path) -> dict[str, str]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{path}: manifest not found") from None
+        raise InputError(f"{path}: không tìm thấy tệp kê mã băm") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: manifest cannot be read: {exc}") from None
+        raise InputError(f"{path}: không đọc được tệp kê mã băm: {exc}") from None
     listing: dict[str, str] = {}
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -137,20 +137,20 @@ def read_manifest(path: Path) -> dict[str, str]:
             continue
         match = _LINE.match(line)
         if not match:
-            problems.append(f"line {number}: expected '<sha256>  <path>', got {line[:80]!r}")
+            problems.append(f"dòng {number}: cần dạng '<sha256>  <path>', nhận được {line[:80]!r}")
             continue
         escaped, digest, name = match.groups()
         if escaped:
             name = re.sub(r"\\(.)", lambda m: "\n" if m[1] == "n" else m[1], name)
         rel = unicodedata.normalize("NFC", name)
         if rel.startswith("/") or ".." in rel.split("/"):
-            problems.append(f"line {number}: path {rel!r} leaves the folder")
+            problems.append(f"dòng {number}: đường dẫn {rel!r} ra ngoài thư mục")
         elif rel in listing:
-            problems.append(f"line {number}: {rel!r} listed twice")
+            problems.append(f"dòng {number}: {rel!r} được liệt kê hai lần")
         else:
             listing[rel] = digest.lower()
     if problems:
-        raise InputError(f"{path}: {len(problems)} bad line(s): {'; '.join(problems[:10])}")
+        raise InputError(f"{path}: {len(problems)} dòng sai: {'; '.join(problems[:10])}")
     return dict(sorted(listing.items()))
 
 
@@ -202,18 +202,20 @@ def read_backups(folder: Path) -> Backups | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParamsError(f"{path}: not valid JSON: {exc}") from None
+        raise ParamsError(f"{path}: không phải JSON hợp lệ: {exc}") from None
     if not isinstance(data, dict):
-        raise ParamsError(f'{path}: expected an object like {{"copies": [...], "log": "..."}}')
+        raise ParamsError(f'{path}: cần một đối tượng dạng {{"copies": [...], "log": "..."}}')
     unknown = sorted(set(data) - {"copies", "log"})
     if unknown:
-        raise ParamsError(f"{path}: unknown key {unknown[0]!r} (known keys: copies, log)")
+        raise ParamsError(
+            f"{path}: khóa không xác định {unknown[0]!r} (các khóa hợp lệ: copies, log)"
+        )
     copies = data.get("copies", [])
     if not isinstance(copies, list) or not all(isinstance(c, str) and c for c in copies):
-        raise ParamsError(f"{path}: key 'copies' should be a list of folder paths")
+        raise ParamsError(f"{path}: khóa 'copies' phải là một danh sách đường dẫn thư mục")
     log = data.get("log")
     if log is not None and not (isinstance(log, str) and log):
-        raise ParamsError(f"{path}: key 'log' should be a file path")
+        raise ParamsError(f"{path}: khóa 'log' phải là một đường dẫn tệp")
     base = path.parent
     return Backups(
         copies=tuple((base / c).resolve() for c in copies),
@@ -232,7 +234,9 @@ def check_archive(folder: Path, *, when: dt.datetime | None = None) -> list[Fixi
     backups = read_backups(folder) or Backups()
     has_manifest = (folder / MANIFEST).is_file()
     if not has_manifest and not backups.copies:
-        raise InputError(f"{folder}: neither {MANIFEST} nor copies in {BACKUPS}: nothing to check")
+        raise InputError(
+            f"{folder}: không có {MANIFEST} cũng không có bản sao nào trong {BACKUPS}: không có gì để kiểm tra"
+        )
     copies = [c for c in backups.copies if c != folder]
     if has_manifest:
         reference = read_manifest(folder / MANIFEST)
@@ -266,8 +270,8 @@ def fixity_folder(path: Path) -> Path:
         return path / PACKAGES
     if not (path / MANIFEST).is_file() and (path / "archive" / PACKAGES).is_dir():
         raise ParamsError(
-            f"verify --fixity: {path} is a unit's output folder: give {path / 'archive'} "
-            f"(signed PDFs, packages and copies) or {path / 'archive' / PACKAGES}"
+            f"verify --fixity: {path} là thư mục kết quả của một đơn vị: hãy chỉ {path / 'archive'} "
+            f"(tệp PDF đã ký, gói và bản sao) hoặc {path / 'archive' / PACKAGES}"
         )
     return path
 
@@ -358,7 +362,7 @@ def _files(folder: Path, exclude: Collection[str]) -> dict[str, Path]:
     """NFC relative path → path of every regular file under `folder`, sorted."""
 
     def fail(exc: OSError) -> None:
-        raise InputError(f"{exc.filename}: cannot list folder: {exc.strerror}")
+        raise InputError(f"{exc.filename}: không liệt kê được thư mục: {exc.strerror}")
 
     found: dict[str, Path] = {}
     for dirpath, dirnames, filenames in os.walk(folder, onerror=fail):

@@ -98,29 +98,29 @@ def _check(d: Definitions, path: Path) -> None:
     for n, ind in enumerate(d.indicators):
         where = f"{path}: indicators[{n}] ({ind.code})"
         if ind.code in seen:
-            raise ParamsError(f"{where}: code {ind.code!r} defined twice")
+            raise ParamsError(f"{where}: mã {ind.code!r} được định nghĩa hai lần")
         seen.add(ind.code)
         if ind.aggregation not in AGGREGATIONS:
             raise ParamsError(
-                f"{where}: aggregation {ind.aggregation!r} is not one of {', '.join(AGGREGATIONS)}"
+                f"{where}: aggregation {ind.aggregation!r} phải là một trong {', '.join(AGGREGATIONS)}"
             )
         if ind.aggregation == "weighted_mean" and not ind.weight:
-            raise ParamsError(f"{where}: weighted_mean needs 'weight'")
+            raise ParamsError(f"{where}: weighted_mean cần khóa 'weight'")
         if ind.aggregation == "ratio" and not (ind.numerator and ind.denominator):
-            raise ParamsError(f"{where}: ratio needs 'numerator' and 'denominator'")
+            raise ParamsError(f"{where}: ratio cần khóa 'numerator' và 'denominator'")
         for b in ind.breakdowns:
             if b not in breakdowns:
-                raise ParamsError(f"{where}: unknown breakdown {b!r}")
+                raise ParamsError(f"{where}: không có cách phân tổ {b!r}")
         if ind.computed and ind.from_output and ":" not in ind.from_output:
             raise ParamsError(
-                f"{where}: from_output should be '<stage>/<file>:<key>', got {ind.from_output!r}"
+                f"{where}: from_output phải có dạng '<stage>/<file>:<key>', nhận được {ind.from_output!r}"
             )
     for n, ind in enumerate(d.indicators):
         refs = (ind.weight, ind.numerator, ind.denominator, *ind.total_of)
         for ref in refs:
             if ref is not None and ref not in seen:
                 raise ParamsError(
-                    f"{path}: indicators[{n}] ({ind.code}): refers to unknown indicator {ref!r}"
+                    f"{path}: indicators[{n}] ({ind.code}): tham chiếu chỉ tiêu không có {ref!r}"
                 )
     if not d.outlier_change > 0:
-        raise ParamsError(f"{path}: key 'outlier_change' should be positive")
+        raise ParamsError(f"{path}: khóa 'outlier_change' phải lớn hơn 0")

@@ -65,17 +65,17 @@ def model(name: str = "fast", tessdata_dir: Path | None = None) -> OcrModel:
     if name == "fast":
         if "vie" not in _tesseract.languages():
             raise MissingToolError(
-                "Tesseract has no Vietnamese model; install the tesseract-ocr-vie package"
+                "Tesseract không có mô hình tiếng Việt; hãy cài gói tesseract-ocr-vie"
             )
         return OcrModel("vie", None, _debian_source(), "Apache-2.0")
     if name != "best":
-        raise ParamsError(f"unknown OCR model {name!r}, expected 'fast' or 'best'")
+        raise ParamsError(f"không có mô hình OCR {name!r}: phải là 'fast' hoặc 'best'")
     if tessdata_dir is None:
-        raise ParamsError(f"the best OCR model needs tessdata_dir: fetch it with {FETCH_BEST} DIR")
+        raise ParamsError(f"mô hình OCR best cần tessdata_dir: tải mô hình bằng {FETCH_BEST} DIR")
     folder = Path(tessdata_dir)
     if not (folder / "vie.traineddata").is_file():
         raise ParamsError(
-            f"{folder / 'vie.traineddata'} not found: fetch the best model with {FETCH_BEST} {folder}"
+            f"không tìm thấy {folder / 'vie.traineddata'}: tải mô hình best bằng {FETCH_BEST} {folder}"
         )
     return OcrModel("vie-best", folder, _recorded_source(folder), "Apache-2.0")
 
@@ -279,7 +279,7 @@ def _cores() -> int:
 def open_page(path: Path, index: int = 0, where: str = "") -> Image.Image:
     """Page `index` (0-based) of a scan, loaded: an image file, a multi-page TIFF, or a PDF whose
     pages are scanned images (the largest image of the page is the scan)."""
-    where = where or f"{path} page {index + 1}"
+    where = where or f"{path} trang {index + 1}"
     try:
         if path.suffix.lower() == ".pdf":
             with pikepdf.open(path) as pdf:
@@ -293,11 +293,11 @@ def open_page(path: Path, index: int = 0, where: str = "") -> Image.Image:
             raise
         return image
     except FileNotFoundError:
-        raise InputError(f"{where}: file not found") from None
+        raise InputError(f"{where}: không tìm thấy tệp") from None
     except EOFError:
-        raise InputError(f"{where}: the file has no page {index + 1}") from None
+        raise InputError(f"{where}: tệp không có trang {index + 1}") from None
     except (OSError, ValueError, Image.DecompressionBombError, pikepdf.PdfError) as exc:
-        raise InputError(f"{where}: cannot read the page image: {exc}") from None
+        raise InputError(f"{where}: không đọc được ảnh trang: {exc}") from None
 
 
 def page_jpeg(path: Path, index: int = 0) -> bytes | None:
@@ -311,7 +311,7 @@ def page_jpeg(path: Path, index: int = 0) -> bytes | None:
         return data if data[:3] == b"\xff\xd8\xff" else None
     if suffix == ".pdf":
         with pikepdf.open(path) as pdf:
-            image = _pdf_image(pdf, index, f"{path} page {index + 1}")
+            image = _pdf_image(pdf, index, f"{path} trang {index + 1}")
             if image.filters == ["/DCTDecode"] and not any(image.decode_parms):
                 return image.obj.read_raw_bytes()
     return None
@@ -319,10 +319,10 @@ def page_jpeg(path: Path, index: int = 0) -> bytes | None:
 
 def _pdf_image(pdf: pikepdf.Pdf, index: int, where: str) -> pikepdf.PdfImage:
     if not 0 <= index < len(pdf.pages):
-        raise InputError(f"{where}: the PDF has {len(pdf.pages)} pages")
+        raise InputError(f"{where}: tệp PDF chỉ có {len(pdf.pages)} trang")
     images = [pikepdf.PdfImage(obj) for obj in pdf.pages[index].images.values()]
     if not images:
-        raise InputError(f"{where}: the PDF page holds no scanned image")
+        raise InputError(f"{where}: trang PDF không chứa ảnh quét")
     return max(images, key=lambda image: image.width * image.height)
 
 

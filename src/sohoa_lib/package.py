@@ -99,14 +99,14 @@ def build_package(
     pdfs = [Path(p) for p in pdfs]
     _check_pdfs(code, pdfs)
     if not agent_org.strip():
-        raise InputError(f"package {code}: agent_org (the archive organisation) is empty")
+        raise InputError(f"gói {code}: agent_org (cơ quan lưu trữ) để trống")
     for index, event in enumerate(events):
         _premis.check_event(event, index)
     if created is None:
         if not events:
-            raise InputError(f"package {code}: give `created` or at least one event")
-        created = max(events, key=lambda e: _premis.parse_time(e.when, "event")).when
-    _premis.parse_time(created, f"package {code}: created")
+            raise InputError(f"gói {code}: cần `created` hoặc ít nhất một sự kiện")
+        created = max(events, key=lambda e: _premis.parse_time(e.when, "sự kiện")).when
+    _premis.parse_time(created, f"gói {code}: created")
     values = _descriptive_values(code, file_metadata, documents, {p.name for p in pdfs})
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -156,7 +156,7 @@ def _write(
     for number, page in enumerate(sorted(alto, key=lambda a: a.number), 1):
         if page.pdf not in pdf_ids:
             raise InputError(
-                f"package {code}: page {page.number}'s text names {page.pdf}, not in the package"
+                f"gói {code}: lớp chữ của trang {page.number} ghi tệp {page.pdf}, không có trong gói"
             )
         rel = f"{rep}/data/alto/{page.path.name}"
         (root / rel).parent.mkdir(exist_ok=True)
@@ -210,21 +210,23 @@ def _publish(work: Path, final: Path) -> None:
 def _checked_code(ma_ho_so: str) -> str:
     code = str(ma_ho_so)
     if code in ("", ".", "..") or re.search(r"[/\\\s]", code):
-        raise InputError(f"mã hồ sơ {ma_ho_so!r}: expected a code usable as a folder name")
+        raise InputError(
+            f"mã hồ sơ {ma_ho_so!r}: phải dùng được làm tên thư mục (không có /, \\ hay khoảng trắng)"
+        )
     return code
 
 
 def _check_pdfs(code: str, pdfs: Sequence[Path]) -> None:
     if not pdfs:
-        raise InputError(f"package {code}: no PDF files given")
+        raise InputError(f"gói {code}: không có tệp PDF nào")
     seen: set[str] = set()
     for pdf in pdfs:
         if not pdf.is_file():
-            raise InputError(f"package {code}: {pdf}: file not found")
+            raise InputError(f"gói {code}: {pdf}: không tìm thấy tệp")
         if not re.fullmatch(rf"{re.escape(code)}(\.\d+)?\.pdf", pdf.name):
-            raise InputError(f"package {code}: {pdf.name}: expected <mã hồ sơ>[.<seq>].pdf")
+            raise InputError(f"gói {code}: {pdf.name}: tên tệp phải có dạng <mã hồ sơ>[.<seq>].pdf")
         if pdf.name in seen:
-            raise InputError(f"package {code}: {pdf.name} given twice")
+            raise InputError(f"gói {code}: {pdf.name} được đưa vào hai lần")
         seen.add(pdf.name)
 
 
@@ -245,7 +247,7 @@ def _pdf_format(path: Path) -> tuple[str, str, str]:
             status = pdf.open_metadata().pdfa_status
             version = pdf.pdf_version
     except pikepdf.PdfError as exc:
-        raise InputError(f"{path.name}: not a readable PDF: {exc}") from None
+        raise InputError(f"{path.name}: không đọc được tệp PDF: {exc}") from None
     if status:  # "2B": part and conformance level
         return (
             "Acrobat PDF/A - Portable Document Format",
@@ -318,7 +320,7 @@ def validate_package(path: Path) -> list[str]:
     """
     package = Path(path)
     if not (package / "METS.xml").is_file():
-        return [f"{package}: no METS.xml, not an information package"]
+        return [f"{package}: không có METS.xml, không phải gói thông tin"]
     problems: list[str] = []
     digests: dict[str, str] = {}
 
@@ -335,12 +337,12 @@ def validate_package(path: Path) -> list[str]:
         rel = _mets.inside(href)
         rep = _parse(package, rel, problems) if rel and (package / rel).is_file() else None
         if rep is None:
-            problems.append(f"METS.xml: representation METS {href!r} missing or not readable")
+            problems.append(f"METS.xml: METS của biểu diễn {href!r} không có hoặc không đọc được")
             continue
         problems += _mets.csip_problems(rep, rel, package=False)
         problems += _mets.listed_problems(package, rel, rep, listed, digest)
     for rel in sorted(set(_files(package)) - listed - {"METS.xml", MANIFEST}):
-        problems.append(f"{rel}: in the package but listed in no METS file")
+        problems.append(f"{rel}: có trong gói nhưng không được liệt kê trong tệp METS nào")
     problems += _manifest_problems(package, digest)
     premis = _parse(package, _PREMIS, problems) if (package / _PREMIS).is_file() else None
     if premis is not None:
@@ -359,14 +361,14 @@ def _manifest_problems(package: Path, digest: Callable[[str], str]) -> list[str]
         return [str(exc)]
     present = set(_files(package)) - {MANIFEST}
     problems = [
-        f"{rel}: listed in {MANIFEST} but missing" for rel in expected if rel not in present
+        f"{rel}: có trong {MANIFEST} nhưng bị thiếu" for rel in expected if rel not in present
     ]
     problems += [
-        f"{rel}: SHA-256 differs from {MANIFEST} (expected {value})"
+        f"{rel}: SHA-256 khác với {MANIFEST} (cần {value})"
         for rel, value in expected.items()
         if rel in present and digest(rel) != value
     ]
-    problems += [f"{rel}: not listed in {MANIFEST}" for rel in sorted(present - set(expected))]
+    problems += [f"{rel}: không có trong {MANIFEST}" for rel in sorted(present - set(expected))]
     return problems
 
 
@@ -374,7 +376,7 @@ def _parse(package: Path, rel: str, problems: list[str]) -> etree._Element | Non
     try:
         return etree.parse(str(package / rel), _PARSER).getroot()
     except (OSError, etree.XMLSyntaxError) as exc:
-        problems.append(f"{rel}: not readable XML: {exc}")
+        problems.append(f"{rel}: không đọc được XML: {exc}")
         return None
 
 
@@ -412,10 +414,10 @@ def _descriptive_values(
     pdf_names: set[str],
 ) -> tuple[dict, list[tuple[str | None, dict]]]:
     """The hồ sơ's fields and each văn bản's (with its PDF), checked as the PDF/A's XMP is."""
-    where = f"package {code}"
+    where = f"gói {code}"
     values = _field_names(file_metadata)
     if values.setdefault("ma_ho_so", code) != code:
-        raise InputError(f"{where}: the file metadata name mã hồ sơ {values['ma_ho_so']!r}")
+        raise InputError(f"{where}: siêu dữ liệu hồ sơ ghi mã hồ sơ {values['ma_ho_so']!r}")
     try:
         file_values = _xmp.normalise({"file": values})["file"]
     except InputError as exc:
@@ -424,11 +426,11 @@ def _descriptive_values(
     for index, document in enumerate(documents):
         values = _xmp.from_catalog(_field_names(document))
         if values.setdefault("ma_ho_so", code) != code:
-            raise InputError(f"{where}, document {index + 1}: belongs to {values['ma_ho_so']!r}")
+            raise InputError(f"{where}, văn bản {index + 1}: thuộc hồ sơ {values['ma_ho_so']!r}")
         try:
             doc_values = _xmp.normalise({"document": values})["document"]
         except InputError as exc:
-            raise InputError(f"{where}, document {index + 1}: {exc}") from None
+            raise InputError(f"{where}, văn bản {index + 1}: {exc}") from None
         pdf = document.get("pdf") or f"{doc_values.get('ma_dinh_danh_van_ban')}.pdf"
         docs.append((pdf if pdf in pdf_names else None, doc_values))
     docs.sort(key=lambda doc: doc[1].get("so_thu_tu", 0))

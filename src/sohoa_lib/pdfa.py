@@ -77,9 +77,9 @@ def build_pdfa(
     pdf = pikepdf.new()
     shared: dict = {}
     for page in pages:
-        where = f"{page.image_path} page {page.page_index + 1}"
+        where = f"{page.image_path} trang {page.page_index + 1}"
         if min(page.dpi) <= 0:
-            raise InputError(f"{where}: resolution must be positive, got {page.dpi}")
+            raise InputError(f"{where}: độ phân giải phải lớn hơn 0, nhận được {page.dpi}")
         image, (width_px, height_px) = _image(pdf, page, shared, where)
         width, height = width_px * 72 / page.dpi[0], height_px * 72 / page.dpi[1]
         xobjects = pikepdf.Dictionary(Im0=image)
@@ -115,7 +115,7 @@ def read_xmp(path: Path) -> dict[str, dict]:
         with pikepdf.open(path) as pdf:
             return _xmp.read(pdf)
     except (pikepdf.PdfError, FileNotFoundError) as exc:
-        raise InputError(f"{path}: cannot read its metadata: {exc}") from None
+        raise InputError(f"{path}: không đọc được siêu dữ liệu của tệp: {exc}") from None
 
 
 # Page images ----------------------------------------------------------------------------------
@@ -136,9 +136,9 @@ def _image(
                 return _describe(pdf, stream, size, mode, 8, icc, shared), size
         png = _png_parts(page.image_path, where)
     except FileNotFoundError:
-        raise InputError(f"{where}: file not found") from None
+        raise InputError(f"{where}: không tìm thấy tệp") from None
     except (OSError, pikepdf.PdfError) as exc:
-        raise InputError(f"{where}: cannot read the scan: {exc}") from None
+        raise InputError(f"{where}: không đọc được ảnh quét: {exc}") from None
     (width, height, depth, colours, icc), data = png or _deflate(page, where)
     stream = pdf.make_stream(b"")
     # PNG's compressed data is what PDF's Flate filter with PNG predictors reads: no re-encoding.
@@ -186,7 +186,7 @@ def _png_parts(
         kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length] or b"\0\0\0\0")
         if zlib.crc32(kind + body) != crc:
-            raise InputError(f"{where}: the PNG file is damaged (a chunk fails its checksum)")
+            raise InputError(f"{where}: tệp PNG bị hỏng (một khối sai tổng kiểm tra)")
         pos += 12 + length
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
@@ -197,7 +197,7 @@ def _png_parts(
         elif kind == b"IEND":
             break
     else:
-        raise InputError(f"{where}: the PNG file ends early (no IEND chunk)")
+        raise InputError(f"{where}: tệp PNG bị cụt (không có khối IEND)")
     if header is None:
         return None
     width, height, depth, colour, _, _, interlace = header
@@ -260,7 +260,7 @@ def _text_layer(
             form = pdf.make_stream(b"")
             form.write(raw, filter=_graft(filt, pdf, {}), decode_parms=_graft(parms, pdf, {}))
     except (pikepdf.PdfError, FileNotFoundError, IndexError, AttributeError) as exc:
-        raise InputError(f"{where}: cannot read the text layer {text_pdf}: {exc}") from None
+        raise InputError(f"{where}: không đọc được lớp chữ {text_pdf}: {exc}") from None
     form.Type, form.Subtype = Name.XObject, Name.Form
     form.BBox = box
     form.Resources = pikepdf.Dictionary(Font=fonts)

@@ -72,7 +72,7 @@ def renewal_due(path: Path, *, margin: dt.timedelta = DEFAULT_MARGIN, now: dt.da
                 return Renewal(path, None, False, "chưa ký: không có gì để gia hạn")
             cert = newest_timestamp_certificate(reader)
     except (OSError, PdfError, ValueError) as exc:
-        raise InputError(f"{path}: cannot be read as a signed PDF: {exc}") from None
+        raise InputError(f"{path}: không đọc được như một tệp PDF đã ký: {exc}") from None
     if cert is None:
         return Renewal(
             path, None, True, "không có dấu thời gian: cần thêm dữ liệu xác thực và dấu thời gian"

@@ -60,7 +60,8 @@ def unit(code: str) -> Unit:
         return units()[code]
     except KeyError:
         raise UnknownUnitError(
-            f"unknown unit {code!r}: expected one of the registry's codes (sohoa_lib/data/units.csv)"
+            f"không có đơn vị {code!r}: mã đơn vị phải là một mã trong danh mục "
+            "(sohoa_lib/data/units.csv)"
         ) from None
 
 

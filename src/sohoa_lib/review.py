@@ -58,7 +58,9 @@ def unit_catalog(paths: UnitPaths) -> Iterator[sqlite3.Connection]:
     """The unit's catalogue, opened for writing (a version-1 catalogue is upgraded here)."""
     path = paths.root / catalog.CATALOG_NAME
     if not path.is_file():
-        raise InputError(f"{path}: no catalogue; run the digitize stage first (sohoa run UNIT)")
+        raise InputError(
+            f"{path}: không có mục lục dữ liệu; hãy chạy bước digitize trước (sohoa run UNIT)"
+        )
     with contextlib.closing(catalog.open_catalog(path)) as conn:
         yield conn
 
@@ -68,8 +70,8 @@ def require_reviewer(name: str | None) -> str:
     text = (name or "").strip()
     if not text:
         raise ParamsError(
-            "review: say who reviews with --reviewer NAME (notebook: the `reviewer` parameter); "
-            "it is recorded with every correction"
+            "review: hãy ghi người biên mục bằng --reviewer NAME (sổ tay: tham số `reviewer`); "
+            "tên này được ghi kèm mọi lần sửa"
         )
     return text
 

@@ -174,7 +174,7 @@ def run_unit(
     with _runlock.unit_lock(paths.root, unit=unit, command=command or shlex.join(sys.argv)):
         backups = [location / unit for location in settings.preservation.backups]
         for path in _runlock.remove_stale_temporaries(paths.root, backups):
-            log.warning("%s: removed %s, left by an interrupted run", unit, path)
+            log.warning("%s: đã xóa %s, do một lần chạy bị ngắt để lại", unit, path)
         try:
             with progress.watch(lambda: {unit: progress.unit_status(paths.root)}):
                 run = _run_stages(settings, paths, todo, notebooks_dir, as_of, kernel_name)
@@ -255,7 +255,7 @@ def _run_stage(
     executed = root / "notebooks" / notebook.name
     report = root / "reports" / f"{notebook.stem}.html"
     rel_nb, rel_report = executed.relative_to(root).as_posix(), report.relative_to(root).as_posix()
-    log.info("%s: stage %s", root.name, notebook.stem)
+    log.info("%s: giai đoạn %s", root.name, notebook.stem)
     clock = time.perf_counter()
     error: str | None = None
     try:

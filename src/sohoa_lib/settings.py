@@ -212,59 +212,60 @@ def _validate(s: UnitSettings, path: Path) -> None:
     try:
         registry.unit(s.unit)
     except ParamsError as exc:
-        raise ParamsError(f"{path}: key 'unit': {exc}") from None
+        raise ParamsError(f"{path}: khóa 'unit': {exc}") from None
     if s.level not in LEVELS:
         raise ParamsError(
-            f"{path}: key 'level' should be one of {', '.join(LEVELS)}, got {s.level!r}"
+            f"{path}: khóa 'level' phải là một trong {', '.join(LEVELS)}, nhận được {s.level!r}"
         )
     if s.profile not in PROFILES:
         raise ParamsError(
-            f"{path}: key 'profile' should be one of {', '.join(PROFILES)}, got {s.profile!r}"
+            f"{path}: khóa 'profile' phải là một trong {', '.join(PROFILES)}, "
+            f"nhận được {s.profile!r}"
         )
     if not 0 < s.selection.target_share <= 1:
         raise ParamsError(
-            f"{path}: key 'selection.target_share' should be a share in (0, 1], "
-            f"got {s.selection.target_share!r}"
+            f"{path}: khóa 'selection.target_share' phải là một tỷ lệ trong (0, 1], "
+            f"nhận được {s.selection.target_share!r}"
         )
     if s.selection.year_from > s.selection.year_to:
-        raise ParamsError(f"{path}: key 'selection.year_from' is after 'selection.year_to'")
+        raise ParamsError(f"{path}: khóa 'selection.year_from' lớn hơn 'selection.year_to'")
     if s.capacity.scanners < 1 or s.capacity.staff < 1:
-        raise ParamsError(f"{path}: keys 'capacity.scanners' and 'capacity.staff' should be ≥ 1")
+        raise ParamsError(f"{path}: khóa 'capacity.scanners' và 'capacity.staff' phải ≥ 1")
     for key, value in [
         ("capacity.pages_per_scanner_day", s.capacity.pages_per_scanner_day),
         ("capacity.hours_per_day", s.capacity.hours_per_day),
         ("signing.seal_dpi", s.signing.seal_dpi),
     ]:
         if not value > 0:
-            raise ParamsError(f"{path}: key {key!r} should be more than 0, got {value!r}")
+            raise ParamsError(f"{path}: khóa {key!r} phải lớn hơn 0, nhận được {value!r}")
     if s.preservation.renew_margin_days < 1:
         raise ParamsError(
-            f"{path}: key 'preservation.renew_margin_days' should be 1 or more, "
-            f"got {s.preservation.renew_margin_days!r}"
+            f"{path}: khóa 'preservation.renew_margin_days' phải từ 1 trở lên, "
+            f"nhận được {s.preservation.renew_margin_days!r}"
         )
     if s.digitize.workers < 0:
         raise ParamsError(
-            f"{path}: key 'digitize.workers' should be 0 (one per core) or more, "
-            f"got {s.digitize.workers!r}"
+            f"{path}: khóa 'digitize.workers' phải từ 0 (mỗi lõi CPU một tiến trình) trở lên, "
+            f"nhận được {s.digitize.workers!r}"
         )
     if s.new_target_date is not None and s.new_target_date <= s.deadline:
-        raise ParamsError(
-            f"{path}: key 'new_target_date' should be after 'deadline' ({s.deadline})"
-        )
+        raise ParamsError(f"{path}: khóa 'new_target_date' phải sau 'deadline' ({s.deadline})")
     for name in ("inventory", "costs", "indicators"):
         if getattr(s, name) is not None and not getattr(s, name).is_file():
-            raise ParamsError(f"{path}: key {name!r}: file not found: {getattr(s, name)}")
+            raise ParamsError(f"{path}: khóa {name!r}: không tìm thấy tệp: {getattr(s, name)}")
     if s.digitize.ocr_model not in ("fast", "best"):
         raise ParamsError(
-            f"{path}: key 'digitize.ocr_model' should be fast or best, got {s.digitize.ocr_model!r}"
+            f"{path}: khóa 'digitize.ocr_model' phải là fast hoặc best, "
+            f"nhận được {s.digitize.ocr_model!r}"
         )
     if s.digitize.pdf_per not in ("document", "file"):
         raise ParamsError(
-            f"{path}: key 'digitize.pdf_per' should be document or file, got {s.digitize.pdf_per!r}"
+            f"{path}: khóa 'digitize.pdf_per' phải là document hoặc file, "
+            f"nhận được {s.digitize.pdf_per!r}"
         )
     if s.digitize.document_list is not None and not s.digitize.document_list.is_file():
         raise ParamsError(
-            f"{path}: key 'digitize.document_list': file not found: {s.digitize.document_list}"
+            f"{path}: khóa 'digitize.document_list': không tìm thấy tệp: {s.digitize.document_list}"
         )
     sign = s.signing
     for key, name in [
@@ -273,12 +274,14 @@ def _validate(s: UnitSettings, path: Path) -> None:
     ]:
         if name is not None and not ENV_NAME.fullmatch(name):
             raise ParamsError(
-                f"{path}: key {key!r} should name an environment variable (capitals, digits and _, "
-                "like SOHOA_KEY_PASSWORD); the value given is not shown, since it may be the "
-                "secret itself: put the secret in that variable, never in params"
+                f"{path}: khóa {key!r} phải là tên một biến môi trường (chữ in hoa, chữ số và _, "
+                "như SOHOA_KEY_PASSWORD); giá trị đã nhập không được hiển thị vì có thể chính là "
+                "thông tin bí mật: hãy đặt bí mật vào biến đó, không bao giờ ghi vào tệp tham số"
             )
     if sign.pkcs12 is not None and sign.token is not None:
-        raise ParamsError(f"{path}: keys 'signing.pkcs12' and 'signing.token': give one, not both")
+        raise ParamsError(
+            f"{path}: khóa 'signing.pkcs12' và 'signing.token': chỉ khai báo một, không khai cả hai"
+        )
     for name, file in [
         ("signing.pkcs12", sign.pkcs12),
         ("signing.demo_tsa", sign.demo_tsa),
@@ -287,20 +290,20 @@ def _validate(s: UnitSettings, path: Path) -> None:
         *((f"signing.revocation[{i}]", p) for i, p in enumerate(sign.revocation)),
     ]:
         if file is not None and not file.is_file():
-            raise ParamsError(f"{path}: key {name!r}: file not found: {file}")
+            raise ParamsError(f"{path}: khóa {name!r}: không tìm thấy tệp: {file}")
     if s.profile == "tt02-2019" and (sign.pkcs12 or sign.token) and sign.seal_image is None:
         raise ParamsError(
-            f"{path}: profile tt02-2019 needs 'signing.seal_image' (the red seal PNG)"
+            f"{path}: profile tt02-2019 cần khóa 'signing.seal_image' (ảnh PNG con dấu đỏ)"
         )
     for name in ("scans", "statistics"):
         folder = getattr(s, name)
         if folder is not None and not folder.is_dir():
-            raise ParamsError(f"{path}: key {name!r}: folder not found: {folder}")
+            raise ParamsError(f"{path}: khóa {name!r}: không tìm thấy thư mục: {folder}")
     backups = set(s.preservation.backups)
     if (s.preservation.backups or s.signing.pkcs12 or s.signing.token) and len(
         backups
     ) < MIN_LOCATIONS:
         raise ParamsError(
-            f"{path}: key 'preservation.backups' lists {len(backups)} distinct location(s); "
-            f"tt05-2025 requires at least {MIN_LOCATIONS}, on independent storage"
+            f"{path}: khóa 'preservation.backups' liệt kê {len(backups)} vị trí khác nhau; "
+            f"tt05-2025 yêu cầu ít nhất {MIN_LOCATIONS} vị trí, trên các thiết bị lưu trữ độc lập"
         )

@@ -75,15 +75,17 @@ class Session:
 
     def __init__(self, settings: Signing, profile: str, *, prompt: Prompt | None = getpass.getpass):
         if profile not in PROFILES:
-            raise ParamsError(f"profile should be one of {', '.join(PROFILES)}, got {profile!r}")
+            raise ParamsError(
+                f"profile phải là một trong {', '.join(PROFILES)}, nhận được {profile!r}"
+            )
         if (settings.pkcs12 is None) == (settings.token is None):
             raise ParamsError(
-                "signing: give 'pkcs12' (a key file) or 'token' (PKCS#11), one of them"
+                "signing: cần đúng một trong 'pkcs12' (tệp khóa) hoặc 'token' (PKCS#11)"
             )
         if not settings.trust_roots:
-            raise ParamsError("signing.trust_roots is empty: name the root certificate(s) to trust")
+            raise ParamsError("signing.trust_roots để trống: hãy ghi (các) chứng thư gốc tin cậy")
         if settings.tsa_url and settings.demo_tsa:
-            raise ParamsError("signing: give 'tsa_url' or 'demo_tsa', not both")
+            raise ParamsError("signing: chỉ khai báo 'tsa_url' hoặc 'demo_tsa', không khai cả hai")
         self.settings, self.profile, self._prompt = settings, profile, prompt
         self._opened = False
         self._signer: signers.Signer | None = None
@@ -108,7 +110,7 @@ class Session:
         self._stamp = StampMaker.build(s.organisation, self.profile, s.seal_image, s.seal_dpi)
         secret = None
         if s.pkcs12 is not None:
-            secret = _secret(s.password_env, f"password of {s.pkcs12}", self._prompt)
+            secret = _secret(s.password_env, f"mật khẩu của {s.pkcs12}", self._prompt)
             self._signer = _pkcs12_signer(s.pkcs12, secret, s.password_env)
         else:
             self._signer, self._close_key = _token_signer(s.token, self._prompt)
@@ -123,8 +125,8 @@ class Session:
             self._lt = _revocation_context(cert, self._chain, roots, crls, self._where())
             if self._timestamper is not None and self._lt is None:
                 log.warning(
-                    "%s: no revocation data (the certificates name no CRL or OCSP address and "
-                    "signing.revocation lists no CRL file): signatures stay B-T, not B-LT",
+                    "%s: không có dữ liệu thu hồi (các chứng thư số không ghi địa chỉ CRL hay OCSP và "
+                    "signing.revocation không liệt kê tệp CRL nào): chữ ký dừng ở B-T, không đạt B-LT",
                     self._where(),
                 )
         except BaseException:
@@ -156,9 +158,7 @@ class Session:
         self.open()
         src, out = Path(src), Path(out)
         if out.resolve() == src.resolve():
-            raise InputError(
-                f"{src}: the signed copy must go to another file, not over the original"
-            )
+            raise InputError(f"{src}: bản đã ký phải ghi ra tệp khác, không ghi đè lên bản gốc")
         when = iso_time(when)
         self._check_validity(when)
         text = self._stamp.text(when)
@@ -181,16 +181,16 @@ class Session:
                 except _ClockTicked:
                     continue
         except FileNotFoundError:
-            raise InputError(f"{src}: file not found") from None
+            raise InputError(f"{src}: không tìm thấy tệp") from None
         except PdfError as exc:
-            raise InputError(f"{src}: cannot be read as a PDF to sign: {exc}") from None
+            raise InputError(f"{src}: không đọc được như một tệp PDF để ký: {exc}") from None
         except TimestampRequestError as exc:
             cause = f" ({exc.__cause__})" if exc.__cause__ else ""
             raise SohoaError(
-                f"{src}: the timestamp authority {self.settings.tsa_url} failed: {exc}{cause}"
+                f"{src}: máy chủ dấu thời gian {self.settings.tsa_url} bị lỗi: {exc}{cause}"
             ) from None
         except SigningError as exc:
-            raise SohoaError(f"{src}: signing failed: {exc}") from None
+            raise SohoaError(f"{src}: ký số thất bại: {exc}") from None
         return SignResult(
             out,
             self.level,
@@ -226,7 +226,7 @@ class Session:
         if problem == _stamp.CLOCK_TICKED and not last:
             raise _ClockTicked
         if problem:
-            raise SohoaError(f"{src}: the signed file would not be PDF/A: {problem}")
+            raise SohoaError(f"{src}: tệp sau khi ký sẽ không còn là PDF/A: {problem}")
 
     def _where(self) -> str:
         s = self.settings
@@ -240,11 +240,12 @@ class Session:
     def _check_validity(self, when: dt.datetime) -> None:
         validity = self._cert["tbs_certificate"]["validity"]
         start, end = validity["not_before"].native, validity["not_after"].native
-        for moment, name in ((when, "the signing time"), (dt.datetime.now(dt.UTC), "now")):
+        for moment, name in ((when, "thời điểm ký"), (dt.datetime.now(dt.UTC), "hiện tại")):
             if not start <= moment <= end:
                 raise ParamsError(
-                    f"{self._where()}: the certificate is valid from {start.isoformat()} to "
-                    f"{end.isoformat()}, not at {name} ({moment.isoformat(timespec='seconds')})"
+                    f"{self._where()}: chứng thư số có hiệu lực từ {start.isoformat()} đến "
+                    f"{end.isoformat()}, không có hiệu lực vào {name} "
+                    f"({moment.isoformat(timespec='seconds')})"
                 )
 
 
@@ -262,7 +263,7 @@ def make_timestamper(
     if s.demo_tsa is None:
         return None
     if secret is None:
-        secret = _secret(s.password_env, f"password of {s.demo_tsa}", prompt)
+        secret = _secret(s.password_env, f"mật khẩu của {s.demo_tsa}", prompt)
     tsa = _pkcs12_signer(s.demo_tsa, secret, s.password_env, what="signing.demo_tsa")
     return DummyTimeStamper(
         tsa_cert=tsa.signing_cert, tsa_key=tsa.signing_key, certs_to_embed=tsa.cert_registry
@@ -327,8 +328,8 @@ def _secret(env: str, what: str, prompt: Prompt | None) -> str:
     if value is not None:
         return value
     if prompt is None or not sys.stdin.isatty():
-        raise ParamsError(f"the {what} is needed: set the environment variable {env}")
-    return prompt(f"{what} ({env} is not set): ")
+        raise ParamsError(f"cần {what}: hãy đặt biến môi trường {env}")
+    return prompt(f"{what} (chưa đặt {env}): ")
 
 
 def _pkcs12_signer(
@@ -337,16 +338,16 @@ def _pkcs12_signer(
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ParamsError(f"{what}: file not found: {path}") from None
+        raise ParamsError(f"{what}: không tìm thấy tệp: {path}") from None
     try:
         key, cert, others = pkcs12.load_key_and_certificates(data, secret.encode("utf-8"))
     except ValueError:
         raise ParamsError(
-            f"{what}: {path} does not open with the password from {env} "
-            "(wrong password, or not a PKCS#12 file)"
+            f"{what}: {path} không mở được bằng mật khẩu trong {env} "
+            "(sai mật khẩu, hoặc không phải tệp PKCS#12)"
         ) from None
     if key is None or cert is None:
-        raise ParamsError(f"{what}: {path} holds no private key with its certificate")
+        raise ParamsError(f"{what}: {path} không chứa khóa bí mật kèm chứng thư số")
     der = serialization.Encoding.DER
     return _KeptKeySigner(
         signing_cert=asn1_x509.Certificate.load(cert.public_bytes(der)),
@@ -367,21 +368,21 @@ def _token_signer(token, prompt: Prompt | None) -> tuple[signers.Signer, Callabl
         from pyhanko.sign import pkcs11 as p11
     except ImportError as exc:
         raise MissingToolError(
-            f"signing with a PKCS#11 token needs python-pkcs11 (pip install python-pkcs11): {exc}"
+            f"ký bằng token PKCS#11 cần python-pkcs11 (pip install python-pkcs11): {exc}"
         ) from None
-    where = f"signing.token ({token.token_label!r} in {token.module})"
+    where = f"signing.token ({token.token_label!r} trong {token.module})"
     if not Path(token.module).is_file():
-        raise ParamsError(f"{where}: the PKCS#11 module is not there")
-    pin = _secret(token.pin_env, f"PIN of token {token.token_label!r}", prompt)
+        raise ParamsError(f"{where}: không có tệp module PKCS#11")
+    pin = _secret(token.pin_env, f"mã PIN của token {token.token_label!r}", prompt)
     try:
         session = p11.open_pkcs11_session(
             str(token.module), token_criteria=TokenCriteria(label=token.token_label), user_pin=pin
         )
     except p11_errors.PinIncorrect:
         # Never retried: a token locks itself after a few wrong PINs.
-        raise ParamsError(f"{where}: the token refused the PIN from {token.pin_env}") from None
+        raise ParamsError(f"{where}: token từ chối mã PIN trong {token.pin_env}") from None
     except (p11.PKCS11Error, p11_errors.PKCS11Error) as exc:
-        raise ParamsError(f"{where}: cannot open the token: {type(exc).__name__} {exc}") from None
+        raise ParamsError(f"{where}: không mở được token: {type(exc).__name__} {exc}") from None
     signer = p11.PKCS11Signer(
         session, key_label=token.key_label, cert_label=token.key_label, other_certs_to_pull=None
     )
@@ -390,7 +391,7 @@ def _token_signer(token, prompt: Prompt | None) -> tuple[signers.Signer, Callabl
     except (p11.PKCS11Error, p11_errors.PKCS11Error, SigningError) as exc:
         session.close()
         raise ParamsError(
-            f"{where}: no key and certificate labelled {token.key_label!r}: {exc}"
+            f"{where}: không có khóa và chứng thư số mang nhãn {token.key_label!r}: {exc}"
         ) from None
     return signer, session.close
 
@@ -399,7 +400,7 @@ def _load_cert(path: Path, what: str) -> asn1_x509.Certificate:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ParamsError(f"{what}: file not found") from None
+        raise ParamsError(f"{what}: không tìm thấy tệp") from None
     try:
         cert = (
             x509.load_pem_x509_certificate(data)
@@ -407,7 +408,7 @@ def _load_cert(path: Path, what: str) -> asn1_x509.Certificate:
             else x509.load_der_x509_certificate(data)
         )
     except ValueError:
-        raise ParamsError(f"{what}: not a PEM or DER certificate") from None
+        raise ParamsError(f"{what}: không phải chứng thư số PEM hoặc DER") from None
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
@@ -418,9 +419,11 @@ def _load_crl(path: Path) -> bytes:
             x509.load_pem_x509_crl(data) if b"-----BEGIN" in data else x509.load_der_x509_crl(data)
         )
     except FileNotFoundError:
-        raise ParamsError(f"signing.revocation: file not found: {path}") from None
+        raise ParamsError(f"signing.revocation: không tìm thấy tệp: {path}") from None
     except ValueError:
-        raise ParamsError(f"signing.revocation: {path} is not a PEM or DER CRL") from None
+        raise ParamsError(
+            f"signing.revocation: {path} không phải danh sách thu hồi (CRL) PEM hoặc DER"
+        ) from None
     return crl.public_bytes(serialization.Encoding.DER)
 
 
@@ -432,17 +435,17 @@ def _check_certificate(cert, chain, roots, crls, where: str) -> None:
     try:
         _run(validator.async_validate_usage(set()))
     except (cv_errors.ExpiredError, cv_errors.NotYetValidError) as exc:
-        raise ParamsError(f"{where}: the signing certificate is not valid now: {exc}") from None
+        raise ParamsError(f"{where}: chứng thư số ký hiện không có hiệu lực: {exc}") from None
     except cv_errors.PathBuildingError:
         subject = certificate_info(cert)["subject"]
         raise ParamsError(
-            f"{where}: the certificate of {subject} does not chain to signing.trust_roots"
+            f"{where}: chứng thư số của {subject} không dẫn về chứng thư gốc trong signing.trust_roots"
         ) from None
     except (cv_errors.PathValidationError, cv_errors.InvalidCertificateError) as exc:
-        raise ParamsError(f"{where}: the signing certificate is refused: {exc}") from None
+        raise ParamsError(f"{where}: chứng thư số ký bị từ chối: {exc}") from None
     usage = set(cert.key_usage_value.native) if cert.key_usage_value else set()
     if usage and not usage & {"digital_signature", "non_repudiation"}:
-        raise ParamsError(f"{where}: the certificate may not sign (key usage {sorted(usage)})")
+        raise ParamsError(f"{where}: chứng thư số không được phép ký (key usage {sorted(usage)})")
 
 
 def _revocation_context(cert, chain, roots, crls, where: str) -> ValidationContext | None:
@@ -475,8 +478,12 @@ def _revocation_context(cert, chain, roots, crls, where: str) -> ValidationConte
             continue
         return context
     if not fetch or isinstance(problem, cv_errors.RevokedError):
-        raise ParamsError(f"{where}: the revocation data does not clear it: {problem}") from None
-    log.warning("%s: revocation data unreachable (%s); signing without it", where, problem)
+        raise ParamsError(
+            f"{where}: dữ liệu thu hồi không xác nhận chứng thư còn hiệu lực: {problem}"
+        ) from None
+    log.warning(
+        "%s: không lấy được dữ liệu thu hồi (%s); ký mà không kèm dữ liệu này", where, problem
+    )
     return None
 
 

@@ -132,8 +132,8 @@ class StatisticsResult:
 def definitions_for(settings: UnitSettings) -> Definitions:
     if settings.indicators is None:
         raise ParamsError(
-            f"{settings.source}: key 'indicators' (the indicator definitions, "
-            "params/indicators.yaml) is needed for the statistics stage"
+            f"{settings.source}: bước thống kê cần khóa 'indicators' "
+            "(tệp định nghĩa chỉ tiêu, params/indicators.yaml)"
         )
     return load_definitions(settings.indicators)
 

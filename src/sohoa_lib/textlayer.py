@@ -47,7 +47,7 @@ def write_text_pdf(
     text-only PDF of the same page)."""
     page = page_alto.find(f".//{{{alto.NS}}}Page")
     if page is None:
-        raise InputError(f"{out.name}: the page's ALTO has no Page")
+        raise InputError(f"{out.name}: ALTO của trang không có phần tử Page")
     width_px, height_px = float(page.get("WIDTH")), float(page.get("HEIGHT"))
     sx, sy = 72 / dpi[0], 72 / dpi[1]
     width, height = width_px * sx, height_px * sy
@@ -57,10 +57,12 @@ def write_text_pdf(
         with pikepdf.open(font_pdf) as source:
             fonts = source.pages[0].Resources.get("/Font")
             if fonts is None or len(fonts) != 1:
-                raise InputError(f"{font_pdf.name}: expected Tesseract's one glyphless font")
+                raise InputError(f"{font_pdf.name}: cần đúng một phông chữ glyphless của Tesseract")
             font = pdf.copy_foreign(next(iter(fonts.values())))
     except pikepdf.PdfError as exc:
-        raise InputError(f"{font_pdf.name}: cannot read Tesseract's text PDF: {exc}") from None
+        raise InputError(
+            f"{font_pdf.name}: không đọc được tệp PDF lớp chữ của Tesseract: {exc}"
+        ) from None
     pdf.pages.append(
         pikepdf.Page(
             pikepdf.Dictionary(

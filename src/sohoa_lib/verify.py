@@ -87,7 +87,9 @@ def load_trust_roots(files: Sequence[Path]) -> list[asn1_x509.Certificate]:
     """Every certificate in the given PEM (one or several) or DER files; ParamsError naming a bad one."""
     if not files:
         # An empty list would make pyHanko fall back to the system's TLS roots: never what we want.
-        raise ParamsError("no trust roots given: a signature can only be trusted against a root")
+        raise ParamsError(
+            "chưa có chứng thư gốc tin cậy: chữ ký chỉ được tin cậy khi đối chiếu với một chứng thư gốc"
+        )
     roots = []
     for file in files:
         try:
@@ -101,11 +103,11 @@ def load_trust_roots(files: Sequence[Path]) -> list[asn1_x509.Certificate]:
             for cert in certs:
                 cert.native  # noqa: B018 - parse now, so a bad file fails here, not mid-validation
         except FileNotFoundError:
-            raise ParamsError(f"{file}: trust root file not found") from None
+            raise ParamsError(f"{file}: không tìm thấy tệp chứng thư gốc tin cậy") from None
         except (OSError, ValueError, TypeError) as exc:
-            raise ParamsError(f"{file}: not a PEM or DER certificate: {exc}") from None
+            raise ParamsError(f"{file}: không phải chứng thư số PEM hoặc DER: {exc}") from None
         if not certs:
-            raise ParamsError(f"{file}: no certificate in this PEM file")
+            raise ParamsError(f"{file}: tệp PEM này không chứa chứng thư số nào")
         roots.extend(certs)
     return roots
 
@@ -178,7 +180,7 @@ def pdf_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     if not path.is_dir():
-        raise InputError(f"{path}: no such file or folder")
+        raise InputError(f"{path}: không có tệp hoặc thư mục này")
     return sorted(p for p in path.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
 
 
@@ -372,7 +374,7 @@ def _check_signature(
             )
         # Anything else is our failure to check, not evidence against the file.
         except Exception as exc:
-            log.warning("%s: signature could not be checked", path, exc_info=True)
+            log.warning("%s: không kiểm tra được chữ ký số", path, exc_info=True)
             return Verdict(path, "unreadable", f"không kiểm tra được chữ ký: {_detail(exc)}")
     for message in warnings:
         log.debug("%s: pyHanko: %s", path, message.replace("\n", ": "))
