@@ -21,9 +21,6 @@ from .paths import UnitPaths
 from .pdfa import PdfPage, build_pdfa
 from .settings import UnitSettings
 
-# Share of a page's pixels in seal red or signature ink above which the page carries bút tích.
-SEAL_SHARE = 0.002
-SIGNATURE_SHARE = 0.0004
 THUMB_WIDTH = 240
 # Check names in pagecheck, in the order pages.csv shows them.
 CHECK_COLUMNS = {
@@ -146,10 +143,10 @@ def finish_file(
                 number=pc.page.number,
                 text=result.text,
                 ocr_confidence=result.mean_confidence,
-                seal=result.ink.get("seals", 0) > 0
-                or result.ink.get("red_share", 0.0) > SEAL_SHARE,
-                signature=result.ink.get("signatures", 0) > 0
-                or result.ink.get("blue_share", 0.0) > SIGNATURE_SHARE,
+                # Found by shape in the working copy: ink is only lifted where a seal or a
+                # signature is, so their counts say all the shares did.
+                seal=result.ink.get("seals", 0) > 0,
+                signature=result.ink.get("signatures", 0) > 0,
                 lines=layout.lines_from_tsv(result.tsv) if result.tsv else (),
                 size=layout.page_size(result.tsv) if result.tsv else None,
                 # The scan, for fields in doubt to be read again from their region.

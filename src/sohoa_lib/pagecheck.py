@@ -255,7 +255,7 @@ def _geometry(
         size_mm = (width / file_dpi[0] * 25.4, height / file_dpi[1] * 25.4)
         longest = max(size_mm)
         if t.smallest_mm <= longest <= t.largest_mm:
-            return _tagged(width, height, file_dpi, size_mm, t)
+            return _tagged(file_dpi, size_mm, t)
         shown = f"{_num(min(file_dpi))} dpi"
         doubt = (
             f"tệp ghi {shown}, tức khổ {_num(size_mm[0])}×{_num(size_mm[1])} mm: "
@@ -266,7 +266,7 @@ def _geometry(
     return _inferred(width, height, t, "tệp không ghi độ phân giải")
 
 
-def _tagged(width, height, file_dpi, size_mm, t: Thresholds):
+def _tagged(file_dpi: tuple[float, float], size_mm: tuple[float, float], t: Thresholds):
     name, label = "resolution", "Độ phân giải"
     dpi = min(file_dpi)
     # PNG stores dots per metre: 200 dpi comes back as 199.9996.

@@ -120,6 +120,8 @@ def _lift_ink(rgb: np.ndarray, grey: np.ndarray, dpi: float) -> tuple[np.ndarray
     # Apart: a signature crossing a seal (as most do) would spoil the seal's round outline.
     seals = _seals(red[::step, ::step], mm)
     signatures = _signatures(blue[::step, ::step], mm) & ~seals
+    if not (seals.any() or signatures.any()):
+        return grey, dict(_NO_INK)  # most pages: no full-size mask work for nothing to lift
     size = (rgb.shape[1], rgb.shape[0])
     seal_area, signature_area = (
         cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
