@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -96,3 +97,18 @@ def file_row(code: str, **overrides) -> dict:
     }
     row.update(overrides)
     return row
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def cp1258_form(text: str) -> str:
+    """`text` as Windows-1258 spells it: base letters precomposed, tone marks as combining
+    characters after them (what a legacy Excel export writes)."""
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        parts = unicodedata.normalize("NFD", char)
+        tones = "".join(c for c in parts if c in _TONES)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
+        out.append(base + tones)
+    return "".join(out)

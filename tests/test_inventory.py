@@ -8,7 +8,7 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from conftest import file_row
+from conftest import cp1258_form, file_row
 from sohoa_lib import InputError, UnitPaths, load_unit_settings
 from sohoa_lib._inventory_read import normalise, read_inventory
 from sohoa_lib.inventory import REASONS, eligibility, run_inventory, select
@@ -183,8 +183,8 @@ def test_windows_1258_csv_is_read_and_normalised(tmp_path) -> None:
     frame = pd.DataFrame([file_row("A", **{"Tiêu đề hồ sơ": "Hồ sơ chế độ ốm đau"})])
     # Windows-1258 holds â, ê, ô, ơ, ư, ă precomposed and the five tone marks as combining
     # characters, so text is stored half-decomposed, as Windows writes it.
-    frame = frame.map(lambda v: _cp1258_form(v) if isinstance(v, str) else v)
-    frame.columns = [_cp1258_form(c) for c in frame.columns]
+    frame = frame.map(lambda v: cp1258_form(v) if isinstance(v, str) else v)
+    frame.columns = [cp1258_form(c) for c in frame.columns]
     frame.to_csv(path, index=False, encoding="cp1258")
     files = read_inventory(path).files
     assert files.loc[0, "tieu_de"] == "Hồ sơ chế độ ốm đau"
@@ -208,16 +208,3 @@ def test_run_inventory_writes_every_table(write_unit, tmp_path) -> None:
     assert by_year["tong_trang"].sum() == 100 and by_year["chon_trang"].sum() == 30
     assert result.figures()["selected_pages"] == 30
     assert not list(folder.glob(".*.tmp"))
-
-
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-
-
-def _cp1258_form(text: str) -> str:
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        parts = unicodedata.normalize("NFD", char)
-        tones = "".join(c for c in parts if c in _TONES)
-        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
-        out.append(base + tones)
-    return "".join(out)

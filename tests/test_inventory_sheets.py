@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
 
 import openpyxl
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, file_row
+from conftest import ROOT, cp1258_form, file_row
 from sohoa_lib import InputError, UnitPaths, load_unit_settings
 from sohoa_lib import inventory_report as view
 from sohoa_lib._inventory_read import read_inventory
@@ -91,7 +90,7 @@ def test_csv_delimiter_and_encoding_are_sniffed(tmp_path, sep, encoding, label) 
     rows = [file_row("A.1", **{"Tiêu đề hồ sơ": title}), file_row("A.2")]
     text = _csv_text(rows, sep)
     if encoding == "cp1258":
-        text = _cp1258_form(text)
+        text = cp1258_form(text)
     path = tmp_path / "kho.csv"
     path.write_bytes(text.encode(encoding))
     table = read_inventory(path)
@@ -303,19 +302,6 @@ def test_totals_and_blank_rows_are_recognised_not_rejected(tmp_path) -> None:
     assert table.rejected.empty
     assert dict(zip(table.skipped["dong"], table.skipped["loai"], strict=True)) == {
         3: "dòng trống", 4: "dòng trống", 6: "dòng tổng cộng", 7: "dòng tổng cộng"}  # fmt: skip
-
-
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-
-
-def _cp1258_form(text: str) -> str:
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        parts = unicodedata.normalize("NFD", char)
-        tones = "".join(c for c in parts if c in _TONES)
-        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
-        out.append(base + tones)
-    return "".join(out)
 
 
 def test_a_csv_line_with_too_many_cells_is_set_aside_and_the_rest_read(tmp_path) -> None:
