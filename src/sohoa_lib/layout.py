@@ -60,14 +60,7 @@ class Line:
     @classmethod
     def of(cls, words: Iterable[Word]) -> Line:
         ordered = tuple(sorted(words, key=lambda w: w.x0))
-        return cls(
-            ordered,
-            " ".join(w.text for w in ordered),
-            min(w.x0 for w in ordered),
-            min(w.y0 for w in ordered),
-            max(w.x1 for w in ordered),
-            max(w.y1 for w in ordered),
-        )
+        return cls(ordered, " ".join(w.text for w in ordered), *_spanning(ordered))
 
     @property
     def centre(self) -> float:
@@ -260,14 +253,13 @@ def rows_of(lines: Sequence[Line], height: float | None = None) -> list[list[Lin
 def stacked(lines: Sequence[Line]) -> Line:
     """Lines one under the other as one line, in reading order (a date line broken in two)."""
     words = tuple(w for ln in lines for w in ln.words)
-    return Line(
-        words,
-        " ".join(ln.text for ln in lines),
-        min(ln.x0 for ln in lines),
-        min(ln.y0 for ln in lines),
-        max(ln.x1 for ln in lines),
-        max(ln.y1 for ln in lines),
-    )
+    return Line(words, " ".join(ln.text for ln in lines), *_spanning(lines))
+
+
+def _spanning(boxes: Sequence[Word] | Sequence[Line]) -> tuple[int, int, int, int]:
+    """The box (x0, y0, x1, y1) around words or lines."""
+    return (min(b.x0 for b in boxes), min(b.y0 for b in boxes),
+            max(b.x1 for b in boxes), max(b.y1 for b in boxes))  # fmt: skip
 
 
 def joined(lines: Sequence[Line]) -> Line:
