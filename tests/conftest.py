@@ -112,3 +112,21 @@ def cp1258_form(text: str) -> str:
         base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
         out.append(base + tones)
     return "".join(out)
+
+
+def write_signing_params(path: Path, organisation: str) -> Path:
+    """The params of a unit that signs (TTLT): inventory.csv and scans/ beside `path`, the demo PKI
+    in pki/ with its timestamp authority, two backup locations. Files flagged for review are signed
+    knowingly: what these units test is signing and preservation; review gating is test_review's."""
+    path.write_text(
+        f"unit: TTLT\nname: {organisation}\nlevel: central\nphase: 1\ndeadline: '2023-12-30'\n"
+        f"inventory: inventory.csv\nscans: scans\ncosts: {ROOT / 'params' / 'costs.yaml'}\n"
+        "capacity: {scanners: 1, staff: 1}\nselection: {target_share: 1.0}\n"
+        "digitize: {workers: 2}\n"
+        f"signing: {{organisation: {organisation}, pkcs12: pki/signer.p12, password_env: TEST_SIGN_PW,\n"
+        "          trust_roots: [pki/ca.crt], demo_tsa: pki/tsa.p12}\n"
+        "preservation: {backups: [copies/a, copies/b]}\n"
+        "review: {sign_unreviewed: true}\n",
+        encoding="utf-8",
+    )
+    return path

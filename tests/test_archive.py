@@ -10,7 +10,7 @@ import pandas as pd
 import pikepdf
 import pytest
 
-from conftest import ROOT, file_row
+from conftest import ROOT, file_row, write_signing_params
 from sohoa_lib import UnitPaths, _pdfsig, cli, load_unit_settings
 from sohoa_lib.archive import run_sign
 from sohoa_lib.demo._pki import write_demo_pki
@@ -32,19 +32,7 @@ def unit(tmp_path_factory) -> tuple[Path, UnitPaths, dict]:
                      root / "scans", root / "truth", seed=5)  # fmt: skip
     rows = [file_row(MA, **{"Số lượng trang": 2})]
     pd.DataFrame(rows).to_csv(root / "inventory.csv", index=False, encoding="utf-8-sig")
-    costs = Path(__file__).resolve().parents[1] / "params" / "costs.yaml"
-    (root / "TTLT.yaml").write_text(
-        f"unit: TTLT\nname: {ORG}\nlevel: central\nphase: 1\ndeadline: '2023-12-30'\n"
-        f"inventory: inventory.csv\nscans: scans\ncosts: {costs}\n"
-        "capacity: {scanners: 1, staff: 1}\nselection: {target_share: 1.0}\n"
-        "digitize: {workers: 2}\n"
-        f"signing: {{organisation: {ORG}, pkcs12: pki/signer.p12, password_env: TEST_SIGN_PW,\n"
-        "          trust_roots: [pki/ca.crt], demo_tsa: pki/tsa.p12}\n"
-        "preservation: {backups: [copies/a, copies/b]}\n"
-        # The signing mechanics are under test: review gating is test_review's.
-        "review: {sign_unreviewed: true}\n",
-        encoding="utf-8",
-    )
+    write_signing_params(root / "TTLT.yaml", ORG)
     settings = load_unit_settings(root / "TTLT.yaml")
     paths = UnitPaths(root / "out", "TTLT")
     run_inventory(settings, paths)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, file_row
+from conftest import ROOT, file_row, write_signing_params
 from sohoa_lib import _runlock, fixity
 from sohoa_lib.demo._pki import write_demo_pki
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
@@ -38,19 +38,7 @@ def small_unit(tmp_path: Path) -> Path:
     write_demo_scans(requests, tmp_path / "scans", tmp_path / "truth", seed=7)
     rows = [file_row(ma, **{"Số lượng trang": 1, "Số lượng tờ": 1}) for ma in CODES]
     pd.DataFrame(rows).to_csv(tmp_path / "inventory.csv", index=False, encoding="utf-8-sig")
-    params = tmp_path / "TTLT.yaml"
-    params.write_text(
-        f"unit: TTLT\nname: {ORG}\nlevel: central\nphase: 1\ndeadline: '2023-12-30'\n"
-        f"inventory: inventory.csv\nscans: scans\ncosts: {ROOT / 'params' / 'costs.yaml'}\n"
-        "capacity: {scanners: 1, staff: 1}\nselection: {target_share: 1.0}\n"
-        "digitize: {workers: 2}\n"
-        f"signing: {{organisation: {ORG}, pkcs12: pki/signer.p12, password_env: TEST_SIGN_PW,\n"
-        "          trust_roots: [pki/ca.crt], demo_tsa: pki/tsa.p12}\n"
-        "preservation: {backups: [copies/a, copies/b]}\n"
-        # What is signed is under test here, not whether review gates it (test_review).
-        "review: {sign_unreviewed: true}\n",
-        encoding="utf-8",
-    )
+    params = write_signing_params(tmp_path / "TTLT.yaml", ORG)
     assert pki["ca_cert"] == tmp_path / "pki" / "ca.crt"
     return params
 
