@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sohoa_lib import ocr
+from sohoa_lib.scan import ocr
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "bench" / "digitize"
@@ -93,8 +93,8 @@ def truth_text(truth: Path, manifest: pd.DataFrame, ma: str) -> str:
 
 def run_sohoa(scans: Path, truth: Path, manifest: pd.DataFrame, work: Path) -> dict:
     from sohoa_lib import UnitPaths, load_unit_settings
-    from sohoa_lib.digitize import run_digitize
-    from sohoa_lib.inventory import run_inventory
+    from sohoa_lib.stages.digitize import run_digitize
+    from sohoa_lib.stages.inventory import run_inventory
 
     files = sorted(manifest["ma_ho_so"].unique())
     rows = [{"Mã hồ sơ": ma, "Nhóm hồ sơ": "VP", "Thời gian bắt đầu": "2019",

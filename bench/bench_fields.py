@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sohoa_lib import ocr  # noqa: E402
-from sohoa_lib.documents import PageInfo, extract_fields  # noqa: E402
-from sohoa_lib.layout import lines_from_tsv, page_size  # noqa: E402
+from sohoa_lib.describe.boxes import lines_from_tsv, page_size  # noqa: E402
+from sohoa_lib.describe.documents import PageInfo, extract_fields  # noqa: E402
+from sohoa_lib.scan import ocr  # noqa: E402
 
 # expected.json's names → sohoa's field keys.
 KEYS = {

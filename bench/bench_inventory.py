@@ -35,7 +35,7 @@ def make_inventory(rows: int, folder: Path, fmt: str) -> Path:
     path = folder / f"inventory-{rows}.{fmt}"
     if path.exists():
         return path
-    from sohoa_lib._io import atomic_path
+    from sohoa_lib.common.files import atomic_path
     from sohoa_lib.demo._inventory import generate_inventory, typed_inventory
     from sohoa_lib.demo._units import DEMO_UNITS
 
@@ -66,9 +66,9 @@ def _write_xlsx(frame, path: Path) -> None:
 
 
 def run_sohoa(path: Path) -> dict:
-    from sohoa_lib._inventory_read import read_inventory
-    from sohoa_lib.inventory import eligibility, select, volume
+    from sohoa_lib.records.inventory import read_inventory
     from sohoa_lib.settings import InventoryFacts, Selection
+    from sohoa_lib.stages.inventory import eligibility, select, volume
 
     times = {}
     t = time.perf_counter()

@@ -27,8 +27,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sohoa_lib import ocr
-from sohoa_lib.pdfa import PdfPage, build_pdfa
+from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa
+from sohoa_lib.scan import ocr
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT / "tests" / "data" / "real"

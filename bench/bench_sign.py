@@ -20,11 +20,11 @@ def main() -> int:
     from PIL import Image
 
     from sohoa_lib.demo._pki import write_demo_pki
-    from sohoa_lib.pdfa import PdfPage, build_pdfa
-    from sohoa_lib.preserve import Renewer
+    from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa
+    from sohoa_lib.preserve.renew import Renewer
     from sohoa_lib.settings import Signing
-    from sohoa_lib.sign import Session
-    from sohoa_lib.verify import verify_pdf
+    from sohoa_lib.sign.pades import Session
+    from sohoa_lib.sign.verify import verify_pdf
 
     scans = sorted((DATA / "scans").rglob("*.png"))[:FILES]
     with tempfile.TemporaryDirectory() as tmp:

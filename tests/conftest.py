@@ -25,8 +25,8 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Session-wide: the run takes about a minute, and both the report tests and the browser tests
     read its reports (the browser tests only add files: screenshots).
     """
-    from sohoa_lib import runner
     from sohoa_lib.demo import PASSWORD_ENV, write_demo_data
+    from sohoa_lib.run import runner
 
     base = tmp_path_factory.mktemp("demo")
     with pytest.MonkeyPatch.context() as mp:

@@ -11,13 +11,14 @@ import pikepdf
 import pytest
 
 from conftest import ROOT, file_row, write_signing_params
-from sohoa_lib import UnitPaths, _pdfsig, cli, load_unit_settings
-from sohoa_lib.archive import run_sign
+from sohoa_lib import UnitPaths, cli, load_unit_settings
 from sohoa_lib.demo._pki import write_demo_pki
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
-from sohoa_lib.digitize import run_digitize
-from sohoa_lib.inventory import run_inventory
-from sohoa_lib.package import validate_package
+from sohoa_lib.preserve.package import validate_package
+from sohoa_lib.stages.digitize import run_digitize
+from sohoa_lib.stages.inventory import run_inventory
+from sohoa_lib.stages.sign import run_sign
+from sohoa_lib.tools import pdfsig
 
 MA = "TTLT.2019.VP.00001"
 PASSWORD = "mật-khẩu-thử-9271"  # a test key's password; must appear in no output file
@@ -65,9 +66,9 @@ def test_every_file_signed_b_t_and_valid(signed, unit) -> None:
 
 def test_pdfsig_accepts_the_signatures(signed, unit, tmp_path) -> None:
     _, paths, pki = unit
-    nss = _pdfsig.nss_db(tmp_path / "nss", [pki["ca_cert"]])
+    nss = pdfsig.nss_db(tmp_path / "nss", [pki["ca_cert"]])
     for name in signed.signed["tep"]:
-        (result,) = _pdfsig.check(paths.archive / name, nss)
+        (result,) = pdfsig.check(paths.archive / name, nss)
         assert result["valid"], result
 
 
@@ -110,7 +111,7 @@ def test_verification_works_inside_a_running_event_loop(signed, unit) -> None:
     """Notebook cells run inside an event loop; pyHanko's sync API must still work there."""
     import asyncio
 
-    from sohoa_lib.verify import verify_pdf
+    from sohoa_lib.sign.verify import verify_pdf
 
     _, paths, pki = unit
     pdf = paths.archive / signed.signed["tep"].iloc[0]
@@ -124,8 +125,8 @@ def test_verification_works_inside_a_running_event_loop(signed, unit) -> None:
 def test_a_differing_backup_fails_the_stage_until_a_person_accepts_the_package(
     signed, unit, capsys
 ) -> None:
-    from sohoa_lib import archive_report
     from sohoa_lib.errors import PreservationError
+    from sohoa_lib.reports import sign
 
     root, paths, _ = unit
     package = paths.archive / "packages" / MA
@@ -150,7 +151,7 @@ def test_a_differing_backup_fails_the_stage_until_a_person_accepts_the_package(
     notebook = nbformat.read(str(ROOT / "notebooks" / "03_sign.ipynb"), as_version=4)
     last = [cell.source for cell in notebook.cells if cell.cell_type == "code"][-1]
     assert last.strip() == "result.raise_for_failures()"
-    assert "sohoa backup accept" in archive_report.packages(again).text
+    assert "sohoa backup accept" in sign.packages(again).text
     assert copy.is_dir() and victim.read_bytes().endswith(b" changed")  # never overwritten
 
     assert cli.main(["backup", "accept", str(package)]) == 0
@@ -189,8 +190,8 @@ def test_preserve_renew_rebuilds_the_package_and_replaces_its_backups(
 ) -> None:
     import json
 
-    from sohoa_lib.archive import RENEWAL_REASON
     from sohoa_lib.errors import PreservationError
+    from sohoa_lib.stages.sign import RENEWAL_REASON
 
     root, paths, _ = unit
     monkeypatch.setenv("TEST_SIGN_PW", PASSWORD)

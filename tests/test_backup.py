@@ -8,10 +8,10 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from sohoa_lib.backup import backup
 from sohoa_lib.errors import ParamsError
-from sohoa_lib.fixity import read_log
-from sohoa_lib.package import PreservationEvent, build_package, validate_package
+from sohoa_lib.preserve.backup import backup
+from sohoa_lib.preserve.fixity import read_log
+from sohoa_lib.preserve.package import PreservationEvent, build_package, validate_package
 
 CODE = "HD.2010.THU.00042"
 ORG = "Bảo hiểm xã hội thành phố Hải Phòng"
@@ -158,8 +158,8 @@ def test_accept_sets_a_differing_copy_aside_and_never_spreads_a_damaged_package(
     import datetime as dt
     import json
 
-    from sohoa_lib.backup import accept
     from sohoa_lib.errors import PreservationError
+    from sohoa_lib.preserve.backup import accept
 
     locations = [tmp_path / "a" / "HP", tmp_path / "b" / "HP"]
     log = tmp_path / "log.csv"
@@ -197,8 +197,8 @@ def test_a_replacement_after_renewal_sets_aside_only_copies_of_the_previous_pack
 ) -> None:
     import json
 
-    from sohoa_lib import fixity
-    from sohoa_lib.backup import accept, reference
+    from sohoa_lib.preserve import fixity
+    from sohoa_lib.preserve.backup import accept, reference
 
     locations = [tmp_path / "a" / "HP", tmp_path / "b" / "HP"]
     log = tmp_path / "log.csv"

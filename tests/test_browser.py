@@ -10,7 +10,8 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from sohoa_lib import browser, cli, december
+from sohoa_lib import cli
+from sohoa_lib.reports import browser, december
 
 needs_chromium = pytest.mark.skipif(
     browser.chromium_path() is None,

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sohoa_lib import catalog, cli, review_store
+from sohoa_lib import cli
+from sohoa_lib.catalog import db as catalog
 from sohoa_lib.errors import InputError
+from sohoa_lib.review import decisions
 
 DECISION = (
     "Quyết định về việc phê duyệt kế hoạch số hóa tài liệu lưu trữ giai đoạn 2023–2025. "
@@ -364,20 +366,20 @@ def test_version_1_is_upgraded_for_writing_and_refused_for_reading(tmp_path: Pat
     with pytest.raises(InputError, match="phiên bản lược đồ 1"):
         catalog.search(path, "giam doc")
     with contextlib.closing(catalog.open_catalog(path)) as conn:
-        flags = review_store.open_flags(conn, "BN")
+        flags = decisions.open_flags(conn, "BN")
     # Never unflagged by the upgrade: the names stay open, with a reason saying it was not kept.
     assert [(f.ma_dinh_danh, f.field) for f in flags] == [
         ("BN.2005.01.02", "co_quan_ban_hanh"), ("BN.2005.01.02", "nguoi_ky")]  # fmt: skip
-    assert {f.reason for f in flags} == {review_store.NO_REASON}
+    assert {f.reason for f in flags} == {decisions.NO_REASON}
     assert catalog.search(path, "giam doc")[0].unreviewed == ()
 
 
 def test_reviewed_values_survive_a_rerun_and_a_merge(db: sqlite3.Connection, tmp_path) -> None:
-    decision = review_store.Decision(
+    decision = decisions.Decision(
         "BN.2005.01.02", "co_quan_ban_hanh", "Sở Lao động", "Lê Văn A", "2026-01-05T09:00:00+07:00",
         "tay.xlsx",
     )  # fmt: skip
-    assert review_store.record(db, "BN", [decision]) == 1
+    assert decisions.record(db, "BN", [decision]) == 1
     write(db, "BN", "BN.2005.01", [DECISION, LETTER])  # stage 2 again: the values re-extracted
     row = db.execute(
         "SELECT co_quan_ban_hanh FROM documents WHERE ma_dinh_danh = 'BN.2005.01.02'"

@@ -8,16 +8,10 @@ import pandas as pd
 import pytest
 
 from conftest import file_row
-from sohoa_lib import (
-    UnitPaths,
-    digitize_report,
-    inventory_report,
-    load_unit_settings,
-    national_report,
-    statistics_report,
-)
-from sohoa_lib import report as r
-from sohoa_lib.inventory import run_inventory
+from sohoa_lib import UnitPaths, load_unit_settings
+from sohoa_lib.reports import blocks as r
+from sohoa_lib.reports import digitize, inventory, national, stats
+from sohoa_lib.stages.inventory import run_inventory
 from test_national import AS_OF, outputs, result  # noqa: F401  (fixtures reused)
 from test_statistics import result as stats_result  # noqa: F401
 from test_statistics import unit  # noqa: F401
@@ -57,9 +51,9 @@ def test_tiny_shares_and_few_pages(charts) -> None:
     ranked = pd.DataFrame({"name": ["Bắc Ninh", "Hải Phòng", "TTLT"],
                            "share_digitized": [0.00012, 0.00031, 0.00055],
                            "overdue_days": [0, 3, 0]})  # fmt: skip
-    national_report.ranking_chart(SimpleNamespace(ranking=lambda: ranked))
+    national.ranking_chart(SimpleNamespace(ranking=lambda: ranked))
     pages = pd.DataFrame({"do_tin_cay_ocr": [91.0, 88.0, 93.5, 95.0, 90.2, 72.0, 89.0]})
-    digitize_report.confidence_chart(SimpleNamespace(pages=pages))
+    digitize.confidence_chart(SimpleNamespace(pages=pages))
     _assert_readable(charts, 2)
     ranking = charts[0][1].axes[0]
     assert _labels(ranking.xaxis)[-1].endswith("%")
@@ -70,15 +64,15 @@ def test_tiny_shares_and_few_pages(charts) -> None:
 
 
 def test_national_charts(charts, result) -> None:  # noqa: F811
-    for chart in (national_report.phase_chart, national_report.ranking_chart,
-                  national_report.indicator_charts):  # fmt: skip
+    for chart in (national.phase_chart, national.ranking_chart,
+                  national.indicator_charts):  # fmt: skip
         chart(result)
     _assert_readable(charts, 3)
 
 
 def test_statistics_charts(charts, stats_result) -> None:  # noqa: F811
-    statistics_report.progress_chart(stats_result)
-    statistics_report.series_charts(stats_result)
+    stats.progress_chart(stats_result)
+    stats.series_charts(stats_result)
     _assert_readable(charts, 2)
 
 
@@ -88,9 +82,9 @@ def test_inventory_charts(charts, write_unit, tmp_path) -> None:
             for i in range(12)]  # fmt: skip
     settings = load_unit_settings(write_unit(rows))
     inv = run_inventory(settings, UnitPaths(tmp_path / "out", "TTLT"), as_of=AS_OF)
-    for part in (inventory_report.exclusions, inventory_report.selection,
-                 inventory_report.volume_chart, inventory_report.years_chart,
-                 inventory_report.budget):  # fmt: skip
+    for part in (inventory.exclusions, inventory.selection,
+                 inventory.volume_chart, inventory.years_chart,
+                 inventory.budget):  # fmt: skip
         part(inv)
     _assert_readable(charts, 4)
     years = [ax for alt, fig in charts if "năm" in alt for ax in fig.axes]

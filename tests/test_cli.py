@@ -134,7 +134,7 @@ def test_verbose_before_or_after_the_command() -> None:
 
 
 def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    from sohoa_lib import runner
+    from sohoa_lib.run import runner
 
     def interrupted() -> None:
         raise KeyboardInterrupt

@@ -7,15 +7,15 @@ import csv
 import pandas as pd
 import pytest
 
-from sohoa_lib.analysis import (
+from sohoa_lib.errors import InputError
+from sohoa_lib.stats.analysis import (
     deadline_sentences,
     movement_sentences,
     period_name,
     quality_sentences,
 )
-from sohoa_lib.compile import compile_indicators, previous_period, same_period_last_year
-from sohoa_lib.errors import InputError
-from sohoa_lib.sdmx import publish, to_sdmx_frame
+from sohoa_lib.stats.compile import compile_indicators, previous_period, same_period_last_year
+from sohoa_lib.stats.sdmx import publish, to_sdmx_frame
 
 DEFS = {
     "TG": {"name": "Số người tham gia BHXH bắt buộc", "unit_of_measure": "người", "rule": "sum"},

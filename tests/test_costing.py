@@ -9,7 +9,12 @@ import pytest
 import yaml
 
 from sohoa_lib import ParamsError
-from sohoa_lib._costing import estimate_costs, estimate_pace, load_cost_norms, totals_by_stage
+from sohoa_lib.records.costing import (
+    estimate_costs,
+    estimate_pace,
+    load_cost_norms,
+    totals_by_stage,
+)
 from sohoa_lib.settings import Capacity
 
 

@@ -19,7 +19,7 @@ from PIL import Image
 from sohoa_lib.demo import _scans
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import MissingToolError
-from sohoa_lib.ocr import cer as _cer
+from sohoa_lib.scan.ocr import cer as _cer
 
 SEED = 1838
 BN = {"parent": "BẢO HIỂM XÃ HỘI VIỆT NAM", "issuer": "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"}

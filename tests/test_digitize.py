@@ -12,10 +12,10 @@ import pytest
 
 from conftest import file_row
 from sohoa_lib import UnitPaths, load_unit_settings
-from sohoa_lib import catalog as cat
+from sohoa_lib.catalog import db as cat
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
-from sohoa_lib.digitize import run_digitize
-from sohoa_lib.inventory import run_inventory
+from sohoa_lib.stages.digitize import run_digitize
+from sohoa_lib.stages.inventory import run_inventory
 
 GOOD, BAD, WAITING = "TTLT.2019.VP.00001", "TTLT.2018.THU.00002", "TTLT.2017.CDCS.00003"
 

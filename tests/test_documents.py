@@ -18,7 +18,7 @@ from PIL import Image
 
 from sohoa_lib.demo import _scans
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
-from sohoa_lib.documents import (
+from sohoa_lib.describe.documents import (
     FIELD_KEYS,
     FROM_LIST,
     Document,

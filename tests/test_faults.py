@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, file_row, write_signing_params
-from sohoa_lib import _runlock, fixity
 from sohoa_lib.demo._pki import write_demo_pki
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
+from sohoa_lib.preserve import fixity
+from sohoa_lib.run import _runlock
 
 CODES = ("TTLT.2019.VP.00001", "TTLT.2019.VP.00002")
 PASSWORD = "mật-khẩu-thử-5813"

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from _pages import LEFT, LEFT_COL, RIGHT_COL, Text, body, header, render, signer, tsv
-from sohoa_lib._text import fold
-from sohoa_lib.documents import PageInfo, extract_fields
-from sohoa_lib.layout import lines_from_tsv
+from sohoa_lib.common.text import fold
+from sohoa_lib.describe.boxes import lines_from_tsv
+from sohoa_lib.describe.documents import PageInfo, extract_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT / "tests" / "data" / "real"

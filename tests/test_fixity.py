@@ -13,7 +13,7 @@ import pytest
 
 from sohoa_lib import cli
 from sohoa_lib.errors import InputError
-from sohoa_lib.fixity import (
+from sohoa_lib.preserve.fixity import (
     LOG_COLUMNS,
     check_archive,
     check_copy,

@@ -1,4 +1,4 @@
-"""Tests for yes/no flag parsing (sohoa_lib._flags)."""
+"""Tests for yes/no flag parsing (sohoa_lib.common.flags)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sohoa_lib._flags import parse_flag
+from sohoa_lib.common.flags import parse_flag
 
 YES = ["có", "co", "x", "X", "✓", "1", "1.0", "true", "yes", "y", "rồi", "đã", "c"]
 NO = ["không", "khong", "k", "0", "false", "no", "n", "chưa", "-"]

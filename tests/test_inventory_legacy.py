@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import file_row
-from sohoa_lib._inventory_read import read_inventory
-from sohoa_lib._legacy_text import _TCVN3, read_cell, read_cells
+from sohoa_lib.records._legacy_text import _TCVN3, read_cell, read_cells
+from sohoa_lib.records.inventory import read_inventory
 
 _TO_TCVN3 = {u: t for t, u in _TCVN3.items()}
 

@@ -12,10 +12,10 @@ import yaml
 
 from conftest import ROOT, cp1258_form, file_row
 from sohoa_lib import InputError, UnitPaths, load_unit_settings
-from sohoa_lib import inventory_report as view
-from sohoa_lib._inventory_read import read_inventory
-from sohoa_lib.inventory import run_inventory
+from sohoa_lib.records.inventory import read_inventory
+from sohoa_lib.reports import inventory as view
 from sohoa_lib.settings import InventoryFacts
+from sohoa_lib.stages.inventory import run_inventory
 
 AS_OF = dt.date(2026, 11, 22)
 TITLE = ["BẢO HIỂM XÃ HỘI TỈNH HẢI DƯƠNG", "MỤC LỤC HỒ SƠ"]
@@ -207,9 +207,9 @@ def test_missing_group_column_is_optional_and_the_report_names_the_tables(write_
 
 
 def test_electronic_column_as_archivists_word_it_excludes_the_file() -> None:
-    from sohoa_lib._inventory_read import normalise
-    from sohoa_lib.inventory import eligibility
+    from sohoa_lib.records.inventory import normalise
     from sohoa_lib.settings import Selection
+    from sohoa_lib.stages.inventory import eligibility
 
     rows = [file_row("A"), file_row("B", **{"Đã có dữ liệu điện tử": "x"})]
     frame = pd.DataFrame(rows).rename(columns={"Đã có dữ liệu điện tử": "Đã số hóa/điện tử"})
@@ -241,7 +241,7 @@ def test_missing_eligibility_column_never_defaults_to_eligible(write_unit, tmp_p
     ["../x", "/etc/passwd", "=1+2", "+84", "@SUM(A1)", "-A", "A B", "C:\\x", "a/b", "x" * 65],
 )
 def test_bad_codes_are_set_aside_with_the_reason(code: str) -> None:
-    from sohoa_lib._inventory_read import normalise
+    from sohoa_lib.records.inventory import normalise
 
     table = normalise(pd.DataFrame([file_row("G09.2016.01-TH"), file_row(code)]), "kho.csv")
     assert list(table.files["ma_ho_so"]) == ["G09.2016.01-TH"]
@@ -251,7 +251,7 @@ def test_bad_codes_are_set_aside_with_the_reason(code: str) -> None:
 
 
 def test_vietnamese_letters_in_codes_are_accepted() -> None:
-    from sohoa_lib._inventory_read import normalise
+    from sohoa_lib.records.inventory import normalise
 
     table = normalise(pd.DataFrame([file_row("VP.QĐ.2001.05"), file_row("HS_01")]), "kho.csv")
     assert table.rejected.empty and len(table.files) == 2
@@ -338,7 +338,7 @@ def test_inventory_facts_reject_unknown_keys_and_non_booleans(tmp_path) -> None:
     ],
 )
 def test_one_period_column_gives_start_and_end(period: str, start: str, end: str) -> None:
-    from sohoa_lib._inventory_read import normalise
+    from sohoa_lib.records.inventory import normalise
 
     row = {k: v for k, v in file_row("A").items() if not k.startswith("Thời gian")}
     table = normalise(pd.DataFrame([{**row, "Thời gian tài liệu": period}]), "kho.csv")

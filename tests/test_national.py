@@ -12,12 +12,14 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, file_row
-from sohoa_lib import UnitPaths, catalog, cli, load_unit_settings, runner
-from sohoa_lib import national_report as view
-from sohoa_lib.collect import COLUMNS, TOTAL
+from sohoa_lib import UnitPaths, cli, load_unit_settings
+from sohoa_lib.catalog import db
 from sohoa_lib.demo._statistics import write_demo_statistics
-from sohoa_lib.national import run_national_report
-from sohoa_lib.statistics import run_statistics
+from sohoa_lib.reports import national as view
+from sohoa_lib.run import runner
+from sohoa_lib.stages.national import run_national_report
+from sohoa_lib.stages.stats import run_statistics
+from sohoa_lib.stats.collect import COLUMNS, TOTAL
 
 AS_OF = dt.date(2026, 11, 22)
 INDICATORS = ROOT / "params" / "indicators.yaml"
@@ -77,9 +79,9 @@ def _hand_made_unit(outputs: Path, unit: str) -> None:
 
 
 def _catalogue(outputs: Path, unit: str, text: str) -> None:
-    conn = catalog.open_catalog(outputs / unit / catalog.CATALOG_NAME)
+    conn = db.open_catalog(outputs / unit / db.CATALOG_NAME)
     code = f"{unit}.2005.01"
-    catalog.write_file(
+    db.write_file(
         conn,
         unit=unit,
         file={"ma_ho_so": code, "tieu_de": "Hồ sơ thu năm 2005", "needs_rescan": False,
@@ -110,7 +112,7 @@ def outputs(write_unit, tmp_path: Path) -> Path:
         [file_row("A")], {"statistics": "statistics", "indicators": str(INDICATORS)}
     )
     run_statistics(load_unit_settings(params), UnitPaths(out, "TTLT"), as_of=AS_OF)
-    (out / "TTLT" / catalog.CATALOG_NAME).write_bytes(b"not a database")
+    (out / "TTLT" / db.CATALOG_NAME).write_bytes(b"not a database")
     return out
 
 
@@ -196,7 +198,7 @@ def test_catalogues_merged_a_broken_one_set_aside_and_search_reads_the_merge(
     assert result.catalogue_units == ("HD", "HP")
     broken = result.problems[result.problems["tep"] == "TTLT/catalog.sqlite"]
     assert len(broken) == 1 and "TTLT" in broken.iloc[0]["noi_dung"]
-    with sqlite3.connect(outputs / "national" / catalog.CATALOG_NAME) as conn:
+    with sqlite3.connect(outputs / "national" / db.CATALOG_NAME) as conn:
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
     assert cli.main(["search", "so hoa", "--outputs", str(outputs)]) == 0
     out = capsys.readouterr().out
@@ -237,7 +239,7 @@ def test_without_any_unit(tmp_path: Path) -> None:
     assert result.figures()["units_reported"] == 0 and result.compiled.empty
     assert "Chưa có đơn vị nào" in view.indicators(result).text
     assert "chưa có đơn vị nào trong 4 đơn vị báo cáo" in view.december(result, pdf=False).text
-    assert not (tmp_path / "national" / catalog.CATALOG_NAME).exists()
+    assert not (tmp_path / "national" / db.CATALOG_NAME).exists()
 
 
 def test_the_notebook_runs_into_a_report(outputs: Path) -> None:

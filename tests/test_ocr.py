@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from sohoa_lib import _tesseract, ocr
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import InputError, MissingToolError, ParamsError
-from sohoa_lib.ocr import cer
+from sohoa_lib.scan import ocr
+from sohoa_lib.scan.ocr import cer
+from sohoa_lib.tools import tesseract
 
 ROOT = Path(__file__).resolve().parents[1]
 BN = {"parent": "BẢO HIỂM XÃ HỘI VIỆT NAM", "issuer": "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"}
@@ -152,7 +153,7 @@ def test_best_model(demo):
 
 
 def test_models_and_where_they_come_from(tmp_path):
-    if shutil.which("tesseract") is not None and "vie" in _tesseract.languages():
+    if shutil.which("tesseract") is not None and "vie" in tesseract.languages():
         fast = ocr.model("fast")
         assert (fast.name, fast.tessdata_dir, fast.licence) == ("vie", None, "Apache-2.0")
         assert "tesseract-ocr-vie" in fast.source and "tessdata_fast" in fast.source
@@ -168,11 +169,11 @@ def test_models_and_where_they_come_from(tmp_path):
 def test_missing_language_names_the_package_or_folder(demo, tmp_path):
     image = demo[2][0].image_path
     with pytest.raises(MissingToolError, match="tesseract-ocr-xyz"):
-        _tesseract.run(image, tmp_path / "x", lang="xyz", page="p. 1")
+        tesseract.run(image, tmp_path / "x", lang="xyz", page="p. 1")
     with pytest.raises(
         MissingToolError, match=f"p. 1: không có tệp vie.traineddata trong .*{tmp_path.name}"
     ):
-        _tesseract.run(image, tmp_path / "x", tessdata_dir=tmp_path, page="p. 1")
+        tesseract.run(image, tmp_path / "x", tessdata_dir=tmp_path, page="p. 1")
 
 
 def test_unreadable_pages_are_named(tmp_path):

@@ -11,9 +11,9 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from sohoa_lib import alto
 from sohoa_lib.errors import InputError
-from sohoa_lib.package import PageAlto, PreservationEvent, build_package, validate_package
+from sohoa_lib.preserve.package import PageAlto, PreservationEvent, build_package, validate_package
+from sohoa_lib.scan import alto
 
 CODE = "BN.2008.CDCS.00568"
 TITLE = "Hồ sơ giải quyết chế độ hưu trí cho ông Nguyễn Văn Đức, năm 2008"

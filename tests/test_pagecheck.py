@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from sohoa_lib._scanfiles import PageSource, list_pages
 from sohoa_lib.demo._scans import DEFECTS, ScanRequest, font_files, write_demo_scans
 from sohoa_lib.errors import ParamsError
-from sohoa_lib.pagecheck import (
+from sohoa_lib.scan.pagecheck import (
     PAPERS_MM,
     Thresholds,
     check_file,
@@ -22,6 +21,7 @@ from sohoa_lib.pagecheck import (
     paper_by_size,
     skew_angle,
 )
+from sohoa_lib.scan.pages import PageSource, list_pages
 
 CODE = "BN.2008.VP.0007"
 # Every defect of the demo renderer on one JPEG file, then a good page (index 7).

@@ -15,11 +15,12 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from sohoa_lib import _xmp, ocr
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
+from sohoa_lib.describe import xmp as _xmp
 from sohoa_lib.errors import InputError
-from sohoa_lib.ocr import cer
-from sohoa_lib.pdfa import PdfPage, build_pdfa, read_xmp
+from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa, read_xmp
+from sohoa_lib.scan import ocr
+from sohoa_lib.scan.ocr import cer
 
 BN = {"parent": "BẢO HIỂM XÃ HỘI VIỆT NAM", "issuer": "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"}
 REQUESTS = (

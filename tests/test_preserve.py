@@ -20,10 +20,12 @@ from pyhanko.sign.validation import (
     validate_pdf_timestamp,
 )
 
-from sohoa_lib import _pdfsig, fixity, preserve, sign
-from sohoa_lib._io import sha256
+from sohoa_lib.common.files import sha256
 from sohoa_lib.errors import PreservationError
+from sohoa_lib.preserve import fixity, renew
 from sohoa_lib.settings import Signing
+from sohoa_lib.sign import pades
+from sohoa_lib.tools import pdfsig
 from test_sign import (  # noqa: F401  (fixtures)
     ENV,
     ORG,
@@ -53,7 +55,7 @@ def settings(pki, monkeypatch) -> Signing:
 
 @pytest.fixture
 def lta(settings, pdfa, tmp_path) -> Path:
-    with sign.Session(settings, "tt05-2025", prompt=None) as session:
+    with pades.Session(settings, "tt05-2025", prompt=None) as session:
         assert session.sign(pdfa, tmp_path / "lta.pdf").level == "B-LTA"
     return tmp_path / "lta.pdf"
 
@@ -100,13 +102,13 @@ def _tsa_expiry(pki) -> dt.datetime:
 def test_renewal_is_due_within_the_margin_of_the_newest_timestamp_expiry(lta, pki):
     expires = _tsa_expiry(pki)
     now = dt.datetime.now(dt.UTC)
-    state = preserve.renewal_due(lta, now=now, margin=dt.timedelta(days=30))
+    state = renew.renewal_due(lta, now=now, margin=dt.timedelta(days=30))
     assert (state.due, state.expires) == (False, expires)
-    state = preserve.renewal_due(lta, now=now)  # default margin: two years, the demo's is three
+    state = renew.renewal_due(lta, now=now)  # default margin: two years, the demo's is three
     assert not state.due
-    state = preserve.renewal_due(lta, now=expires - YEAR)
+    state = renew.renewal_due(lta, now=expires - YEAR)
     assert state.due and str(expires.date()) in state.reason
-    gone = preserve.renewal_due(lta, now=expires + YEAR)
+    gone = renew.renewal_due(lta, now=expires + YEAR)
     assert gone.due and "đã hết hạn" in gone.reason
 
 
@@ -114,7 +116,7 @@ def test_renewal_is_due_within_the_margin_of_the_newest_timestamp_expiry(lta, pk
 def test_renew_adds_validation_data_and_a_timestamp_incrementally(lta, pki, settings, nssdir):
     before = lta.read_bytes()
     tsa = later_tsa(pki, 8)
-    preserve.Renewer(settings, timestamper=tsa).renew(lta)
+    renew.Renewer(settings, timestamper=tsa).renew(lta)
     after = lta.read_bytes()
     assert after.startswith(before)  # incremental: the signed revisions are untouched
     with lta.open("rb") as fh:
@@ -130,17 +132,17 @@ def test_renew_adds_validation_data_and_a_timestamp_incrementally(lta, pki, sett
         for stamp in stamps:
             ts = validate_pdf_timestamp(stamp, context)
             assert ts.intact and ts.valid and ts.trusted, ts.pretty_print_details()
-    (signed, *_) = _pdfsig.check(lta, nssdir)  # poppler still accepts the signature
+    (signed, *_) = pdfsig.check(lta, nssdir)  # poppler still accepts the signature
     assert signed["valid"], signed
     # The newest timestamp is now the renewal's: due again only near its certificate's end.
-    state = preserve.renewal_due(lta, now=_tsa_expiry(pki))
+    state = renew.renewal_due(lta, now=_tsa_expiry(pki))
     assert state.expires == tsa.tsa_cert.not_valid_after and not state.due
 
 
 def test_renew_path_refuses_a_changed_file_and_keeps_the_manifest_true(lta, pki, settings):
     folder = lta.parent
     (folder / fixity.MANIFEST).write_text(f"{'0' * 64}  {lta.name}\n")
-    renewer = preserve.Renewer(settings, timestamper=later_tsa(pki, 8))
+    renewer = renew.Renewer(settings, timestamper=later_tsa(pki, 8))
     due = _tsa_expiry(pki) - YEAR
     with pytest.raises(PreservationError, match="nothing renewed"):
         renewer.renew_path(folder, now=due)
@@ -188,7 +190,7 @@ def test_preserve_renew_command_lists_then_renews(lta, pki, write_unit, tmp_path
 
 
 def _verdict(path, pki, when):
-    from sohoa_lib.verify import verify_pdf
+    from sohoa_lib.sign.verify import verify_pdf
 
     return verify_pdf(path, [pki["ca_cert"]], when=when)
 
@@ -204,7 +206,7 @@ def test_b_lta_holds_15_years_on_once_renewed_and_not_when_a_timestamp_is_stripp
     later = now + 15 * YEAR  # the signer's (3 years) and the authority's certificates ended
     assert not _verdict(lta, pki, later).ok  # nobody renewed it: its newest timestamp expired
     before = lta.read_bytes()
-    preserve.Renewer(settings, timestamper=later_tsa(pki, 20)).renew(lta)
+    renew.Renewer(settings, timestamper=later_tsa(pki, 20)).renew(lta)
     verdict = _verdict(lta, pki, later)
     assert verdict.ok and verdict.level_reached == "B-LTA", verdict
     # Judged at its signature timestamp's time, proven by the chain of document timestamps.
@@ -223,7 +225,7 @@ def test_a_signer_revoked_after_signing_holds_only_for_files_timestamped_before(
 
     from sohoa_lib.demo._pki import write_demo_crl
 
-    with sign.Session(settings, "tt05-2025", prompt=None) as session:
+    with pades.Session(settings, "tt05-2025", prompt=None) as session:
         before = session.sign(pdfa, tmp_path / "before.pdf").path
         time.sleep(1.5)
         revoked_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -237,7 +239,7 @@ def test_a_signer_revoked_after_signing_holds_only_for_files_timestamped_before(
         revoked={pki["signer"]: revoked_at},
     )
     # The renewal embeds the CA's newer CRL, which names the revocation.
-    renewer = preserve.Renewer(replace(settings, revocation=(crl,)))
+    renewer = renew.Renewer(replace(settings, revocation=(crl,)))
     for path in (before, after):
         renewer.renew(path)
     when = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
@@ -248,7 +250,7 @@ def test_a_signer_revoked_after_signing_holds_only_for_files_timestamped_before(
 
 def test_missing_evidence_is_named_not_passed_over(pki, pdfa, settings, tmp_path):
     plain = replace(settings, demo_tsa=None, revocation=())
-    with sign.Session(plain, "tt05-2025", prompt=None) as session:
+    with pades.Session(plain, "tt05-2025", prompt=None) as session:
         path = session.sign(pdfa, tmp_path / "bb.pdf").path
     verdict = _verdict(path, pki, dt.datetime.now(dt.UTC))
     assert verdict.ok and verdict.level_reached == "B-B"
@@ -274,12 +276,12 @@ def test_verify_at_a_date_reports_level_time_and_gaps(lta, pki, capsys):
 def test_renewals_are_recorded_for_the_packages_premis_history(lta, pki, settings):
     import json
 
-    from sohoa_lib._premis import PreservationEvent, check_event
+    from sohoa_lib.preserve.premis import PreservationEvent, check_event
 
     folder = lta.parent
     (folder / "signed.json").write_text(json.dumps({lta.name: {"level": "B-LTA"}}))
     due = _tsa_expiry(pki) - YEAR
-    preserve.Renewer(settings, timestamper=later_tsa(pki, 8)).renew_path(folder, now=due)
+    renew.Renewer(settings, timestamper=later_tsa(pki, 8)).renew_path(folder, now=due)
     (renewal,) = json.loads((folder / "signed.json").read_text())[lta.name]["renewals"]
     assert dt.datetime.fromisoformat(renewal["at"]) == due and renewal["expires"]
     check_event(

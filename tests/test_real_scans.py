@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from sohoa_lib import alto, ocr
-from sohoa_lib._scanfiles import PageSource
-from sohoa_lib.pagecheck import check_page
-from sohoa_lib.pdfa import PdfPage, build_pdfa
+from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa
+from sohoa_lib.scan import alto, ocr
+from sohoa_lib.scan.pagecheck import check_page
+from sohoa_lib.scan.pages import PageSource
 
 REAL = Path(__file__).parent / "data" / "real"
 SCANS = sorted(p for p in REAL.glob("rd*/page_*.*") if p.suffix in (".jpg", ".png"))

@@ -21,18 +21,21 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from conftest import file_row
-from sohoa_lib import UnitPaths, archive_report, catalog, cli, load_unit_settings, review
-from sohoa_lib._text import fold
-from sohoa_lib.archive import run_sign
+from sohoa_lib import UnitPaths, cli, load_unit_settings
+from sohoa_lib.catalog import db
+from sohoa_lib.common.text import fold
 from sohoa_lib.demo._pki import write_demo_pki
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
-from sohoa_lib.digitize import run_digitize
 from sohoa_lib.errors import InputError
-from sohoa_lib.inventory import run_inventory
-from sohoa_lib.package import validate_package
-from sohoa_lib.pdfa import read_xmp
-from sohoa_lib.review_store import BOTTOM_THIRD, TOP_HALF, TOP_THIRD, Flag
-from sohoa_lib.verify import verify_pdf
+from sohoa_lib.pdf.pdfa import read_xmp
+from sohoa_lib.preserve.package import validate_package
+from sohoa_lib.reports import sign
+from sohoa_lib.review import sheet as review
+from sohoa_lib.review.decisions import BOTTOM_THIRD, TOP_HALF, TOP_THIRD, Flag
+from sohoa_lib.sign.verify import verify_pdf
+from sohoa_lib.stages.digitize import run_digitize
+from sohoa_lib.stages.inventory import run_inventory
+from sohoa_lib.stages.sign import run_sign
 
 HELD, CLEAN = "TTLT.2019.VP.00001", "TTLT.2018.VP.00002"
 FIRST, DOC = f"{HELD}.01", f"{HELD}.02"
@@ -210,7 +213,7 @@ def test_unreviewed_file_waits_and_is_counted(first_sign, unit) -> None:
     assert figures["sign_unreviewed"] is False
     waiting = pd.read_csv(paths.archive / "waiting_review.csv", encoding="utf-8-sig")
     assert set(waiting["ma_dinh_danh"]) == {FIRST, DOC}
-    assert "chờ biên mục" in archive_report.review(first_sign).text
+    assert "chờ biên mục" in sign.review(first_sign).text
 
 
 def test_the_reviewed_control_is_signed_with_its_reviewed_values(first_sign, cleared, unit,
@@ -250,10 +253,10 @@ def test_the_reviewed_control_is_signed_with_its_reviewed_values(first_sign, cle
 
 def test_search_marks_unreviewed_fields(first_sign, unit) -> None:
     _, paths, _ = unit
-    hits = catalog.search(paths.root / "catalog.sqlite", HELD.split(".")[-1])
+    hits = db.search(paths.root / "catalog.sqlite", HELD.split(".")[-1])
     held = [h for h in hits if h.ma_dinh_danh == DOC]
     assert held and "ten_loai" in held[0].unreviewed
-    assert "[chưa biên mục: tên loại" in catalog.format_hit(held[0])
+    assert "[chưa biên mục: tên loại" in db.format_hit(held[0])
 
 
 def test_switch_signs_knowingly_and_the_report_says_so(first_sign, unit) -> None:
@@ -264,7 +267,7 @@ def test_switch_signs_knowingly_and_the_report_says_so(first_sign, unit) -> None
     assert result.signed_unreviewed == (HELD,)
     figures = result.figures()
     assert figures["sign_unreviewed"] is True and figures["signed_unreviewed_files"] == 1
-    text = archive_report.review(result).text
+    text = sign.review(result).text
     assert "review.sign_unreviewed: true" in text and HELD in text
 
 
@@ -407,9 +410,9 @@ def test_corrections_are_recorded_in_the_catalogue(reviewed, unit) -> None:
         changes["ten_loai"]["new"] == "Quyết định" and changes["ten_loai"]["reviewer"] == REVIEWER
     )
     assert changes["ngay"]["at"].endswith("+07:00") and changes["ngay"]["source"] == "reviewed.xlsx"
-    hits = catalog.search(paths.root / "catalog.sqlite", "quyet dinh 77")
+    hits = db.search(paths.root / "catalog.sqlite", "quyet dinh 77")
     assert [h.ma_dinh_danh for h in hits] == [DOC] and hits[0].unreviewed == ()
-    assert "[đã biên mục]" in catalog.format_hit(hits[0])
+    assert "[đã biên mục]" in db.format_hit(hits[0])
 
 
 def test_a_rerun_after_review_signs_nothing_again(reviewed, unit) -> None:
@@ -445,7 +448,7 @@ def test_signed_pdf_mets_and_premis_carry_the_reviewed_values(reviewed, unit) ->
 
 
 def test_notebook_form_checks_then_records_one_document_at_a_time(copy_before_review) -> None:
-    from sohoa_lib.review_form import ReviewForm
+    from sohoa_lib.review.form import ReviewForm
 
     with pytest.raises(Exception, match="reviewer"):
         ReviewForm(copy_before_review, "  ")

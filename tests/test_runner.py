@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sohoa_lib import _index, _record, runner
 from sohoa_lib.errors import MissingToolError, ParamsError, StageError
+from sohoa_lib.run import _index, _record, runner
 
 # A line of code that must never reach a report: reviewers get outputs, not code.
 CODE_MARKER = "KHONG_DUOC_HIEN_TRONG_BAO_CAO = 1"

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sohoa_lib import _runlock, cli, runner
+from sohoa_lib import cli
 from sohoa_lib.errors import UnitBusyError
+from sohoa_lib.run import _runlock, runner
 from test_runner import PARAMETERS, make_project, write_notebook
 
 # A stage that holds the run until the test drops `go` into the outputs folder.

@@ -11,9 +11,9 @@ import pikepdf
 import pytest
 from PIL import Image, ImageFile
 
-from sohoa_lib._scanfiles import PageSource, embeddable, list_pages, open_page, scan_folders
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import InputError
+from sohoa_lib.scan.pages import PageSource, embeddable, list_pages, open_page, scan_folders
 
 BN = {"parent": "BẢO HIỂM XÃ HỘI VIỆT NAM", "issuer": "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"}
 REQUESTS = (

@@ -28,13 +28,15 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 
-from sohoa_lib import _pdfsig, _stamp, sign
 from sohoa_lib.demo._pki import write_demo_pki
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import InputError, ParamsError, SohoaError
-from sohoa_lib.pdfa import PdfPage, build_pdfa, read_xmp
+from sohoa_lib.pdf import stamp as _stamp
+from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa, read_xmp
 from sohoa_lib.settings import Signing, Token
-from sohoa_lib.verify import verify_pdf
+from sohoa_lib.sign import pades
+from sohoa_lib.sign.verify import verify_pdf
+from sohoa_lib.tools import pdfsig
 
 ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
 PASSWORD = "thử-Mật-khẩu-2718"  # not ASCII on purpose: the secret is UTF-8 throughout
@@ -86,7 +88,7 @@ def unsigned_page(pdfa) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def nssdir(pki, tmp_path_factory) -> Path:
-    return _pdfsig.nss_db(tmp_path_factory.mktemp("nss"), [pki["ca_cert"]])
+    return pdfsig.nss_db(tmp_path_factory.mktemp("nss"), [pki["ca_cert"]])
 
 
 @pytest.fixture
@@ -97,8 +99,8 @@ def settings(pki, monkeypatch) -> Signing:
     )
 
 
-def _signed(settings, profile, src, out, **kwargs) -> sign.SignResult:
-    with sign.Session(settings, profile, prompt=None) as session:
+def _signed(settings, profile, src, out, **kwargs) -> pades.SignResult:
+    with pades.Session(settings, profile, prompt=None) as session:
         return session.sign(src, out, **kwargs)
 
 
@@ -142,10 +144,10 @@ def test_b_b_is_valid_for_pyhanko_and_for_pdfsig(settings, pki, pdfa, nssdir, tm
     status = _pyhanko_status(result.path, pki["ca_cert"])
     assert status.bottom_line and status.intact and status.trusted, status.pretty_print_details()
     assert status.coverage.name == "ENTIRE_FILE"
-    (seen,) = _pdfsig.check(result.path, nssdir)
+    (seen,) = pdfsig.check(result.path, nssdir)
     assert seen["valid"] and seen["total"], seen
     assert seen["signer"] == ORG and seen["type"] == "ETSI.CAdES.detached"
-    assert seen["field"] == sign.FIELD_NAME
+    assert seen["field"] == pades.FIELD_NAME
     assert _sha(pdfa) == before  # the original is untouched
 
 
@@ -162,7 +164,7 @@ def test_b_t_carries_a_valid_timestamp_from_the_demo_authority(
     assert stamp is not None and stamp.intact and stamp.valid and stamp.trusted
     signed = dt.datetime.fromisoformat(result.signed_at)
     assert abs((stamp.timestamp - signed).total_seconds()) < 60
-    assert _pdfsig.check(result.path, nssdir)[0]["valid"]
+    assert pdfsig.check(result.path, nssdir)[0]["valid"]
     verdict = verify_pdf(result.path, [pki["ca_cert"]])
     assert (verdict.status, verdict.level_reached) == ("valid", "B-T"), verdict
     assert any("CRL/OCSP" in gap for gap in verdict.missing)  # no revocation data: said
@@ -207,7 +209,7 @@ def test_b_lt_embeds_the_chains_and_crl_of_signer_and_timestamp(
     # Offline, with revocation checks that must succeed: only the embedded data can serve.
     status = _offline_status(result.path, pki["ca_cert"])
     assert status.bottom_line and status.timestamp_validity.trusted, status.pretty_print_details()
-    (seen,) = _pdfsig.check(result.path, nssdir)
+    (seen,) = pdfsig.check(result.path, nssdir)
     # The validation data follows the signature in a revision of its own, as PAdES B-LT has it.
     assert seen["valid"] and not seen["total"], seen
     verdict = verify_pdf(result.path, [pki["ca_cert"]])
@@ -230,11 +232,11 @@ def test_b_lta_is_the_default_with_a_timestamp_authority_and_revocation_data(
     assert signature.modification_level.name == "LTA_UPDATES"
     stamp = _offline_status(result.path, pki["ca_cert"], 1)
     assert stamp.intact and stamp.valid and stamp.trusted, stamp.pretty_print_details()
-    signed, stamped = _pdfsig.check(result.path, nssdir)
+    signed, stamped = pdfsig.check(result.path, nssdir)
     assert signed["valid"], signed
     # poppler 22.12 lists the document timestamp but cannot check one ("Unimplemented
     # Feature"): pyHanko's check above is the one that judges it.
-    assert stamped["field"] == sign.TIMESTAMP_FIELD, stamped
+    assert stamped["field"] == pades.TIMESTAMP_FIELD, stamped
 
 
 def test_timestamp_without_revocation_data_stays_b_t_and_says_why(
@@ -467,7 +469,7 @@ def _images(xobject, seen=None) -> list:
 
 def test_stamp_box_is_inside_the_top_margin_and_right_aligned():
     for width, height in ((595.28, 841.89), (841.89, 1190.55), (419.53, 595.28)):
-        x1, y1, x2, y2 = sign.stamp_box(width, height)
+        x1, y1, x2, y2 = pades.stamp_box(width, height)
         assert x2 == pytest.approx(width - 20 * 72 / 25.4)
         assert height - y1 <= 20 * 72 / 25.4 and y2 < height
         assert x1 >= 10 * 72 / 25.4 and x2 - x1 >= 60
@@ -534,7 +536,7 @@ def test_one_password_prompt_signs_many_files(settings, pki, pdfa, tmp_path, mon
         return PASSWORD
 
     settings = replace(settings, demo_tsa=pki["tsa"])
-    with sign.Session(settings, "tt05-2025", prompt=prompt) as session:
+    with pades.Session(settings, "tt05-2025", prompt=prompt) as session:
         results = [session.sign(pdfa, tmp_path / f"{n}.pdf") for n in range(3)]
     assert len(asked) == 1 and ENV in asked[0] and PASSWORD not in asked[0]
     assert [r.level for r in results] == ["B-T"] * 3
@@ -553,8 +555,8 @@ def test_one_environment_lookup_signs_many_files(settings, pdfa, tmp_path, monke
                 lookups.append(key)
             return super().get(key, default)
 
-    monkeypatch.setattr(sign.os, "environ", Environ(os.environ))
-    with sign.Session(settings, "tt05-2025", prompt=None) as session:
+    monkeypatch.setattr(pades.os, "environ", Environ(os.environ))
+    with pades.Session(settings, "tt05-2025", prompt=None) as session:
         for n in range(3):
             session.sign(pdfa, tmp_path / f"{n}.pdf")
     assert lookups == [ENV]
@@ -594,11 +596,11 @@ def test_untrusted_certificate_is_refused(settings, pki, pdfa, tmp_path):
 
 def test_settings_that_cannot_sign_are_refused_early(settings, pki):
     with pytest.raises(ParamsError, match="trust_roots"):
-        sign.Session(replace(settings, trust_roots=()), "tt05-2025")
+        pades.Session(replace(settings, trust_roots=()), "tt05-2025")
     with pytest.raises(ParamsError, match="profile"):
-        sign.Session(settings, "tt99")
+        pades.Session(settings, "tt99")
     with pytest.raises(ParamsError, match="seal_image"):
-        sign.Session(settings, "tt02-2019", prompt=None).open()
+        pades.Session(settings, "tt02-2019", prompt=None).open()
 
 
 # Inputs ---------------------------------------------------------------------------------------
@@ -609,7 +611,7 @@ def test_refuses_a_plain_pdf_for_tt05_and_never_overwrites_the_original(settings
     with pikepdf.open(pdfa) as pdf:
         del pdf.Root.Metadata
         pdf.save(plain)
-    with sign.Session(settings, "tt05-2025", prompt=None) as session:
+    with pades.Session(settings, "tt05-2025", prompt=None) as session:
         with pytest.raises(InputError, match="không phải PDF/A"):
             session.sign(plain, tmp_path / "out.pdf")
         with pytest.raises(InputError, match="ghi ra tệp khác"):
@@ -645,7 +647,7 @@ Signature #1:
   - Signature Validation: Signature is Valid.
   - Certificate Validation: Certificate issuer isn't Trusted.
 """
-    (seen,) = _pdfsig.parse(report)
+    (seen,) = pdfsig.parse(report)
     assert seen["signer"] == ORG and seen["time"] == "Nov 22 2026 14:00:08"
     assert not seen["valid"] and not seen["total"]
     assert seen["certificate"] == "Certificate issuer isn't Trusted."
@@ -656,14 +658,14 @@ Signature #1:
 def test_pdfsig_without_the_root_does_not_trust_and_unsigned_gives_nothing(
     settings, pdfa, nssdir, tmp_path
 ):
-    other = _pdfsig.nss_db(tmp_path / "empty", [])
-    assert _pdfsig.nss_db(nssdir, []) == nssdir  # an existing database is reused
+    other = pdfsig.nss_db(tmp_path / "empty", [])
+    assert pdfsig.nss_db(nssdir, []) == nssdir  # an existing database is reused
     out = _signed(settings, "tt05-2025", pdfa, tmp_path / "out.pdf").path
-    (seen,) = _pdfsig.check(out, other)
+    (seen,) = pdfsig.check(out, other)
     assert seen["signature"] == "Signature is Valid." and not seen["valid"]
-    assert _pdfsig.check(pdfa, nssdir) == []
+    assert pdfsig.check(pdfa, nssdir) == []
     with pytest.raises(InputError, match="NSS"):
-        _pdfsig.check(out, tmp_path)
+        pdfsig.check(out, tmp_path)
 
 
 # PKCS#11 ---------------------------------------------------------------------------------------
@@ -755,12 +757,12 @@ def test_pkcs11_token_signs_many_files_with_one_pin(
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     asked = []
     settings = Signing(organisation=ORG, token=token, trust_roots=(pki["ca_cert"],))
-    with sign.Session(settings, "tt05-2025", prompt=lambda m: asked.append(m) or TOKEN_PIN) as s:
+    with pades.Session(settings, "tt05-2025", prompt=lambda m: asked.append(m) or TOKEN_PIN) as s:
         results = [s.sign(pdfa, tmp_path / f"{n}.pdf") for n in range(2)]
     assert len(asked) == 1 and "SOHOA_TEST_PIN" in asked[0]
     for result in results:
         assert _pyhanko_status(result.path, pki["ca_cert"]).bottom_line
-        assert _pdfsig.check(result.path, nssdir)[0]["valid"]
+        assert pdfsig.check(result.path, nssdir)[0]["valid"]
         assert TOKEN_PIN.encode() not in result.path.read_bytes()
 
 
@@ -768,4 +770,4 @@ def test_pkcs11_wrong_pin_is_refused_once(token, pki, monkeypatch):
     monkeypatch.setenv("SOHOA_TEST_PIN", "000000")
     settings = Signing(organisation=ORG, token=token, trust_roots=(pki["ca_cert"],))
     with pytest.raises(ParamsError, match="từ chối mã PIN trong SOHOA_TEST_PIN"):
-        sign.Session(settings, "tt05-2025", prompt=None).open()
+        pades.Session(settings, "tt05-2025", prompt=None).open()

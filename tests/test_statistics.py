@@ -13,19 +13,20 @@ import pytest
 import yaml
 
 from conftest import ROOT, file_row
-from sohoa_lib import UnitPaths, load_unit_settings, runner
-from sohoa_lib import statistics_report as view
-from sohoa_lib.collect import TOTAL
+from sohoa_lib import UnitPaths, load_unit_settings
 from sohoa_lib.demo._statistics import DEFAULT_PERIODS, write_demo_statistics
 from sohoa_lib.errors import ParamsError
-from sohoa_lib.indicators import load_definitions
-from sohoa_lib.statistics import (
+from sohoa_lib.reports import stats as view
+from sohoa_lib.run import runner
+from sohoa_lib.stages.stats import (
     compile_definitions,
     compile_input,
     read_values,
     run_statistics,
     snapshot_period,
 )
+from sohoa_lib.stats.collect import TOTAL
+from sohoa_lib.stats.indicators import load_definitions
 
 AS_OF = dt.date(2026, 11, 22)
 # Known programme figures, as the earlier stages would have written them.

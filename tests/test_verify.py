@@ -28,7 +28,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from sohoa_lib import cli
 from sohoa_lib.errors import InputError, ParamsError
-from sohoa_lib.verify import verify_path, verify_pdf
+from sohoa_lib.sign.verify import verify_path, verify_pdf
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
@@ -474,7 +474,7 @@ def test_cli_from_a_real_process(pki: PKI, signed: bytes, tmp_path: Path) -> Non
 def test_cli_checks_the_folders_manifest_too(
     pki: PKI, signed: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from sohoa_lib.fixity import write_manifest
+    from sohoa_lib.preserve.fixity import write_manifest
 
     folder = tmp_path / "archive"
     write(folder, "a.pdf", signed)

@@ -1,4 +1,4 @@
-"""Tests for Vietnamese date parsing (sohoa_lib._vndates)."""
+"""Tests for Vietnamese date parsing (sohoa_lib.common.vndates)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sohoa_lib._vndates import PartialDate, parse_vn_date
+from sohoa_lib.common.vndates import PartialDate, parse_vn_date
 
 D = PartialDate(2022, 7, 8)
 M = PartialDate(2022, 7)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from sohoa_lib import workcopy
 from sohoa_lib.demo._scans import font_files
-from sohoa_lib.ocr import cer
+from sohoa_lib.scan import workcopy
+from sohoa_lib.scan.ocr import cer
 
 REAL = Path(__file__).parent / "data" / "real"
 MM = 300 / 25.4  # pixels per mm at 300 dpi

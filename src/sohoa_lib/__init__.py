@@ -1,6 +1,6 @@
 """sohoa: digitization of BHXH Việt Nam's paper archive and compilation of its statistics."""
 
-from .errors import (
+from sohoa_lib.errors import (
     InputError,
     MissingToolError,
     ParamsError,
@@ -10,10 +10,10 @@ from .errors import (
     UnitBusyError,
     UnknownUnitError,
 )
-from .paths import UnitPaths
-from .registry import current_units, successor, unit, units
-from .runner import run_batch, run_unit
-from .settings import UnitSettings, load_unit_settings
+from sohoa_lib.paths import UnitPaths
+from sohoa_lib.records.registry import current_units, successor, unit, units
+from sohoa_lib.run.runner import run_batch, run_unit
+from sohoa_lib.settings import UnitSettings, load_unit_settings
 
 __all__ = [
     "InputError",

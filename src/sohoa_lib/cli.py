@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import ParamsError, PreservationError, SohoaError, StageError
+from sohoa_lib.errors import ParamsError, PreservationError, SohoaError, StageError
 
 log = logging.getLogger("sohoa_lib")
 
@@ -80,7 +80,7 @@ def _outputs(args: argparse.Namespace, root: Path) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from . import runner
+    from sohoa_lib.run import runner
 
     root = runner.project_root()
     unit = args.unit
@@ -103,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from . import runner
+    from sohoa_lib.run import runner
 
     root = runner.project_root()
     outputs = _outputs(args, root)
@@ -129,10 +129,10 @@ def batch_failure(results: Sequence[dict]) -> str | None:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from . import runner
+    from sohoa_lib.run import runner
 
     try:  # the demo generator lands separately; the rest of the CLI must work without it
-        from .demo import write_demo_data
+        from sohoa_lib.demo import write_demo_data
     except ImportError as exc:
         raise SohoaError(f"không có bộ tạo dữ liệu mẫu: {exc}") from None
     root = runner.project_root()
@@ -143,17 +143,17 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from . import catalog
+    from sohoa_lib.catalog import db
 
     if args.limit < 1:
         raise ParamsError(f"search: --limit phải từ 1 trở lên, nhận được {args.limit}")
     if args.outputs:  # searching needs no project folder when told where the outputs are
         outputs = Path(args.outputs).resolve()
     else:
-        from . import runner
+        from sohoa_lib.run import runner
 
         outputs = runner.project_root() / "outputs"
-    result = catalog.found_in_outputs(outputs, args.query, limit=args.limit, unit=args.unit)
+    result = db.found_in_outputs(outputs, args.query, limit=args.limit, unit=args.unit)
     how = "khớp đúng dấu đã gõ" if result.exact else "không phân biệt dấu vì từ khóa gõ không dấu"
     if not result.hits:
         print(f"Không tìm thấy kết quả cho “{args.query}” ({how}).")
@@ -161,12 +161,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     shown = f", hiện {len(result.hits)} văn bản đầu" if result.total > len(result.hits) else ""
     print(f"Tìm thấy {result.total} văn bản cho “{args.query}” ({how}{shown}).\n")
     for hit in result.hits:
-        print(catalog.format_hit(hit), end="\n\n")
+        print(db.format_hit(hit), end="\n\n")
     return 0
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
-    from . import browser
+    from sohoa_lib.reports import browser
 
     outputs = _outputs_anywhere(args)
     if browser.chromium_path() is None:
@@ -183,13 +183,13 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 def _outputs_anywhere(args: argparse.Namespace) -> Path:
     if args.outputs:  # no project folder needed when told where the outputs are
         return Path(args.outputs).resolve()
-    from . import runner
+    from sohoa_lib.run import runner
 
     return runner.project_root() / "outputs"
 
 
 def cmd_review_export(args: argparse.Namespace) -> int:
-    from . import review
+    from sohoa_lib.review import sheet as review
 
     paths = review.unit_paths(_outputs_anywhere(args), args.unit)
     out = review.export_xlsx(paths, Path(args.out).resolve() if args.out else None)
@@ -198,8 +198,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review_apply(args: argparse.Namespace) -> int:
-    from . import review
-    from .errors import InputError
+    from sohoa_lib.errors import InputError
+    from sohoa_lib.review import sheet as review
 
     reviewer = review.require_reviewer(args.reviewer)
     result = review.apply_xlsx(Path(args.file), _outputs_anywhere(args), reviewer)
@@ -221,8 +221,9 @@ def cmd_review_apply(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     import os
 
-    from . import fixity, verify
-    from .errors import InputError
+    from sohoa_lib.errors import InputError
+    from sohoa_lib.preserve import fixity
+    from sohoa_lib.sign import verify
 
     path = Path(args.path)
     if args.fixity:
@@ -277,7 +278,7 @@ def _long_term(verdict) -> str:
 
 def _moment(text: str) -> dt.datetime:
     """--at: a date (its start, Vietnam time) or a date and time (unzoned: Vietnam time)."""
-    from .verify import VN_TZ
+    from sohoa_lib.sign.verify import VN_TZ
 
     try:
         moment = dt.datetime.fromisoformat(text)
@@ -289,7 +290,7 @@ def _moment(text: str) -> dt.datetime:
 
 
 def cmd_backup_accept(args: argparse.Namespace) -> int:
-    from . import backup, fixity
+    from sohoa_lib.preserve import backup, fixity
 
     package = Path(args.package)
     if not (package / fixity.MANIFEST).is_file():
@@ -310,7 +311,7 @@ def cmd_backup_accept(args: argparse.Namespace) -> int:
 
 
 def _verify_fixity(path: Path) -> int:
-    from . import fixity
+    from sohoa_lib.preserve import fixity
 
     if not path.is_dir():
         raise ParamsError(f"verify --fixity: {path}: cần một thư mục lưu trữ")
@@ -348,8 +349,9 @@ def _verify_fixity(path: Path) -> int:
 
 
 def cmd_preserve_renew(args: argparse.Namespace) -> int:
-    from . import preserve, runner
-    from .settings import load_unit_settings
+    from sohoa_lib.preserve import renew as preserve
+    from sohoa_lib.run import runner
+    from sohoa_lib.settings import load_unit_settings
 
     path = Path(args.path)
     params = Path(args.params) if args.params else None
@@ -397,8 +399,9 @@ def cmd_preserve_renew(args: argparse.Namespace) -> int:
 def _renew_packages(settings, folder: Path, renewed: set[str]) -> list[tuple[str, str]]:
     """Rebuild the packages of `folder` (a unit's archive) holding renewed files and replace
     their backup copies; what could not be done, each with its reason."""
-    from . import archive, fixity
-    from .paths import UnitPaths
+    from sohoa_lib.paths import UnitPaths
+    from sohoa_lib.preserve import fixity
+    from sohoa_lib.stages import sign
 
     packages = folder / fixity.PACKAGES
     if not renewed or not packages.is_dir():
@@ -406,9 +409,7 @@ def _renew_packages(settings, folder: Path, renewed: set[str]) -> list[tuple[str
     if folder.name != "archive" or folder.parent.name != settings.unit:
         return [(str(packages), f"không phải thư mục outputs/{settings.unit}/archive của đơn vị "
                  "trong tham số: các gói không được dựng lại, vẫn giữ tệp trước khi gia hạn")]  # fmt: skip
-    done = archive.rebuild_packages(
-        settings, UnitPaths(folder.parent.parent, settings.unit), renewed
-    )
+    done = sign.rebuild_packages(settings, UnitPaths(folder.parent.parent, settings.unit), renewed)
     for package in done.packages:
         print(f"{'rebuilt':<10} {package}  gói dựng lại với tệp đã gia hạn và sự kiện PREMIS")
     for copy in done.backups:
@@ -424,7 +425,7 @@ def _renew_packages(settings, folder: Path, renewed: set[str]) -> list[tuple[str
 def _recheck_packages(path: Path) -> int:
     """An archive folder's packages and their backup copies checked against the packages'
     manifest (nothing changed, each check logged); how many locations differ."""
-    from . import fixity
+    from sohoa_lib.preserve import fixity
 
     packages = path / "packages"
     if not path.is_dir() or not (packages / fixity.MANIFEST).is_file():
@@ -436,7 +437,8 @@ def _recheck_packages(path: Path) -> int:
 
 
 def _unit_trust_roots(args: argparse.Namespace, path: Path) -> list[Path]:
-    from . import runner, verify
+    from sohoa_lib.run import runner
+    from sohoa_lib.sign import verify
 
     try:
         root = runner.project_root()

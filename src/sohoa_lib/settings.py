@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import registry
-from ._config import build, read_yaml
-from .backup import MIN_LOCATIONS
-from .errors import ParamsError
+from sohoa_lib.common.config import build, read_yaml
+from sohoa_lib.errors import ParamsError
+from sohoa_lib.preserve.backup import MIN_LOCATIONS
+from sohoa_lib.records import registry
 
 PROFILES = ("tt05-2025", "tt02-2019")
 PROFILE_NAMES = {"tt05-2025": "Thông tư 05/2025/TT-BNV", "tt02-2019": "Thông tư 02/2019/TT-BNV"}

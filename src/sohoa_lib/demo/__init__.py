@@ -11,9 +11,9 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
-from .._io import atomic_path, write_text
-from ._inventory import add_mistakes, generate_inventory, typed_inventory
-from ._units import DEMO_UNITS, DemoUnit
+from sohoa_lib.common.files import atomic_path, write_text
+from sohoa_lib.demo._inventory import add_mistakes, generate_inventory, typed_inventory
+from sohoa_lib.demo._units import DEMO_UNITS, DemoUnit
 
 __all__ = ["DEMO_UNITS", "DemoUnit", "unit_params", "write_demo_data"]
 
@@ -64,18 +64,18 @@ def write_demo_data(out: Path, *, seed: int = 1838, params_dir: Path) -> list[Pa
     """Write every demo unit's inputs under `out/<UNIT>/` with its params file; return those files."""
     costs = params_dir / "costs.yaml"
     if not costs.is_file():
-        from ..errors import ParamsError
+        from sohoa_lib.errors import ParamsError
 
         raise ParamsError(f"{costs}: cost norms not found (expected params/costs.yaml)")
     password = os.environ.get(PASSWORD_ENV)
     if not password:
-        from ..errors import ParamsError
+        from sohoa_lib.errors import ParamsError
 
         raise ParamsError(
             f"set {PASSWORD_ENV} to the password the demo signing key should have "
             "(make demo sets one for the demo key)"
         )
-    from ._pki import write_demo_pki
+    from sohoa_lib.demo._pki import write_demo_pki
 
     # The demo's backup copies belong to the packages of the demo run before: a new demo signs
     # with a new key, and its packages would differ from those copies, which stage 3 rightly
@@ -92,8 +92,8 @@ def write_demo_data(out: Path, *, seed: int = 1838, params_dir: Path) -> list[Pa
 def _write_unit(
     unit: DemoUnit, folder: Path, costs: Path, rng: np.random.Generator, seed: int
 ) -> Path:
-    from ._scans import ScanRequest, write_demo_scans
-    from ._statistics import write_demo_statistics
+    from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
+    from sohoa_lib.demo._statistics import write_demo_statistics
 
     clean = generate_inventory(unit, rng)
     scanned = _pick_scanned(clean, len(unit.scans))

@@ -8,8 +8,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .. import codes
-from ._units import HEADERS, DemoUnit
+from sohoa_lib.demo._units import HEADERS, DemoUnit
+from sohoa_lib.records import codes
 
 CATEGORY_SHARES = {"THU": 0.24, "STHE": 0.18, "CDCS": 0.24, "GDYT": 0.06, "KTTC": 0.12,
                    "TCCB": 0.05, "VP": 0.07, "TTKT": 0.02, "KHDT": 0.02}  # fmt: skip

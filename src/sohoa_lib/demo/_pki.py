@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from PIL import Image
 
-from .._io import atomic_path
+from sohoa_lib.common.files import atomic_path
 
 __all__ = ["DEMO_NOTICE", "write_demo_crl", "write_demo_pki"]
 
@@ -129,7 +129,7 @@ def draw_seal(organisation: str, seed: int = 1838) -> Image.Image:
     The demo scans' seal drawing is reused: it multiplies red ink onto paper, so drawn on white,
     how far the green channel fell is how much ink lies there (its alpha).
     """
-    from ._scans import DPI, _px, _seal
+    from sohoa_lib.demo._scans import DPI, _px, _seal
 
     size = _px(44)
     paper = Image.new("RGB", (size, size), "white")

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from .._io import atomic_path, write_text
-from ..errors import MissingToolError
-from ._letters import Letter, Para, date_line, filler, plan_letters
+from sohoa_lib.common.files import atomic_path, write_text
+from sohoa_lib.demo._letters import Letter, Para, date_line, filler, plan_letters
+from sohoa_lib.errors import MissingToolError
 
 __all__ = ["DEFECTS", "FORMATS", "ScanRequest", "font_files", "write_demo_scans"]
 

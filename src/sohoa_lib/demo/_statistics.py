@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_path, write_text
-from .._text import fold
+from sohoa_lib.common.files import atomic_path, write_text
+from sohoa_lib.common.text import fold
 
 DEFAULT_PERIODS = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
 """Seven quarters, so the last has a same-quarter-last-year figure to compare with."""

@@ -1,0 +1,417 @@
+"""Fixity: SHA-256 manifests, read-only checks of an archive and its backup copies, the audit log."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import fcntl
+import io
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sohoa_lib.common.files import sha256, write_text
+from sohoa_lib.errors import InputError, ParamsError
+
+MANIFEST = "manifest-sha256.txt"
+BACKUPS = "backups.json"
+LOG = "preservation-log.csv"
+PACKAGES = "packages"
+"""In an archive folder, the information packages with their manifest and backups.json."""
+MIN_COPIES = 2
+"""Circular 05/2025/TT-BNV: at least two backup copies, on independent storage."""
+# Files that describe a folder rather than belong to it: never listed, never reported as extra.
+CONTROL_FILES = (MANIFEST, BACKUPS, LOG)
+LOG_COLUMNS = ("when", "event", "target", "agent", "result", "detail")
+EVENTS = ("backup", "fixity-check", "renewal")
+VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
+
+PROBLEM_LABELS = {
+    "missing": "thiếu",
+    "changed": "bị thay đổi",
+    "extra": "thừa",
+    "unreadable": "không đọc được",
+}
+
+# sha256sum's format: "<hex>  <path>", or "<hex> *<path>" (binary mode); a leading backslash
+# means the path has its backslashes and newlines escaped.
+_LINE = re.compile(r"^(\\?)([0-9a-fA-F]{64}) [ *](.+)$")
+# Names listed in a detail cell of the log; the full lists are printed, the log stays readable.
+_DETAIL_NAMES = 20
+
+
+@dataclass(frozen=True)
+class FixityReport:
+    """One location compared with its reference checksums."""
+
+    location: Path
+    """The folder checked (the archive itself or one backup copy)."""
+    missing: list[str]
+    """Listed in the reference, absent here."""
+    changed: list[str]
+    """Present, but the bytes differ from the reference checksum."""
+    extra: list[str]
+    """Present here, not listed in the reference."""
+    checked: int
+    """Files present in both and hashed."""
+    unreadable: list[str] = field(default_factory=list)
+    """Present but could not be read (permissions, I/O error): their content is unconfirmed."""
+    found: bool = True
+    """False when the location itself does not exist (every file then counts as missing)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.found and not (self.missing or self.changed or self.extra or self.unreadable)
+
+    def describe(self) -> str:
+        """One line in Vietnamese: what matched, what did not."""
+        if not self.found:
+            return f"không tìm thấy thư mục; thiếu {len(self.missing)} tệp"
+        if self.ok:
+            return f"khớp, {self.checked} tệp"
+        parts = [
+            f"{label} {len(names)}"
+            for label, names in zip(PROBLEM_LABELS.values(), self._lists(), strict=True)
+            if names
+        ]
+        return f"{', '.join(parts)} (đã so {self.checked} tệp)"
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(kind, relative path) for every problem, kinds in a fixed order."""
+        return [
+            (kind, name)
+            for kind, names in zip(PROBLEM_LABELS, self._lists(), strict=True)
+            for name in names
+        ]
+
+    def _lists(self) -> tuple[list[str], ...]:
+        return (self.missing, self.changed, self.extra, self.unreadable)
+
+
+def format_report(report: FixityReport) -> list[str]:
+    """Lines for the console: the location's result, then one line per problem file."""
+    status = "ok" if report.ok else "failed"
+    lines = [f"{status:<10} {report.location}  tổng kiểm SHA-256: {report.describe()}"]
+    lines += [f"  {kind:<10} {name}  ({PROBLEM_LABELS[kind]})" for kind, name in report.problems()]
+    return lines
+
+
+@dataclass(frozen=True)
+class Backups:
+    """`backups.json` of an archive folder: where its copies are and where checks are logged."""
+
+    copies: tuple[Path, ...] = ()
+    """Backup copies of the folder, on independent storage."""
+    log: Path | None = None
+    """The preservation log (CSV) that every backup and check is appended to."""
+
+
+def manifest(folder: Path, *, exclude: Collection[str] = CONTROL_FILES) -> dict[str, str]:
+    """Relative path (posix, NFC) → SHA-256 of every file under `folder`, sorted by path."""
+    return {rel: sha256(path) for rel, path in _files(Path(folder), exclude).items()}
+
+
+def write_manifest(folder: Path, name: str = MANIFEST) -> Path:
+    """Write `<folder>/<name>` in sha256sum format (`sha256sum -c` accepts it), atomically."""
+    folder = Path(folder)
+    listing = manifest(folder, exclude={*CONTROL_FILES, name})
+    return write_text(folder / name, "".join(_line(rel, digest) for rel, digest in listing.items()))
+
+
+def read_manifest(path: Path) -> dict[str, str]:
+    """A manifest file as relative path → SHA-256; InputError listing every bad line at once."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: không tìm thấy tệp kê mã băm") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: không đọc được tệp kê mã băm: {exc}") from None
+    listing: dict[str, str] = {}
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _LINE.match(line)
+        if not match:
+            problems.append(f"dòng {number}: cần dạng '<sha256>  <path>', nhận được {line[:80]!r}")
+            continue
+        escaped, digest, name = match.groups()
+        if escaped:
+            name = re.sub(r"\\(.)", lambda m: "\n" if m[1] == "n" else m[1], name)
+        rel = unicodedata.normalize("NFC", name)
+        if rel.startswith("/") or ".." in rel.split("/"):
+            problems.append(f"dòng {number}: đường dẫn {rel!r} ra ngoài thư mục")
+        elif rel in listing:
+            problems.append(f"dòng {number}: {rel!r} được liệt kê hai lần")
+        else:
+            listing[rel] = digest.lower()
+    if problems:
+        raise InputError(f"{path}: {len(problems)} dòng sai: {'; '.join(problems[:10])}")
+    return dict(sorted(listing.items()))
+
+
+def check_copy(
+    reference: Mapping[str, str], copy_root: Path, *, exclude: Collection[str] = CONTROL_FILES
+) -> FixityReport:
+    """Compare the files under `copy_root` with `reference`; read-only: never writes, never fixes."""
+    copy_root = Path(copy_root)
+    expected = {unicodedata.normalize("NFC", rel): d.lower() for rel, d in reference.items()}
+    found = copy_root.is_dir()
+    present = _files(copy_root, exclude) if found else {}
+    changed, unreadable = [], []
+    both = sorted(expected.keys() & present.keys())
+    for rel in both:
+        try:
+            digest = sha256(present[rel])
+        except OSError:
+            unreadable.append(rel)
+            continue
+        if digest != expected[rel]:
+            changed.append(rel)
+    return FixityReport(
+        location=copy_root,
+        missing=sorted(expected.keys() - present.keys()),
+        changed=changed,
+        extra=sorted(present.keys() - expected.keys()),
+        checked=len(both) - len(unreadable),
+        unreadable=unreadable,
+        found=found,
+    )
+
+
+def check_manifest(folder: Path, name: str = MANIFEST, *, extra: bool = True) -> FixityReport:
+    """A folder against its own manifest; `extra=False` checks only the files it lists.
+
+    Some manifests cover part of a folder (the signed PDFs, not the tables beside them);
+    for those, files not listed are not a problem.
+    """
+    folder = Path(folder)
+    report = check_copy(read_manifest(folder / name), folder, exclude={*CONTROL_FILES, name})
+    return report if extra else replace(report, extra=[])
+
+
+def read_backups(folder: Path) -> Backups | None:
+    """`<folder>/backups.json`, paths relative to it; None when absent; ParamsError if malformed."""
+    path = Path(folder) / BACKUPS
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParamsError(f"{path}: không phải JSON hợp lệ: {exc}") from None
+    if not isinstance(data, dict):
+        raise ParamsError(f'{path}: cần một đối tượng dạng {{"copies": [...], "log": "..."}}')
+    unknown = sorted(set(data) - {"copies", "log"})
+    if unknown:
+        raise ParamsError(
+            f"{path}: khóa không xác định {unknown[0]!r} (các khóa hợp lệ: copies, log)"
+        )
+    copies = data.get("copies", [])
+    if not isinstance(copies, list) or not all(isinstance(c, str) and c for c in copies):
+        raise ParamsError(f"{path}: khóa 'copies' phải là một danh sách đường dẫn thư mục")
+    log = data.get("log")
+    if log is not None and not (isinstance(log, str) and log):
+        raise ParamsError(f"{path}: khóa 'log' phải là một đường dẫn tệp")
+    base = path.parent
+    return Backups(
+        copies=tuple((base / c).resolve() for c in copies),
+        log=(base / log).resolve() if log else None,
+    )
+
+
+def check_archive(folder: Path, *, when: dt.datetime | None = None) -> list[FixityReport]:
+    """The folder against its manifest, then each backup copy; each check appended to the log.
+
+    The reference is the manifest when there is one, else the folder's current checksums (so
+    copies of a folder without a manifest can still be compared). Nothing is written except one
+    log row per location, and only when backups.json names a log.
+    """
+    folder = Path(folder).resolve()
+    backups = read_backups(folder) or Backups()
+    has_manifest = (folder / MANIFEST).is_file()
+    if not has_manifest and not backups.copies:
+        raise InputError(
+            f"{folder}: không có {MANIFEST} cũng không có bản sao nào trong {BACKUPS}: không có gì để kiểm tra"
+        )
+    copies = [c for c in backups.copies if c != folder]
+    if has_manifest:
+        reference = read_manifest(folder / MANIFEST)
+        locations = [folder, *copies]
+    else:  # the folder is its own reference, so only the copies have something to prove
+        reference = manifest(folder, exclude=_exclusions(folder, backups.log))
+        locations = copies
+    reports = []
+    for location in locations:
+        report = check_copy(reference, location, exclude=_exclusions(location, backups.log))
+        reports.append(report)
+        if backups.log is not None:
+            log_check(backups.log, report, when=when)
+    return reports
+
+
+def log_check(log_csv: Path, report: FixityReport, *, when: dt.datetime | None = None) -> None:
+    """Append a fixity check's result to the preservation log."""
+    log_event(log_csv, event="fixity-check", target=str(report.location),
+              result="ok" if report.ok else "failed", detail=_log_detail(report), when=when)  # fmt: skip
+
+
+def fixity_folder(path: Path) -> Path:
+    """The folder whose copies `verify --fixity PATH` checks: PATH itself, or, for an archive
+    folder (whose own manifest lists only the signed PDFs), its `packages/` folder.
+
+    ParamsError naming the folder to give when PATH is a unit's output folder.
+    """
+    path = Path(path).resolve()
+    if not (path / BACKUPS).is_file() and (path / PACKAGES / MANIFEST).is_file():
+        return path / PACKAGES
+    if not (path / MANIFEST).is_file() and (path / "archive" / PACKAGES).is_dir():
+        raise ParamsError(
+            f"verify --fixity: {path} là thư mục kết quả của một đơn vị: hãy chỉ {path / 'archive'} "
+            f"(tệp PDF đã ký, gói và bản sao) hoặc {path / 'archive' / PACKAGES}"
+        )
+    return path
+
+
+def bookkeeping_problems(folder: Path, *, when: dt.datetime | None = None) -> list[str]:
+    """What is missing from the records that let `folder` and its copies be checked, one line
+    each in Vietnamese; logged when there is a log. A check that could not be run is a failed
+    check, never a silent success: without backups.json no copy is checked at all."""
+    folder = Path(folder).resolve()
+    problems = []
+    if not (folder / MANIFEST).is_file():
+        problems.append(f"{folder / MANIFEST}: không có; thư mục không đối chiếu được với chính nó")
+    backups = read_backups(folder)
+    if backups is None:
+        problems.append(
+            f"{folder / BACKUPS}: không có; không biết bản sao dự phòng ở đâu nên chưa kiểm tra "
+            "bản sao nào"
+        )
+        return problems
+    copies = {c for c in backups.copies if c != folder}
+    if len(copies) < MIN_COPIES:
+        problems.append(
+            f"{folder / BACKUPS}: liệt kê {len(copies)} bản sao; cần ít nhất {MIN_COPIES}, "
+            "trên thiết bị lưu trữ độc lập"
+        )
+    if backups.log is None:
+        problems.append(
+            f"{folder / BACKUPS}: không có khóa 'log'; lần kiểm tra không được ghi vào nhật ký "
+            "bảo quản"
+        )
+    else:
+        for problem in problems:
+            log_event(backups.log, event="fixity-check", target=str(folder), result="failed",
+                      detail=problem, when=when)  # fmt: skip
+    return problems
+
+
+def log_event(
+    log_csv: Path,
+    *,
+    event: str,
+    target: str,
+    result: str,
+    detail: str = "",
+    agent: str | None = None,
+    when: dt.datetime | None = None,
+) -> None:
+    """Append one row to the preservation log (created with its header when absent).
+
+    It is an audit log: one write per row under an exclusive lock, flushed to disk before
+    returning, so concurrent writers never interleave and a crash never loses a logged row.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"event should be one of {', '.join(EVENTS)}, got {event!r}")
+    if when is not None and when.tzinfo is None:
+        raise ValueError("`when` needs a time zone: a naive time is ambiguous on a server in UTC")
+    moment = (when or dt.datetime.now(VN_TZ)).astimezone(VN_TZ).isoformat(timespec="seconds")
+    row = io.StringIO()
+    csv.writer(row, lineterminator="\n").writerow(
+        [moment, event, target, agent or _agent(), result, detail]
+    )
+    log_csv = Path(log_csv)
+    log_csv.parent.mkdir(parents=True, exist_ok=True)
+    created = not log_csv.exists()
+    with log_csv.open("a", encoding="utf-8", newline="") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            text = row.getvalue()
+            if fh.tell() == 0:
+                # The BOM lets Excel read the Vietnamese text; it belongs at the very start only.
+                text = "\ufeff" + ",".join(LOG_COLUMNS) + "\n" + text
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    if created:
+        _fsync_dir(log_csv.parent)  # a new file's directory entry must survive a crash too
+
+
+def read_log(log_csv: Path) -> list[dict[str, str]]:
+    """The rows of a preservation log, as dicts keyed by LOG_COLUMNS."""
+    with Path(log_csv).open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _files(folder: Path, exclude: Collection[str]) -> dict[str, Path]:
+    """NFC relative path → path of every regular file under `folder`, sorted."""
+
+    def fail(exc: OSError) -> None:
+        raise InputError(f"{exc.filename}: không liệt kê được thư mục: {exc.strerror}")
+
+    found: dict[str, Path] = {}
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=fail):
+        dirnames.sort()
+        for name in filenames:
+            path = Path(dirpath, name)
+            # A copy made on macOS or through some file shares stores "ồ" decomposed (NFD);
+            # comparing NFC forms keeps the same name from showing as one missing and one extra.
+            rel = unicodedata.normalize("NFC", path.relative_to(folder).as_posix())
+            if rel not in exclude and path.is_file():
+                found[rel] = path
+    return dict(sorted(found.items()))
+
+
+def _line(rel: str, digest: str) -> str:
+    if "\\" in rel or "\n" in rel:
+        return "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n") + "\n"
+    return f"{digest}  {rel}\n"
+
+
+def _exclusions(location: Path, log: Path | None) -> set[str]:
+    excluded = set(CONTROL_FILES)
+    if log is not None and log.is_relative_to(location):
+        excluded.add(log.relative_to(location).as_posix())
+    return excluded
+
+
+def _log_detail(report: FixityReport) -> str:
+    parts = [report.describe()]
+    for kind, names in zip(PROBLEM_LABELS, report._lists(), strict=True):
+        if names:
+            more = f" … (+{len(names) - _DETAIL_NAMES})" if len(names) > _DETAIL_NAMES else ""
+            parts.append(f"{kind}: {', '.join(names[:_DETAIL_NAMES])}{more}")
+    return "; ".join(parts)
+
+
+def _agent() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("sohoa")
+    except PackageNotFoundError:
+        release = "unknown"
+    return f"sohoa {release} pid {os.getpid()}"
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,84 @@
+"""Inventory cells parsed once per distinct value, and whole numbers as Vietnamese sheets type them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sohoa_lib.common.text import nfc
+
+# "1.234" and "1 234" are how Vietnamese spreadsheets show thousands.
+_THOUSANDS = re.compile(r"^\d{1,3}([. ]\d{3})+$")
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A column as its distinct values and, per row, which one it holds (-1 for blank).
+
+    Inventories repeat values a lot (a million rows, a few thousand dates), so every parse and
+    derivation runs once per distinct value and rows just index the result.
+    """
+
+    codes: np.ndarray
+    uniques: np.ndarray
+    values: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, series: pd.Series) -> Distinct:
+        codes_, uniques = pd.factorize(pd.Series(series, dtype=object), use_na_sentinel=True)
+        return cls(codes_, np.asarray(uniques, dtype=object))
+
+    def with_values(self, values: np.ndarray) -> Distinct:
+        """The same rows, with parsed values standing in for the distinct cells."""
+        return Distinct(self.codes, self.uniques, values)
+
+    def derive(self, fn) -> np.ndarray:
+        """`fn` of each distinct value (of the parsed values when set; None stays None)."""
+        source = self.uniques if self.values is None else self.values
+        result = np.empty(len(source), dtype=object)
+        for i, value in enumerate(source):
+            result[i] = None if value is None else fn(value)
+        return result
+
+    def parse(self, parser) -> tuple[np.ndarray, np.ndarray]:
+        """Per distinct value: (parsed value or None, error message or "")."""
+        values = np.empty(len(self.uniques), dtype=object)
+        errors = np.full(len(self.uniques), "", dtype=object)
+        for i, raw in enumerate(self.uniques):
+            try:
+                values[i] = parser(raw)
+            except ValueError as exc:
+                errors[i] = str(exc)
+        return values, errors
+
+    def take(self, per_unique: np.ndarray, blank: object = None) -> np.ndarray:
+        """Per row: the distinct value's result, or `blank` for a blank cell."""
+        return np.append(per_unique.astype(object), np.array([blank], dtype=object))[self.codes]
+
+
+def parse_count(value: object) -> int | None:
+    """A non-negative whole number as typed: 12, 12.0, "1.234" (Vietnamese thousands)."""
+    if isinstance(value, bool):
+        raise ValueError(f'"{value}" không phải số nguyên ≥ 0')
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        if pd.isna(number):
+            return None
+    else:
+        text = nfc(str(value))
+        if not text:
+            return None
+        if _THOUSANDS.match(text):
+            text = text.replace(".", "").replace(" ", "")
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            raise ValueError(f'"{text}" không phải số nguyên ≥ 0') from None
+    if not number.is_integer():
+        raise ValueError(f'"{value}" không phải số nguyên ≥ 0')
+    if number < 0:
+        raise ValueError(f'"{int(number)}" là số âm: cần số nguyên ≥ 0')
+    return int(number)

@@ -1,0 +1,203 @@
+"""Inventory rows before parsing: rows that are not files, legacy-encoded cells, the composed mã hồ sơ."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from sohoa_lib.common.text import key, nfc
+from sohoa_lib.common.vndates import parse_vn_date
+from sohoa_lib.errors import InputError
+from sohoa_lib.records._columns import columns
+from sohoa_lib.records._legacy_text import read_cells
+
+ENCODING_COLUMNS = ("dong", "cot", "gia_tri", "doc_thanh", "bang_ma", "nghi_van")
+
+# "Tổng cộng", "Cộng", "Tổng số": the line under a table that adds it up, not a file.
+# Matched on key() text, so "Cộng:" is "cong"; "Công khai" or "Tổng hợp …" are not totals.
+_TOTAL = re.compile(r"^(tong cong|tong so)( |$)|^(cong|tong)( [0-9 ]*)?$")
+
+
+# "1995-1997", "1995/97": two years; otherwise a dash between spaces, an en or em dash, or
+# "đến" separates the two ends (a bare "-" may be inside a date: 05-01-1998).
+_YEARS = re.compile(r"([0-9]{4})\s*[-–—/]\s*([0-9]{4}|[0-9]{2})")
+_ENDS = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*|\s+(?:đến|den|tới|toi)\s+", re.IGNORECASE)
+
+
+def split_period(raw: pd.DataFrame, header_of: dict) -> None:
+    """Start and end from a single "Thời gian" column, when the sheet has no column for each."""
+    if "thoi_gian" not in raw or "thoi_gian_bat_dau" in raw:
+        return
+    ends = {}
+    for value in pd.unique(raw["thoi_gian"]):
+        ends[value] = _period(value)
+    raw["thoi_gian_bat_dau"] = raw["thoi_gian"].map(lambda v: ends[v][0] if v in ends else None)
+    if "thoi_gian_ket_thuc" not in raw:
+        raw["thoi_gian_ket_thuc"] = raw["thoi_gian"].map(
+            lambda v: ends[v][1] if v in ends else None
+        )
+        header_of["thoi_gian_ket_thuc"] = header_of["thoi_gian"]
+    header_of["thoi_gian_bat_dau"] = header_of["thoi_gian"]
+
+
+def _period(value: object) -> tuple[object, object]:
+    if not isinstance(value, str):
+        return value, None
+    text = nfc(value)
+    years = _YEARS.fullmatch(text)
+    if years:
+        start, end = years.groups()
+        return start, (start[:2] + end if len(end) == 2 else end)
+    parts = _ENDS.split(text)
+    return (parts[0], parts[1]) if len(parts) == 2 else (text, None)
+
+
+def shown(value: object) -> str:
+    """A cell as the archivist typed it: Excel's 12.0 is the 12 they see."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def text_cell(value: object) -> str | None:
+    """A text cell in NFC, None when blank."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores a typed "12" as 12.0
+    return nfc(str(value)) or None
+
+
+def drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
+    """Set apart blank rows, totals rows and group headings: they are not files, nor errors."""
+    n = len(raw)
+    if not n:
+        return raw, rows, []
+    filled = np.column_stack([_filled(raw[c]) for c in raw])
+    count = filled.sum(axis=1)
+    ids = [i for i, c in enumerate(raw.columns) if c in ("ma_ho_so", "ho_so_so")]
+    id_blank = ~filled[:, ids].any(axis=1) if ids else np.ones(n, dtype=bool)
+    total = np.zeros(n, dtype=bool)
+    for i in ids:  # "Tổng cộng" typed in the code column itself
+        total |= _per_value(raw.iloc[:, i], _is_total)
+    for i in np.flatnonzero(id_blank & (count > 0)):  # few rows: no need to be vectorised
+        total[i] |= any(_is_total(v) for v in raw.iloc[i] if v is not None)
+    kinds = np.full(n, "", dtype=object)
+    kinds[count == 0] = "dòng trống"
+    kinds[(kinds == "") & total] = "dòng tổng cộng"
+    kinds[(kinds == "") & id_blank & (count == 1)] = "dòng tiêu đề nhóm"
+    keep = kinds == ""
+    if keep.all():
+        return raw, rows, []
+    skipped = list(zip(rows[~keep].tolist(), kinds[~keep].tolist(), strict=True))
+    return raw[keep].reset_index(drop=True), rows[keep], skipped
+
+
+def _filled(series: pd.Series) -> np.ndarray:
+    if series.dtype != object and pd.api.types.is_string_dtype(series):
+        # A CSV's compact string column: the string kernels do it without Python objects.
+        return (series.notna() & series.str.strip().ne("")).to_numpy(dtype=bool, na_value=False)
+    return _per_value(series, lambda v: not (isinstance(v, str) and not v.strip()))
+
+
+def _is_total(value: object) -> bool:
+    # "ng" is in every spelling of tổng and cộng (NFC, NFD, no diacritics): a cheap first test.
+    return isinstance(value, str) and "ng" in value.lower() and bool(_TOTAL.match(key(value)))
+
+
+def _per_value(series: pd.Series, fn) -> np.ndarray:
+    """`fn` of each cell as a bool array, computed once per distinct value (blank cells: False)."""
+    codes_, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    per = np.array([bool(fn(v)) for v in uniques] + [False], dtype=bool)
+    return per[codes_]
+
+
+def read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict) -> tuple:
+    """Convert cells typed in TCVN3, VNI or VISCII; list each conversion and each doubtful cell."""
+    strings = [v for c in raw for v in pd.unique(raw[c]) if isinstance(v, str) and not v.isascii()]
+    readings = read_cells(strings)
+    changed = {v: r for v, r in readings.items() if r.encoding or r.doubt}
+    parts = []
+    for c in raw:
+        if not changed:
+            break
+        hit = _per_value(raw[c], lambda v: isinstance(v, str) and v in changed)
+        if not hit.any():
+            continue
+        before = raw[c][hit]
+        found = [changed[v] for v in before]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dong": rows[hit],
+                    "cot": header_of.get(c, c),
+                    "gia_tri": before.to_numpy(),
+                    "doc_thanh": [r.text for r in found],
+                    "bang_ma": [r.encoding or "" for r in found],
+                    "nghi_van": [r.doubt for r in found],
+                }
+            )
+        )
+        raw[c] = raw[c].map(lambda v: changed[v].text if isinstance(v, str) and v in changed else v)
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ENCODING_COLUMNS)
+    return raw, table.sort_values(["dong", "cot"], kind="stable").reset_index(drop=True)
+
+
+def identify(raw, source, sheet, facts, header_of, declared: list[str]) -> str:
+    """Give every row a mã hồ sơ: its own column, or composed as Circular 05/2025 defines it."""
+    title = sheet.title if sheet is not None else {}
+    for part in ("phong", "muc_luc", "ten_phong"):
+        if part in raw:
+            continue
+        if part in title:
+            value, row = title[part]
+            raw[part] = value
+            declared.append(
+                f"{columns()[part].label}: {value} (ghi ở dòng {row}, áp dụng cho mọi hồ sơ)"
+            )
+        elif getattr(facts, part, None):
+            raw[part] = getattr(facts, part)
+            declared.append(
+                f"{columns()[part].label}: {getattr(facts, part)} (khai báo trong tham số)"
+            )
+    if "ma_ho_so" in raw:
+        return ""
+    if "ho_so_so" not in raw or "phong" not in raw:
+        lacking = [columns()[c].label for c in ("ho_so_so", "phong") if c not in raw]
+        raise InputError(
+            f"{source}: không có cột 'Mã hồ sơ', và không ghép được mã hồ sơ vì thiếu "
+            + " và ".join(repr(x) for x in lacking)
+            + " (cột trong bảng, dòng tiêu đề như 'Phông số: 12', hoặc inventory_facts.phong "
+            "trong tham số của đơn vị)"
+        )
+    parts = {
+        c: raw[c].map(lambda v: text_cell(v) if v is not None else None)
+        for c in ("phong", "muc_luc", "ho_so_so")
+        if c in raw
+    }
+    middle = parts.get("muc_luc")
+    how = "năm bắt đầu"
+    if middle is None or middle.isna().all():
+        # Circular 05/2025: mục lục số or, without one, the year the file was formed.
+        years = raw["thoi_gian_bat_dau"].map(_year_of) if "thoi_gian_bat_dau" in raw else None
+        middle = years
+    else:
+        how = "Mục lục số"
+    pieces = pd.concat([parts["phong"], middle, parts["ho_so_so"]], axis=1)
+    raw["ma_ho_so"] = [
+        ".".join(str(p) for p in row) if all(p is not None and p == p for p in row) else None
+        for row in pieces.itertuples(index=False)
+    ]
+    header_of["ma_ho_so"] = "Mã hồ sơ (ghép)"
+    return (
+        f"Mã hồ sơ = Phông số . {how} . Hồ sơ số (Thông tư 05/2025/TT-BNV), ví dụ "
+        f"{next((c for c in raw['ma_ho_so'] if c), '—')}; số hộp được giữ ở cột 'hop' cho bàn quét."
+    )
+
+
+def _year_of(value: object) -> str | None:
+    try:
+        date = parse_vn_date(value)
+    except ValueError:
+        return None
+    return str(date.year) if date is not None else None

@@ -1,0 +1,298 @@
+"""Read a records inventory: map headers, parse every cell, set bad rows aside with their reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sohoa_lib.common.flags import parse_flag
+from sohoa_lib.common.text import key
+from sohoa_lib.common.vndates import PartialDate, parse_vn_date
+from sohoa_lib.errors import InputError
+from sohoa_lib.records import codes
+from sohoa_lib.records._cells import Distinct, parse_count
+from sohoa_lib.records._columns import Column, columns, map_headers
+from sohoa_lib.records._rows import (
+    ENCODING_COLUMNS,
+    drop_non_files,
+    identify,
+    read_legacy,
+    shown,
+    split_period,
+    text_cell,
+)
+from sohoa_lib.records._sheet import Sheet, read_sheet
+
+__all__ = ["Column", "InventoryTable", "columns", "normalise", "read_inventory"]
+
+# Columns every later step relies on, in the order of the tidy table.
+TIDY_COLUMNS = (
+    "dong", "ma_ho_so", "tieu_de", "nhom", "don_vi", "thoi_gian_bat_dau", "thoi_gian_ket_thuc",
+    "nam_bat_dau", "nam_ket_thuc", "thoi_han_bao_quan", "so_to", "so_trang", "tinh_trang_vat_ly",
+    "che_do_su_dung", "ngon_ngu", "so_luot_khai_thac", "da_chinh_ly", "mat", "qppl",
+    "da_co_dien_tu", "ghi_chu", "phong", "muc_luc", "ho_so_so", "hop", "trang_uoc_tinh",
+)  # fmt: skip
+REJECTED_COLUMNS = ("dong", "ma_ho_so", "cot", "gia_tri", "loi")
+ELIGIBILITY_FLAGS = ("da_chinh_ly", "mat", "qppl", "da_co_dien_tu")
+
+
+@dataclass(frozen=True)
+class InventoryTable:
+    """A normalised inventory: the good rows, the rows set aside with every reason, and how it was read."""
+
+    files: pd.DataFrame
+    """One row per file, columns TIDY_COLUMNS; `dong` is the row number in the spreadsheet."""
+    rejected: pd.DataFrame
+    """One row per problem: dong, ma_ho_so, cot (header as typed), gia_tri, loi."""
+    source: str
+    """File name the table came from."""
+    ignored_headers: tuple[str, ...]
+    """Headers that matched no known column (kept out, reported)."""
+    header_rows: tuple[int, ...] = (1,)
+    """Spreadsheet row(s) taken as the header."""
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Optional columns absent from the sheet (label → report tables that lack them)."""
+    unknown_rules: tuple[str, ...] = ()
+    """Eligibility facts neither the sheet nor the params give: no file is eligible on them."""
+    declared: tuple[str, ...] = ()
+    """Facts taken from the title rows or the unit's params instead of a column, one sentence each."""
+    composed: str = ""
+    """How the mã hồ sơ was composed, when the sheet has no such column."""
+    encoding: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ENCODING_COLUMNS))
+    """Cells converted from a legacy encoding (TCVN3, VNI, VISCII), and those left in doubt."""
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["dong", "loai"]))
+    """Rows that are not files (blank, totals, group headings), with what they are."""
+    file_format: str = ""
+    """Encoding and delimiter of a CSV, or the reader of a workbook."""
+
+
+def read_inventory(path: Path, facts: object | None = None) -> InventoryTable:
+    """Read and normalise an inventory file (CSV or XLSX); `facts` are the unit's declarations."""
+    sheet = read_sheet(path)
+    return normalise(sheet.frame, source=path.name, sheet=sheet, facts=facts)
+
+
+def normalise(
+    raw: pd.DataFrame, source: str, *, sheet: Sheet | None = None, facts: object | None = None
+) -> InventoryTable:
+    """Parse a raw table (cells as typed) into the tidy inventory and its rejected rows."""
+    mapping, ignored = map_headers([str(c) for c in raw.columns])
+    header_of = {v: k for k, v in mapping.items()}
+    rows = sheet.rows if sheet is not None else np.arange(2, len(raw) + 2)  # row 1: headers
+    raw = raw.set_axis([str(c) for c in raw.columns], axis=1).rename(columns=mapping)
+    raw = raw[list(mapping.values())].reset_index(drop=True)
+    raw, rows, skipped = drop_non_files(raw, rows)
+    raw, encoding = read_legacy(raw, rows, header_of)
+    split_period(raw, header_of)
+    declared: list[str] = []
+    composed = identify(raw, source, sheet, facts, header_of, declared)
+    n = len(raw)
+    out: dict[str, object] = {"dong": rows}
+    problems: list[pd.DataFrame] = []
+
+    def problem(mask: np.ndarray, column: str, message: np.ndarray | str) -> None:
+        if not mask.any():
+            return
+        problems.append(
+            pd.DataFrame(
+                {
+                    "pos": np.flatnonzero(mask),
+                    "cot": header_of.get(column, columns()[column].label),
+                    "gia_tri": raw[column][mask].map(shown).to_numpy() if column in raw else "",
+                    "loi": message if isinstance(message, str) else message[mask],
+                }
+            )
+        )
+
+    missing = {
+        c.label: c.tables
+        for c in columns().values()
+        if c.name not in raw and c.tables and c.name != "so_to"
+    }
+    if "so_trang" not in raw and "so_to" not in raw:
+        raise InputError(
+            f"{source}: không có cột 'Số lượng trang' hay 'Số lượng tờ': cần một trong hai để "
+            "tính khối lượng và lựa chọn"
+        )
+    unknown: list[str] = []
+    dates: dict[str, Distinct] = {}
+    for col in columns().values():
+        present = col.name in raw
+        cells = Distinct.of(raw[col.name] if present else pd.Series([None] * n, dtype=object))
+        if col.required and not present:
+            raise InputError(
+                f"{source}: không có cột {col.label!r} (cần cho điều kiện số hóa); tên cột có thể "
+                "là " + ", ".join(repr(a) for a in col.aliases[:4])
+            )
+        if present and (col.required or col.name in ("ma_ho_so", "so_trang")):
+            blank = cells.take(cells.derive(lambda v: not str(v).strip()), blank=True)
+            lacking = "thiếu giá trị bắt buộc"
+            if composed and col.name == "ma_ho_so":
+                lacking = "không ghép được mã hồ sơ: thiếu Phông số, Hồ sơ số hoặc năm"
+            problem(blank.astype(bool), col.name, lacking)
+        if col.kind == "period":
+            continue  # split into thoi_gian_bat_dau and thoi_gian_ket_thuc above
+        if col.kind == "text":
+            out[col.name] = cells.take(cells.derive(text_cell))
+            continue
+        if col.kind == "flag" and col.name in ELIGIBILITY_FLAGS and not present:
+            value = getattr(facts, col.name, None)
+            if value is None:
+                unknown.append(col.label)
+            else:
+                declared.append(f"{col.label}: {'có' if value else 'không'} (khai báo trong tham số, "
+                                "áp dụng cho mọi hồ sơ của mục lục)")  # fmt: skip
+            out[col.name] = np.full(n, value, dtype=object)
+            continue
+        parser = _PARSERS[col.kind] if col.kind != "code" else partial(codes.parse_code, col.codes)
+        values, errors = cells.parse(parser)
+        if col.name == "thoi_han_bao_quan":
+            # "Chưa xác định" is a value, not an error: the file is just not eligible.
+            words = codes.undetermined(col.codes)
+            undetermined = cells.derive(lambda v, words=words: key(str(v)) in words)
+            errors[undetermined.astype(bool)] = ""
+        row_errors = cells.take(errors, blank="")
+        problem((row_errors != "").astype(bool), col.name, row_errors)
+        if col.kind == "date":
+            dates[col.name] = cells.with_values(values)
+        elif col.kind == "flag":
+            # A blank cell in a yes/no column is how archivists write "no"; a missing column is not.
+            flags = cells.take(values, blank=False)
+            out[col.name] = np.where(pd.isna(flags), False, flags).astype(object)
+        else:
+            out[col.name] = cells.take(values)
+    if "thoi_han_bao_quan" not in raw:
+        unknown.append(columns()["thoi_han_bao_quan"].label)
+
+    ma = pd.Series(out["ma_ho_so"], dtype=object)
+    bad_code = ma.map(lambda v: codes.check_file_code(v) if isinstance(v, str) else "").to_numpy()
+    problem(bad_code != "", "ma_ho_so", bad_code)
+    _dates(out, dates, problem, n)
+    pages = pd.Series(out["so_trang"], dtype=object)
+    out["trang_uoc_tinh"] = np.zeros(n, dtype=bool)
+    if "so_trang" not in raw:
+        # A mục lục counts sheets (tờ), not pages: two pages a sheet, stated in the report.
+        sheets = pd.Series(out["so_to"], dtype=object)
+        out["so_trang"] = (sheets * 2).to_numpy()
+        out["trang_uoc_tinh"] = sheets.notna().to_numpy()
+        problem(sheets.isna().to_numpy(), "so_to", "thiếu số tờ: không tính được khối lượng")
+        pages = pd.Series(out["so_trang"], dtype=object)
+    problem(pages.eq(0).to_numpy(), "so_trang", "số trang phải lớn hơn 0")
+    _duplicates(out, problem, n)
+
+    frame = pd.DataFrame(out)
+    rejected = _rejected_table(problems, frame, sheet.bad_rows if sheet is not None else ())
+    drop = [p for p in rejected["pos"].unique() if p >= 0]
+    good = frame.drop(index=drop) if drop else frame
+    good = good.assign(
+        mat=_secret(good["mat"], good["che_do_su_dung"]),
+        so_luot_khai_thac=good["so_luot_khai_thac"].fillna(0).astype("int64"),
+        so_trang=good["so_trang"].astype("int64"),
+        so_to=good["so_to"].astype("Int64"),
+        nam_bat_dau=good["nam_bat_dau"].astype("int64"),
+        nam_ket_thuc=good["nam_ket_thuc"].astype("int64"),
+    )
+    if "mat" not in raw and "che_do_su_dung" in raw and "Tài liệu mật" in unknown:
+        unknown.remove("Tài liệu mật")  # chế độ sử dụng says it per row; blank cells stay unknown
+    return InventoryTable(
+        files=good.loc[:, list(TIDY_COLUMNS)].reset_index(drop=True),
+        rejected=rejected.drop(columns="pos").loc[:, list(REJECTED_COLUMNS)],
+        source=source,
+        ignored_headers=ignored,
+        header_rows=sheet.header_rows if sheet is not None else (1,),
+        missing=missing,
+        unknown_rules=tuple(unknown),
+        declared=tuple(declared),
+        composed=composed,
+        encoding=_with_header_cells(encoding, sheet),
+        skipped=pd.DataFrame(
+            [*(sheet.skipped if sheet is not None else ()), *skipped], columns=["dong", "loai"]
+        ),
+        file_format=_format(sheet),
+    )
+
+
+def _dates(out: dict, dates: dict, problem, n: int) -> None:
+    start, end = dates["thoi_gian_bat_dau"], dates["thoi_gian_ket_thuc"]
+    # A blank end means the file was closed in the period it was opened.
+    no_end = pd.isna(end.take(end.derive(_year)))
+
+    def end_rows(fn) -> np.ndarray:
+        return np.where(no_end, start.take(start.derive(fn)), end.take(end.derive(fn)))
+
+    out["nam_bat_dau"] = start.take(start.derive(_year))
+    out["nam_ket_thuc"] = end_rows(_year)
+    out["thoi_gian_bat_dau"] = start.take(start.derive(PartialDate.iso))
+    out["thoi_gian_ket_thuc"] = end_rows(PartialDate.iso)
+    first = start.take(start.derive(lambda d: d.first_day().toordinal()))
+    last = end_rows(lambda d: d.last_day().toordinal())
+    known = ~(pd.isna(first) | pd.isna(last))
+    later = np.zeros(n, dtype=bool)
+    later[known] = last[known].astype(np.int64) < first[known].astype(np.int64)
+    problem(later, "thoi_gian_ket_thuc", "kết thúc trước thời gian bắt đầu")
+
+
+def _duplicates(out: dict, problem, n: int) -> None:
+    ma = pd.Series(out["ma_ho_so"], dtype=object)
+    dup = (ma.notna() & ma.duplicated(keep="first")).to_numpy()
+    if dup.any():
+        first_row = pd.Series(out["dong"]).groupby(ma).transform("first").to_numpy()
+        messages = np.full(n, "", dtype=object)
+        messages[dup] = [f"mã hồ sơ trùng với dòng {int(r)}" for r in first_row[dup]]
+        problem(dup, "ma_ho_so", messages)
+
+
+def _secret(flag: pd.Series, access: pd.Series) -> np.ndarray:
+    """State secret: the flag or chế độ sử dụng 03; unknown (None) when neither says."""
+    flag, access = flag.astype(object), access.astype(object)
+    secret = (flag.eq(True) | access.eq("03")).to_numpy()
+    not_secret = (flag.eq(False) | access.isin(["01", "02"])).to_numpy()
+    return np.where(secret, True, np.where(not_secret, False, None)).astype(object)
+
+
+_PARSERS = {"date": parse_vn_date, "flag": parse_flag, "count": parse_count}
+
+
+def _year(d: PartialDate) -> int:
+    return d.year
+
+
+def _with_header_cells(table: pd.DataFrame, sheet: Sheet | None) -> pd.DataFrame:
+    if sheet is None or not sheet.converted:
+        return table
+    head = pd.DataFrame(
+        [(r, "(tiêu đề)", a, b, e, "") for r, a, b, e in sheet.converted], columns=ENCODING_COLUMNS
+    )
+    return pd.concat([head, table], ignore_index=True) if len(table) else head
+
+
+def _format(sheet: Sheet | None) -> str:
+    if sheet is None:
+        return ""
+    if sheet.encoding:
+        names = {",": "dấu phẩy", ";": "dấu chấm phẩy", "\t": "tab", "|": "dấu |"}
+        return f"CSV, bảng mã {sheet.encoding}, phân cách bằng {names[sheet.delimiter]}"
+    return f"Bảng tính Excel, {sheet.sheet_name} (đọc bằng calamine)"
+
+
+def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame, bad_rows=()) -> pd.DataFrame:
+    if not problems and not bad_rows:
+        return pd.DataFrame(columns=["pos", *REJECTED_COLUMNS])
+    parts = []
+    if problems:
+        table = pd.concat(problems, ignore_index=True)
+        table["dong"] = frame["dong"].to_numpy()[table["pos"]]
+        table["ma_ho_so"] = pd.Series(frame["ma_ho_so"], dtype=object).to_numpy()[table["pos"]]
+        parts.append(table)
+    if bad_rows:
+        # Lines the reader could not split: no position in the frame, nothing to drop.
+        parts.append(pd.DataFrame(
+            [(-1, row, None, "(cả dòng)", "", why) for row, why in bad_rows],
+            columns=["pos", *REJECTED_COLUMNS],
+        ))  # fmt: skip
+    table = pd.concat(parts, ignore_index=True)
+    return table.sort_values(["dong", "cot"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Biên mục: the cataloguer's review of flagged fields, in the catalogue, in an XLSX and in a notebook form, and the gate before signing. Imports common, records, catalog, describe, preserve, tools."""

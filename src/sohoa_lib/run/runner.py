@@ -1,0 +1,462 @@
+"""Run a unit's stage notebooks through papermill into HTML reports, and a batch of units."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import json
+import logging
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sohoa_lib.common.files import write_text
+from sohoa_lib.errors import ParamsError, SohoaError, StageError
+from sohoa_lib.paths import UnitPaths
+from sohoa_lib.reports import browser, december
+from sohoa_lib.run import _index, _links, _notebook, _runlock, progress
+from sohoa_lib.run._record import input_checksums, now, settings_for_record, tool_versions
+from sohoa_lib.settings import UnitSettings, load_unit_settings
+
+log = logging.getLogger(__name__)
+
+STAGES: tuple[tuple[str, str], ...] = (
+    ("inventory", "01_inventory"),
+    ("digitize", "02_digitize"),
+    ("sign", "03_sign"),
+    ("statistics", "04_statistics"),
+)
+"""The stages in run order: (name, notebook stem). Each reads the files its predecessors wrote."""
+NATIONAL = "05_national"
+"""The national roll-up notebook, run by a batch after every unit."""
+
+STAGE_TITLES = {
+    "inventory": "Thống kê, lựa chọn và dự toán số hóa",
+    "digitize": "Số hóa: kiểm tra ảnh, OCR, PDF/A",
+    "sign": "Ký số và bảo quản",
+    "statistics": "Chỉ tiêu thống kê",
+    "national": "Báo cáo toàn Ngành",
+}
+"""Report titles (Vietnamese), shown in each page's <title> and on the index."""
+STAGE_FOLDERS = {"sign": "archive"}
+"""A stage's output folder under the unit, where it is not the stage's name."""
+
+NATIONAL_DIR = "national"
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """How one stage of a run went."""
+
+    name: str
+    """Stage name (`inventory`, …)."""
+    notebook: str | None
+    """Executed notebook, relative to the unit's output folder; None when the stage did not run."""
+    report: str | None
+    """HTML report, relative to the unit's output folder; None when none was written."""
+    status: str
+    """`ok`, `failed` or `skipped` (an earlier stage failed)."""
+    seconds: float
+    """Wall-clock time of execution and export."""
+    error: str | None = None
+    """The one-line reason when the stage failed."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What `run.json` holds: enough to tell what ran, on which inputs, with which tools."""
+
+    unit: str
+    name: str
+    started: str
+    """ISO 8601 with the UTC offset."""
+    finished: str
+    status: str
+    """`ok` or `failed`."""
+    as_of: str | None
+    """The date the figures were computed for (`--as-of`), None for the day of the run."""
+    parameters: dict[str, Any]
+    """The unit's settings, secrets removed."""
+    versions: dict[str, str | None]
+    inputs: dict[str, Any]
+    """Checksums and sizes of the input files."""
+    stages: tuple[StageRecord, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=2) + "\n"
+
+
+# --- project layout ------------------------------------------------------------------------------
+
+
+def project_root(start: Path | None = None) -> Path:
+    """`$SOHOA_HOME`, else the nearest folder at or above `start` (the current one) holding both
+    `params/units/` and `notebooks/`."""
+    home = os.environ.get("SOHOA_HOME")
+    if home:
+        return Path(home).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "params" / "units").is_dir() and (folder / "notebooks").is_dir():
+            return folder
+    raise ParamsError("hãy chạy sohoa trong thư mục dự án, hoặc đặt SOHOA_HOME")
+
+
+def available_stages(notebooks_dir: Path) -> list[str]:
+    """Names of the stages whose notebook exists, in run order (later issues add stages)."""
+    return [name for name, stem in STAGES if (notebooks_dir / f"{stem}.ipynb").is_file()]
+
+
+def select_stages(stages: Sequence[str] | None, notebooks_dir: Path) -> list[tuple[str, str]]:
+    """The (name, stem) pairs to run, in run order; ParamsError naming an unknown or absent one."""
+    available = available_stages(notebooks_dir)
+    listing = f"các giai đoạn có: {', '.join(available) or 'không có'}"
+    if not available:
+        raise ParamsError(f"{notebooks_dir}: không có notebook giai đoạn (01_inventory.ipynb, …)")
+    if stages is None:
+        stages = available
+    if not stages:
+        raise ParamsError(f"chưa chọn giai đoạn nào; {listing}")
+    known = dict(STAGES)
+    for name in stages:
+        if name not in known:
+            raise ParamsError(f"không có giai đoạn {name!r}; {listing}")
+        if name not in available:
+            raise ParamsError(
+                f"giai đoạn {name!r} chưa có notebook {known[name]}.ipynb trong {notebooks_dir}; "
+                f"{listing}"
+            )
+    return [(name, stem) for name, stem in STAGES if name in stages]
+
+
+# --- one unit ------------------------------------------------------------------------------------
+
+
+def run_unit(
+    unit: str,
+    *,
+    params_file: Path,
+    outputs: Path,
+    stages: Sequence[str] | None,
+    notebooks_dir: Path,
+    as_of: dt.date | None = None,
+    kernel_name: str = "sohoa",
+    command: str | None = None,
+) -> RunRecord:
+    """Run the unit's stage notebooks in order, export their reports, and write `run.json`.
+
+    The run holds the unit's lock throughout (UnitBusyError naming the other run when one is
+    alive), and first removes what a killed run left under temporary names. A failing stage still
+    gets its executed notebook and HTML report; later stages are skipped because they read its
+    files. StageError is raised after `run.json` is written. `command` is how a refused run is
+    told who holds the unit (default: this process's command line).
+    """
+    settings = load_unit_settings(params_file)
+    if settings.unit != unit:
+        raise ParamsError(
+            f"{settings.source}: khóa 'unit' là {settings.unit!r}, cần {unit!r} (tệp tham số "
+            "của đơn vị khác)"
+        )
+    todo = select_stages(stages, notebooks_dir)
+    _notebook.check_kernel(kernel_name)
+    outputs, notebooks_dir = outputs.resolve(), notebooks_dir.resolve()
+    paths = UnitPaths(outputs, unit)
+    with _runlock.unit_lock(paths.root, unit=unit, command=command or shlex.join(sys.argv)):
+        backups = [location / unit for location in settings.preservation.backups]
+        for path in _runlock.remove_stale_temporaries(paths.root, backups):
+            log.warning("%s: đã xóa %s, do một lần chạy bị ngắt để lại", unit, path)
+        try:
+            with progress.watch(lambda: {unit: progress.unit_status(paths.root)}):
+                run = _run_stages(settings, paths, todo, notebooks_dir, as_of, kernel_name)
+        finally:
+            progress.clear(paths.root)
+        _index.write_index(outputs)  # so the reports' "back to the index" link leads somewhere
+        finish_reports(paths.root, outputs)
+    failure = next((s.error for s in run.stages if s.error), None)
+    if failure:
+        raise StageError(failure)
+    return run
+
+
+def _run_stages(
+    settings: UnitSettings,
+    paths: UnitPaths,
+    todo: list[tuple[str, str]],
+    notebooks_dir: Path,
+    as_of: dt.date | None,
+    kernel_name: str,
+) -> RunRecord:
+    """The stages in order, then `run.json`; a failed stage skips the ones after it."""
+    started = now()
+    inputs = input_checksums(settings)
+    parameters = {
+        "params_file": str(settings.source),
+        "outputs": str(paths.outputs),
+        "as_of": as_of.isoformat() if as_of else "",
+    }
+    records: list[StageRecord] = []
+    failure: str | None = None
+    for name, stem in todo:
+        if failure is not None:
+            records.append(StageRecord(name, None, None, "skipped", 0.0))
+            continue
+        title = f"{stem[:2]} – {STAGE_TITLES[name]} – {settings.name}"
+        write_text(paths.root / progress.STAGE_FILE, stem)  # what the terminal shows as running
+        (paths.root / progress.STATUS_FILE).unlink(missing_ok=True)
+        record = _run_stage(
+            name,
+            notebooks_dir / f"{stem}.ipynb",
+            paths.root,
+            parameters,
+            title=title,
+            kernel_name=kernel_name,
+            cwd=notebooks_dir,
+        )
+        records.append(record)
+        failure = record.error
+
+    run = RunRecord(
+        unit=settings.unit,
+        name=settings.name,
+        started=started,
+        finished=now(),
+        status="failed" if failure else "ok",
+        as_of=as_of.isoformat() if as_of else None,
+        parameters=settings_for_record(settings),
+        versions=tool_versions(),
+        inputs=inputs,
+        stages=tuple(records),
+    )
+    write_text(paths.run_json, run.to_json())
+    return run
+
+
+def _run_stage(
+    name: str,
+    notebook: Path,
+    root: Path,
+    parameters: dict[str, str],
+    *,
+    title: str,
+    kernel_name: str,
+    cwd: Path,
+) -> StageRecord:
+    """Execute one notebook into `root/notebooks/`, export it to `root/reports/`, time both."""
+    executed = root / "notebooks" / notebook.name
+    report = root / "reports" / f"{notebook.stem}.html"
+    rel_nb, rel_report = executed.relative_to(root).as_posix(), report.relative_to(root).as_posix()
+    log.info("%s: giai đoạn %s", root.name, notebook.stem)
+    clock = time.perf_counter()
+    error: str | None = None
+    try:
+        _notebook.execute(notebook, executed, parameters, kernel_name=kernel_name, cwd=cwd)
+    except StageError as exc:
+        error = str(exc)
+    if executed.exists():
+        try:
+            _notebook.export_html(executed, report, title)
+        except Exception as exc:  # nbconvert's errors are many; the stage failed either way
+            reason = _notebook.one_line(type(exc).__name__, str(exc))
+            error = error or f"giai đoạn {notebook.stem} lỗi khi xuất báo cáo HTML: {reason}"
+            report.unlink(missing_ok=True)
+    else:
+        report.unlink(missing_ok=True)  # an earlier run's report would pass for this one's
+    seconds = round(time.perf_counter() - clock, 2)
+    return StageRecord(
+        name=name,
+        notebook=rel_nb if executed.exists() else None,
+        report=rel_report if report.exists() else None,
+        status="failed" if error else "ok",
+        seconds=seconds,
+        error=error,
+    )
+
+
+# --- a batch of units ----------------------------------------------------------------------------
+
+
+def unit_codes(root: Path) -> list[str]:
+    """Every unit with a params file in `root/params/units/`, sorted."""
+    return sorted(p.stem for p in (root / "params" / "units").glob("*.yaml"))
+
+
+def run_batch(
+    units: Sequence[str] | None,
+    *,
+    root: Path,
+    outputs: Path,
+    parallel: int,
+    as_of: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """Run units concurrently, each in its own `sohoa run` process, then the national report and
+    the index page. Every unit is attempted; the result has one entry per unit, then `national`.
+
+    A process per unit gives each its own kernel, and a unit that crashes cannot take the batch
+    down with it.
+    """
+    root, outputs = root.resolve(), outputs.resolve()
+    codes = list(dict.fromkeys(units)) if units else unit_codes(root)
+    if not codes:
+        raise ParamsError(f"{root / 'params' / 'units'}: không có tệp tham số (*.yaml)")
+    if parallel < 1:
+        raise ParamsError(f"--parallel phải từ 1 trở lên, nhận được {parallel}")
+
+    results: dict[str, dict[str, Any]] = {}
+
+    def state(code: str) -> str:
+        if code in results:
+            return "xong" if results[code]["status"] == "ok" else "lỗi"
+        return progress.unit_status(outputs / code) or "chờ"
+
+    with (
+        concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool,
+        progress.watch(lambda: {code: state(code) for code in codes}) as say,
+    ):
+        futures = {
+            pool.submit(_run_unit_process, code, root=root, outputs=outputs, as_of=as_of): code
+            for code in codes
+        }
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                result = future.result()
+                results[result["unit"]] = result
+                say(_result_line(result))
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    ordered = [results[code] for code in codes]
+
+    national_nb = root / "notebooks" / f"{NATIONAL}.ipynb"
+    if national_nb.is_file():
+        national = run_national(national_nb, outputs=outputs, as_of=as_of)
+        ordered.append(national)
+        print(_result_line(national))
+    _index.write_index(outputs, batch=ordered)
+    return ordered
+
+
+def _run_unit_process(
+    code: str, *, root: Path, outputs: Path, as_of: dt.date | None
+) -> dict[str, Any]:
+    """`sohoa run CODE` in a child process; its last stderr line is the reason when it fails."""
+    cmd = [sys.executable, "-m", "sohoa_lib.cli", "run", code, "--outputs", str(outputs)]
+    if as_of:
+        cmd += ["--as-of", as_of.isoformat()]
+    env = {**os.environ, "SOHOA_HOME": str(root), "PYTHONIOENCODING": "utf-8"}
+    clock = time.perf_counter()
+    try:
+        done = subprocess.run(
+            cmd,
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+    except OSError as exc:  # cannot even start Python: report it as this unit's failure
+        done = subprocess.CompletedProcess(cmd, 1, "", f"sohoa: cannot start {cmd[0]}: {exc}")
+    seconds = round(time.perf_counter() - clock, 2)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    error = None
+    log_file = outputs / code / "batch.log"
+    log_file.unlink(missing_ok=True)
+    if done.returncode != 0:
+        error = lines[-1].removeprefix("sohoa: ") if lines else f"exit status {done.returncode}"
+        # Keep the whole output of a failed child: a crash's traceback is otherwise lost.
+        write_text(log_file, done.stdout + done.stderr)
+    return {
+        "unit": code,
+        "status": "ok" if done.returncode == 0 else "failed",
+        "returncode": done.returncode,
+        "seconds": seconds,
+        "error": error,
+    }
+
+
+def run_national(
+    notebook: Path, *, outputs: Path, as_of: dt.date | None = None, kernel_name: str = "sohoa"
+) -> dict[str, Any]:
+    """Run the national roll-up over whatever the units wrote; record it in `national/run.json`."""
+    started, clock = now(), time.perf_counter()
+    root = outputs / NATIONAL_DIR
+    parameters = {"outputs": str(outputs), "as_of": as_of.isoformat() if as_of else ""}
+    title = f"{NATIONAL[:2]} – {STAGE_TITLES['national']}"
+    stage = _run_stage(
+        "national",
+        notebook,
+        root,
+        parameters,
+        title=title,
+        kernel_name=kernel_name,
+        cwd=notebook.parent,
+    )
+    record = {
+        "unit": NATIONAL_DIR,
+        "name": STAGE_TITLES["national"],
+        "started": started,
+        "finished": now(),
+        "status": stage.status,
+        "parameters": parameters,
+        "versions": tool_versions(),
+        "stages": [dataclasses.asdict(stage)],
+    }
+    record["december_pdf"] = _print_december(root / "reports") if stage.status == "ok" else None
+    write_text(root / "run.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    finish_reports(root, outputs)
+    return {
+        "unit": NATIONAL_DIR,
+        "status": stage.status,
+        "returncode": 0 if stage.status == "ok" else StageError.exit_code,
+        "seconds": round(time.perf_counter() - clock, 2),
+        "error": stage.error,
+    }
+
+
+def _print_december(reports: Path) -> str:
+    """Print the national report's December section to its own A4 PDF; say what happened.
+
+    Printed before the navigation bar and links are added, so the report links the PDF; neither
+    shows on paper. No Chromium, or a Chromium that fails, costs the PDF, not the national run.
+    """
+    target = reports / december.PDF_NAME
+    if browser.chromium_path() is None:
+        target.unlink(missing_ok=True)  # an earlier run's PDF would pass for this one's
+        return "không in: máy không cài Chromium"
+    try:
+        pages = browser.print_pdf(reports / f"{NATIONAL}.html", target)
+    except SohoaError as exc:
+        target.unlink(missing_ok=True)
+        return f"lỗi khi in: {exc}"
+    return f"{december.PDF_NAME}: {pages} trang"
+
+
+def finish_reports(root: Path, outputs: Path) -> None:
+    """Navigation bar and file links in every report under `root/reports` (a unit or national)."""
+    titles = {stem: STAGE_TITLES[name] for name, stem in (*STAGES, ("national", NATIONAL))}
+    folders = {stem: STAGE_FOLDERS.get(name, name) for name, stem in STAGES}
+    _links.finish_reports(
+        root / "reports",
+        index=outputs / "index.html",
+        titles=titles,
+        bases=(root, outputs),
+        folders=folders,
+    )
+
+
+def _result_line(result: dict[str, Any]) -> str:
+    mark = "ok    " if result["status"] == "ok" else "LỖI   "
+    line = f"{mark}{result['unit']:<6} {result['seconds']:>7.1f} s"
+    return f"{line}  {result['error']}" if result["error"] else line
