@@ -278,7 +278,7 @@ def _long_term(verdict) -> str:
 
 def _moment(text: str) -> dt.datetime:
     """--at: a date (its start, Vietnam time) or a date and time (unzoned: Vietnam time)."""
-    from sohoa_lib.sign.verify import VN_TZ
+    from sohoa_lib.common.clock import in_vietnam
 
     try:
         moment = dt.datetime.fromisoformat(text)
@@ -286,7 +286,7 @@ def _moment(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(
             f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM], got {text!r}"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
+    return in_vietnam(moment)
 
 
 def cmd_backup_accept(args: argparse.Namespace) -> int:

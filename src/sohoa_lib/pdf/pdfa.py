@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,8 @@ import pikepdf
 from pikepdf import Name
 from PIL import Image
 
+from sohoa_lib.common import versions
+from sohoa_lib.common.clock import VIETNAM, now
 from sohoa_lib.common.files import atomic_path
 from sohoa_lib.describe import xmp as _xmp
 from sohoa_lib.errors import InputError
@@ -33,7 +35,6 @@ ICC_SOURCE = (
     "ICC v2, sha256 384b832de3412066743b52a75ee906b6fb9fb8d9e09e936fc2c43223815c6e0a; free to "
     "copy and embed (ICC licence); copied from the fpdf2 2.8.9 wheel"
 )
-ICT = dt.timezone(dt.timedelta(hours=7), "ICT")  # Vietnam: signing times are +07:00 (SPEC §2)
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -71,9 +72,9 @@ def build_pdfa(
     if not pages:
         raise ValueError(f"{out}: a PDF/A needs at least one page")
     fields = _xmp.normalise(xmp)
-    when = when or dt.datetime.now(ICT).replace(microsecond=0)
+    when = when or now()
     if when.tzinfo is None:  # an unzoned date means different instants to different readers
-        when = when.replace(tzinfo=ICT)
+        when = when.replace(tzinfo=VIETNAM)
     pdf = pikepdf.new()
     shared: dict = {}
     for page in pages:
@@ -101,7 +102,7 @@ def build_pdfa(
         )
     pdf.Root.Lang = pikepdf.String(lang)
     pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
-    tool = f"sohoa {_version()} (pikepdf {pikepdf.__version__})"
+    tool = f"sohoa {versions.sohoa()} (pikepdf {pikepdf.__version__})"
     _xmp.write(pdf, fields, title=title, lang=lang, when=when, tool=tool)
     with atomic_path(out) as tmp:
         # The settings pikepdf's PDF/A validator assumes: nothing rewritten after the metadata.
@@ -323,11 +324,3 @@ def _output_intent(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
 @cache
 def _srgb() -> bytes:
     return resources.files("sohoa_lib").joinpath(ICC_FILE).read_bytes()
-
-
-@cache
-def _version() -> str:
-    try:
-        return metadata.version("sohoa")
-    except metadata.PackageNotFoundError:
-        return "unknown"

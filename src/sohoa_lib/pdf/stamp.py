@@ -9,7 +9,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pikepdf
 from fontTools import subset, ttLib
@@ -25,6 +24,7 @@ from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import TextStampStyle
 
+from sohoa_lib.common.clock import VIETNAM
 from sohoa_lib.errors import InputError, MissingToolError, ParamsError
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
     "stamp_box",
 ]
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # The regulation's font first when it is installed, then fonts with its metrics. Debian 12's
 # fonts-liberation 1.x lacks ơ, ư and the tone marks: each file is checked for every letter used.
 FONT_FILES = (

@@ -8,7 +8,11 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
+from sohoa_lib.common.xml import Namespace
+
 METS = "http://www.loc.gov/METS/"
+_NS = Namespace(METS)
+_q, _el = _NS.q, _NS.el
 XLINK = "http://www.w3.org/1999/xlink"
 CSIP = "https://DILCIS.eu/XML/METS/CSIPExtensionMETS"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -333,15 +337,3 @@ def csip_problems(root: etree._Element, where: str, *, package: bool) -> list[st
                 if label.startswith("Representations/"):
                     need(div.find(_q("mptr")) is not None, "CSIP109", f"div {label} has no mptr")
     return problems
-
-
-def _q(name: str) -> str:
-    return f"{{{METS}}}{name}"
-
-
-def _el(
-    parent: etree._Element, name: str, text: str | None = None, **attrib: str
-) -> etree._Element:
-    node = etree.SubElement(parent, _q(name), attrib)
-    node.text = text
-    return node

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sohoa_lib.common.clock import in_vietnam, now
 from sohoa_lib.common.files import sha256
 from sohoa_lib.errors import InputError, ParamsError, PreservationError
 from sohoa_lib.preserve import fixity
@@ -185,7 +186,7 @@ def accept(
             f"{package}: gói không khớp với {fixity.MANIFEST} của chính nó ({own.describe()}); "
             "không thể dùng gói này thay cho bản sao nào"
         )
-    stamp = (when or dt.datetime.now(fixity.VN_TZ)).astimezone(fixity.VN_TZ)
+    stamp = in_vietnam(when or now())
     held: dict[Path, str] = {}  # copies left in place, and why: their results say so
     for location in backups.copies:
         copy = location / package.name

@@ -14,6 +14,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sohoa_lib.common import versions
+from sohoa_lib.common.clock import stamp
 from sohoa_lib.common.files import sha256, write_text
 from sohoa_lib.errors import InputError, ParamsError
 
@@ -28,7 +30,6 @@ MIN_COPIES = 2
 CONTROL_FILES = (MANIFEST, BACKUPS, LOG)
 LOG_COLUMNS = ("when", "event", "target", "agent", "result", "detail")
 EVENTS = ("backup", "fixity-check", "renewal")
-VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
 
 PROBLEM_LABELS = {
     "missing": "thiếu",
@@ -328,7 +329,7 @@ def log_event(
         raise ValueError(f"event should be one of {', '.join(EVENTS)}, got {event!r}")
     if when is not None and when.tzinfo is None:
         raise ValueError("`when` needs a time zone: a naive time is ambiguous on a server in UTC")
-    moment = (when or dt.datetime.now(VN_TZ)).astimezone(VN_TZ).isoformat(timespec="seconds")
+    moment = stamp(when)
     row = io.StringIO()
     csv.writer(row, lineterminator="\n").writerow(
         [moment, event, target, agent or _agent(), result, detail]
@@ -400,13 +401,7 @@ def _log_detail(report: FixityReport) -> str:
 
 
 def _agent() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        release = version("sohoa")
-    except PackageNotFoundError:
-        release = "unknown"
-    return f"sohoa {release} pid {os.getpid()}"
+    return f"sohoa {versions.sohoa()} pid {os.getpid()}"
 
 
 def _fsync_dir(folder: Path) -> None:

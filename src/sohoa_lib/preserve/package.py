@@ -28,12 +28,12 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from importlib import metadata
 from pathlib import Path
 
 import pikepdf
 from lxml import etree
 
+from sohoa_lib.common import versions
 from sohoa_lib.common.files import sha256
 from sohoa_lib.describe import xmp
 from sohoa_lib.errors import InputError
@@ -134,7 +134,7 @@ def _write(
     created: str,
     alto: Sequence[PageAlto] = (),
 ) -> None:
-    version = _version()
+    version = versions.sohoa()
     file_values, docs = values
     digests: dict[str, str] = {}
 
@@ -259,13 +259,6 @@ def _pdf_format(path: Path) -> tuple[str, str, str]:
             _PDFA_PUID.get(status, ""),
         )
     return "Portable Document Format", version, _PDF_PUID.get(version, "")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("sohoa")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 _LAYOUT = """\

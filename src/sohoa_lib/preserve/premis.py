@@ -10,9 +10,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from sohoa_lib.common.xml import Namespace
 from sohoa_lib.errors import InputError
 
 NS = "http://www.loc.gov/premis/v3"
+_NS = Namespace(NS)
+_q, _el = _NS.q, _NS.el
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _SCHEMA_LOCATION = f"{NS} https://www.loc.gov/standards/premis/premis.xsd"
 EVENT_TYPE_VOCABULARY = "http://id.loc.gov/vocabulary/preservation/eventType"
@@ -217,18 +220,6 @@ def _identifier(parent: etree._Element, name: str, kind: str, value: str) -> etr
     node = _el(parent, name)
     _el(node, f"{name}Type", kind)
     _el(node, f"{name}Value", value)
-    return node
-
-
-def _q(name: str) -> str:
-    return f"{{{NS}}}{name}"
-
-
-def _el(
-    parent: etree._Element, name: str, text: str | None = None, **attrib: str
-) -> etree._Element:
-    node = etree.SubElement(parent, _q(name), attrib)
-    node.text = text
     return node
 
 

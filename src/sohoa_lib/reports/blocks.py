@@ -9,7 +9,6 @@ import io
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import matplotlib
 
@@ -18,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from sohoa_lib.common.clock import VIETNAM
 
 # Colours that print well in grey and keep meaning across reports.
 COLOURS = {"holdings": "#9aa5b1", "eligible": "#3e7cb1", "selected": "#c0392b", "target": "#2c3e50"}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from sohoa_lib.common.clock import stamp
 
 # Fields a document can be flagged on (documents.FIELD_KEYS); `noi_ban_hanh` has no catalogue
 # column, so its reviewed value lives in `reviews` only.
@@ -219,4 +220,4 @@ def migrate_from_1(conn: sqlite3.Connection) -> None:
 
 def now() -> str:
     """The time of a decision, ISO 8601 in Vietnam's offset, to the second."""
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).replace(microsecond=0).isoformat()
+    return stamp()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
 from sohoa_lib.catalog import db
+from sohoa_lib.common.clock import now
 from sohoa_lib.common.files import atomic_path
 from sohoa_lib.describe import xmp
 from sohoa_lib.paths import UnitPaths
@@ -21,7 +21,6 @@ from sohoa_lib.stages.digitize_files import _xmp_document
 WAITING = "chờ biên mục"
 # Keys stage 2 adds to a catalogue document that are not metadata of the document.
 _WORK_KEYS = frozenset({"pdf", "flagged", "flags", "trang_dau", "trang_cuoi"})
-_VN = dt.timezone(dt.timedelta(hours=7))
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def rebuild_xmp(pdf_dir: Path, documents: list[dict], events: list[PreservationE
             if wanted.get("document") == current.get("document"):
                 continue
             title = wanted["document"].get("trich_yeu") or str(pdf.open_metadata().get("dc:title"))
-            when = dt.datetime.now(_VN).replace(microsecond=0)
+            when = now()
             tool = str(pdf.open_metadata().get("xmp:CreatorTool") or "sohoa")
             # Fields the review emptied must leave the packet, not keep the machine's reading.
             with pdf.open_metadata(set_pikepdf_as_editor=False) as packet:

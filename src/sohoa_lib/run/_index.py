@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from sohoa_lib.common.clock import VIETNAM
 from sohoa_lib.common.files import write_text
 from sohoa_lib.errors import UnknownUnitError
 from sohoa_lib.records import registry
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # reviewers read Vietnamese time, whatever the server's zone
 TITLE = "Báo cáo số hóa và thống kê ngành BHXH"
 
 STATUS = {

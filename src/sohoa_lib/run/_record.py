@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.metadata
 import os
 import platform
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 from sohoa_lib.common.config import is_secret
 from sohoa_lib.common.files import sha256
+from sohoa_lib.common.versions import version as installed
 from sohoa_lib.settings import UnitSettings
 from sohoa_lib.tools import tesseract
 
@@ -63,10 +63,8 @@ def tool_versions() -> dict[str, str | None]:
     """Python, the installed distributions that shape results, and Tesseract (None if absent)."""
     versions: dict[str, str | None] = {"python": platform.python_version()}
     for dist in VERSIONED:
-        try:
-            versions[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
+        if (release := installed(dist)) is not None:
+            versions[dist] = release
     versions["tesseract"] = tesseract.version()
     return versions
 

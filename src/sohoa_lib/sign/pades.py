@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
 import getpass
 import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from sohoa_lib.errors import InputError, MissingToolError, ParamsError, SohoaErr
 from sohoa_lib.pdf import stamp
 from sohoa_lib.pdf.stamp import StampMaker, iso_time, stamp_box
 from sohoa_lib.settings import PROFILES, Signing
+from sohoa_lib.sign._loop import run as run_async
 
 __all__ = ["FIELD_NAME", "TIMESTAMP_FIELD", "Session", "SignResult", "stamp_box"]
 
@@ -217,7 +216,7 @@ class Session:
             new_field_spec=spec,
         )
         with tmp.open("w+b") as sink:
-            _run(
+            run_async(
                 pdf_signer.async_sign_pdf(
                     writer, output=sink, appearance_text_params={"stamp": text}
                 ),
@@ -434,7 +433,7 @@ def _check_certificate(cert, chain, roots, crls, where: str) -> None:
     context = ValidationContext(trust_roots=roots, other_certs=chain, crls=crls)
     validator = CertificateValidator(cert, intermediate_certs=chain, validation_context=context)
     try:
-        _run(validator.async_validate_usage(set()))
+        run_async(validator.async_validate_usage(set()))
     except (cv_errors.ExpiredError, cv_errors.NotYetValidError) as exc:
         raise ParamsError(f"{where}: chứng thư số ký hiện không có hiệu lực: {exc}") from None
     except cv_errors.PathBuildingError:
@@ -473,7 +472,7 @@ def _revocation_context(cert, chain, roots, crls, where: str) -> ValidationConte
         )
         validator = CertificateValidator(cert, intermediate_certs=chain, validation_context=context)
         try:
-            _run(validator.async_validate_usage(set()), context)
+            run_async(validator.async_validate_usage(set()), context)
         except (cv_errors.PathValidationError, cv_errors.PathBuildingError) as exc:
             problem = exc
             continue
@@ -489,23 +488,3 @@ def _revocation_context(cert, chain, roots, crls, where: str) -> ValidationConte
 
 
 # Running pyHanko ---------------------------------------------------------------------------
-
-
-def _run(coroutine: Coroutine[Any, Any, Any], context: ValidationContext | None = None) -> Any:
-    """Run pyHanko's async code to completion, also from a notebook, whose cells run inside an
-    event loop where asyncio.run refuses to start: there, in a thread of its own. The network
-    sessions `context` opened are closed in the loop that opened them."""
-
-    async def run() -> Any:
-        try:
-            return await coroutine
-        finally:
-            if context is not None:
-                await context.aclose()
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(run())
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, run()).result()

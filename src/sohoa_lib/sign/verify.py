@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import datetime as dt
 import logging
@@ -16,13 +14,14 @@ from typing import Any
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 
+from sohoa_lib.common.clock import VIETNAM
 from sohoa_lib.common.config import read_yaml
 from sohoa_lib.errors import InputError, ParamsError
+from sohoa_lib.sign._loop import outside_event_loop
 
 log = logging.getLogger(__name__)
 
 # Vietnam keeps one offset all year (no daylight saving), so a fixed zone is exact.
-VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
 
 STATUSES = ("valid", "tampered", "untrusted", "unsigned", "unreadable")
 LABELS = {
@@ -138,17 +137,6 @@ def unit_trust_roots(path: Path, outputs: Path, params_dir: Path) -> list[Path]:
     if not isinstance(roots, list):
         return []
     return [(params.parent / str(root)).resolve() for root in roots]
-
-
-def _outside_event_loop(fn, *args):
-    """Call pyHanko's sync API, which runs asyncio.run: in a notebook a loop is already running
-    and asyncio.run refuses, so there the call gets a thread of its own."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return fn(*args)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn, *args).result()
 
 
 def verify_pdf(
@@ -314,7 +302,7 @@ def _reference_times(
             continue
         try:
             with _captured_pyhanko_warnings():
-                status = _outside_event_loop(validate_pdf_timestamp, sig, contexts.at(ref))
+                status = outside_event_loop(validate_pdf_timestamp, sig, contexts.at(ref))
         except Exception:  # judged again, and reported, by _check_signature
             status = None
         if status is not None and status.intact and status.valid and status.trusted:
@@ -343,15 +331,15 @@ def _check_signature(
     with _captured_pyhanko_warnings() as warnings:
         try:
             if is_doc_ts:
-                status = _outside_event_loop(validate_pdf_timestamp, sig, context)
+                status = outside_event_loop(validate_pdf_timestamp, sig, context)
             else:
-                status = _outside_event_loop(validate_pdf_signature, sig, context, context)
+                status = outside_event_loop(validate_pdf_signature, sig, context, context)
             if moment < contexts.moment and not status.trusted and not status.revoked:
                 # Proven to exist at `moment`, but the file lacks the revocation data to judge
                 # it then: judged at the time of the check instead, and the gap said.
                 now = contexts.at(contexts.moment)
                 args = (sig, now) if is_doc_ts else (sig, now, now)
-                current = _outside_event_loop(
+                current = outside_event_loop(
                     validate_pdf_timestamp if is_doc_ts else validate_pdf_signature, *args
                 )
                 if current.trusted:
@@ -433,7 +421,7 @@ def _at_signing_time(sig, status, contexts, context, moment, basis, missing):
     ts = status.timestamp_validity
     if ts is None or not (ts.intact and ts.valid and ts.trusted) or ts.timestamp >= moment:
         return status, moment, basis
-    past = _outside_event_loop(validate_pdf_signature, sig, contexts.at(ts.timestamp), context)
+    past = outside_event_loop(validate_pdf_signature, sig, contexts.at(ts.timestamp), context)
     why = f"thời điểm dấu thời gian chữ ký {_iso(ts.timestamp)}, đã xác lập tại {basis}"
     if past.trusted or past.revoked or not status.trusted:
         return past, ts.timestamp, why
@@ -586,7 +574,7 @@ def _iso(moment: dt.datetime | None) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)  # PDF and CMS times without a zone are UTC
-    return moment.astimezone(VN_TZ).isoformat(timespec="seconds")
+    return moment.astimezone(VIETNAM).isoformat(timespec="seconds")
 
 
 def _detail(exc: BaseException) -> str:

@@ -8,12 +8,12 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from sohoa_lib.common import versions
+from sohoa_lib.common.clock import VIETNAM
 from sohoa_lib.common.files import sha256, write_csv, write_text
 from sohoa_lib.errors import ParamsError, PreservationError, SohoaError
 from sohoa_lib.paths import UnitPaths
@@ -28,8 +28,6 @@ from sohoa_lib.settings import UnitSettings
 from sohoa_lib.sign.pades import Session
 from sohoa_lib.sign.verify import verify_pdf
 from sohoa_lib.tools import tesseract
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -399,7 +397,7 @@ def _write_pdf_manifest(archive: Path) -> None:
 
 def _events(settings, paths, ma, outcome, state) -> list[PreservationEvent]:
     """The file's history for PREMIS: scanning, OCR, PDF/A conversion, signing."""
-    sohoa = f"sohoa {metadata.version('sohoa')}"
+    sohoa = f"sohoa {versions.sohoa()}"
     scans = settings.scans / ma if settings.scans else None
     record = Path(outcome["_record"])
     pdfa = [paths.digitize / "pdfa" / n for n in outcome["pdfs"]]
@@ -411,13 +409,13 @@ def _events(settings, paths, ma, outcome, state) -> list[PreservationEvent]:
                                     f"{sohoa}; {tesseract.version() or 'tesseract'}", "success",
                                     "Nhận dạng chữ (OCR) tiếng Việt, tách văn bản, trích xuất dữ liệu đặc tả"))  # fmt: skip
     events.append(PreservationEvent("format conversion", _mtime(max(pdfa, key=os.path.getmtime)),
-                                    f"{sohoa}; pikepdf {metadata.version('pikepdf')}", "success",
+                                    f"{sohoa}; pikepdf {versions.version('pikepdf')}", "success",
                                     "Tạo tệp PDF/A-2B hai lớp (ảnh gốc và lớp chữ)"))  # fmt: skip
     times = sorted(state[n]["signed_at"] for n in outcome["pdfs"] if n in state)
     if times:
         subject = (state[outcome["pdfs"][0]].get("certificate") or {}).get("subject", "")
         events.append(PreservationEvent("digital signature generation", times[-1],
-                                        f"{sohoa}; pyHanko {metadata.version('pyhanko')}", "success",
+                                        f"{sohoa}; pyHanko {versions.version('pyhanko')}", "success",
                                         f"Ký số PAdES {state[outcome['pdfs'][0]]['level']}: {subject}"))  # fmt: skip
     # sohoa preserve renew: fresh validation data and a document timestamp (PAdES B-LTA).
     renewals = sorted(
@@ -427,14 +425,16 @@ def _events(settings, paths, ma, outcome, state) -> list[PreservationEvent]:
     # renewal stays in the history.
     for at in dict.fromkeys(renewals):
         events.append(PreservationEvent("renewal", at,
-                                        f"{sohoa}; pyHanko {metadata.version('pyhanko')}", "success",
+                                        f"{sohoa}; pyHanko {versions.version('pyhanko')}", "success",
                                         "Gia hạn kiểm tra dài hạn: bổ sung dữ liệu xác thực (DSS) và "
                                         "dấu thời gian tài liệu"))  # fmt: skip
     return events
 
 
 def _mtime(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, VN).replace(microsecond=0).isoformat()
+    return (
+        dt.datetime.fromtimestamp(path.stat().st_mtime, VIETNAM).replace(microsecond=0).isoformat()
+    )
 
 
 def _pages(pdf: Path) -> int:
