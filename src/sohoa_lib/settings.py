@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sohoa_lib.common.config import build, read_yaml
 from sohoa_lib.errors import ParamsError
-from sohoa_lib.preserve.backup import MIN_LOCATIONS
 from sohoa_lib.records import registry
 
 PROFILES = ("tt05-2025", "tt02-2019")
@@ -19,6 +18,9 @@ LEVELS = ("central", "province", "regional", "local")
 # What an environment variable's name looks like (POSIX: capitals, digits, underscore). A password
 # pasted where the name goes rarely does, and is then refused without being shown.
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+
+# Circular 05/2025/TT-BNV: a digitized archive is kept in at least two copies on independent storage.
+MIN_BACKUP_COPIES = 2
 
 
 @dataclass(frozen=True)
@@ -302,8 +304,8 @@ def _validate(s: UnitSettings, path: Path) -> None:
     backups = set(s.preservation.backups)
     if (s.preservation.backups or s.signing.pkcs12 or s.signing.token) and len(
         backups
-    ) < MIN_LOCATIONS:
+    ) < MIN_BACKUP_COPIES:
         raise ParamsError(
             f"{path}: khóa 'preservation.backups' liệt kê {len(backups)} vị trí khác nhau; "
-            f"tt05-2025 yêu cầu ít nhất {MIN_LOCATIONS} vị trí, trên các thiết bị lưu trữ độc lập"
+            f"tt05-2025 yêu cầu ít nhất {MIN_BACKUP_COPIES} vị trí, trên các thiết bị lưu trữ độc lập"
         )

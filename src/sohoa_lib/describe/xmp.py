@@ -113,6 +113,11 @@ _PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 
+def document_fields(document: Mapping[str, object]) -> dict[str, object]:
+    """The document part of a PDF/A's XMP from a catalogue document row."""
+    return {k: v for k, v in from_catalog(document).items() if k in DOCUMENT_FIELDS}
+
+
 def normalise(metadata: Mapping[str, Mapping | None]) -> dict[str, dict]:
     """Checked values: NFC text, codes as codes, ints, ISO dates; blanks (None, NaN, "") dropped.
 

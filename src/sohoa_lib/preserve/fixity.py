@@ -18,13 +18,14 @@ from sohoa_lib.common import versions
 from sohoa_lib.common.clock import stamp
 from sohoa_lib.common.files import sha256, write_text
 from sohoa_lib.errors import InputError, ParamsError
+from sohoa_lib.settings import MIN_BACKUP_COPIES
 
 MANIFEST = "manifest-sha256.txt"
 BACKUPS = "backups.json"
 LOG = "preservation-log.csv"
 PACKAGES = "packages"
 """In an archive folder, the information packages with their manifest and backups.json."""
-MIN_COPIES = 2
+MIN_COPIES = MIN_BACKUP_COPIES
 """Circular 05/2025/TT-BNV: at least two backup copies, on independent storage."""
 # Files that describe a folder rather than belong to it: never listed, never reported as extra.
 CONTROL_FILES = (MANIFEST, BACKUPS, LOG)

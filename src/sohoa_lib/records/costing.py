@@ -6,13 +6,16 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sohoa_lib.common.config import build, read_yaml
 from sohoa_lib.errors import ParamsError
-from sohoa_lib.settings import Capacity
+
+if TYPE_CHECKING:  # settings imports records (the unit registry); only the type is needed here
+    from sohoa_lib.settings import Capacity
 
 QUANTITY_LABELS = {"to": "tờ", "trang": "trang", "ho_so": "hồ sơ"}
 

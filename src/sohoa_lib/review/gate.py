@@ -16,7 +16,6 @@ from sohoa_lib.paths import UnitPaths
 from sohoa_lib.preserve.premis import PreservationEvent
 from sohoa_lib.review import decisions
 from sohoa_lib.review.decisions import CORRECT, Flag
-from sohoa_lib.stages.digitize_files import _xmp_document
 
 WAITING = "chờ biên mục"
 # Keys stage 2 adds to a catalogue document that are not metadata of the document.
@@ -105,7 +104,9 @@ def rebuild_xmp(pdf_dir: Path, documents: list[dict], events: list[PreservationE
         meta = {k: v for k, v in document.items() if k not in _WORK_KEYS}
         with pikepdf.open(pdf_path) as pdf:
             current = xmp.read(pdf)
-            wanted = xmp.normalise({"file": current.get("file"), "document": _xmp_document(meta)})
+            wanted = xmp.normalise(
+                {"file": current.get("file"), "document": xmp.document_fields(meta)}
+            )
             if wanted.get("document") == current.get("document"):
                 continue
             title = wanted["document"].get("trich_yeu") or str(pdf.open_metadata().get("dc:title"))

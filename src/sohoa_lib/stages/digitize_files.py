@@ -273,12 +273,8 @@ def _build(out: Path, checks: list[PageCheck], results, ma, file_meta, doc_meta,
                 jpeg=original[0] if original else None,
             )
         )
-    document = _xmp_document(doc_meta) if doc_meta else None
+    document = xmp.document_fields(doc_meta) if doc_meta else None
     build_pdfa(pages, out, xmp={"file": file_meta, "document": document}, title=title or ma)
-
-
-def _xmp_document(meta: dict) -> dict:
-    return {k: v for k, v in xmp.from_catalog(meta).items() if k in xmp.DOCUMENT_FIELDS}
 
 
 def _file_metadata(row: dict, plan: FilePlan, documents: int) -> dict:
