@@ -129,7 +129,7 @@ def test_a_killed_run_frees_the_unit_and_the_rerun_removes_its_debris(
 # A worker whose parent is killed must not go on for minutes: its task and its tesseract with it.
 POOL = """
 import concurrent.futures as cf, multiprocessing, os, subprocess, sys, time
-from sohoa_lib import _worker
+from sohoa_lib.common import workers
 
 def task(_):
     child = subprocess.Popen(["sleep", "300"])
@@ -139,7 +139,7 @@ def task(_):
 if __name__ == "__main__":
     context = multiprocessing.get_context(sys.argv[1])
     pool = cf.ProcessPoolExecutor(
-        1, mp_context=context, initializer=_worker.die_with_parent, initargs=(os.getpid(),)
+        1, mp_context=context, initializer=workers.die_with_parent, initargs=(os.getpid(),)
     )
     pool.submit(task, 0)
     time.sleep(300)
