@@ -2,7 +2,7 @@
 
 Run: `python bench/bench_fields.py [--real tests/data/real] [--cache DIR] [-v]`. Each page is read
 exactly as the digitize stage reads it (`ocr.ocr_page` on a `PageTask` with the fast model, its
-`PageResult.tsv` turned into lines by `layout.lines_from_tsv`), then by region, cross-checked, and
+`PageResult.tsv` turned into lines by `boxes.lines_from_tsv`: tests/_real.py, shared with the tests), then by region, cross-checked, and
 compared with expected.json. `--cache` keeps each page's result (TSV) between runs.
 """
 
@@ -14,70 +14,16 @@ import json
 import sys
 import tempfile
 import time
-import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+# The library, and tests/_real.py: how the real scans are read and judged, as the tests do.
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-from sohoa_lib.describe.boxes import lines_from_tsv, page_size  # noqa: E402
+from _real import KEYS, REAL, expected, flagged, page_infos, same, stage_ocr  # noqa: E402
 from sohoa_lib.describe.documents import PageInfo, extract_fields  # noqa: E402
-from sohoa_lib.scan import ocr  # noqa: E402
 
-# expected.json's names → sohoa's field keys.
-KEYS = {
-    "ten_loai": "ten_loai",
-    "so": "so",
-    "ky_hieu": "ky_hieu",
-    "ngay": "ngay",
-    "co_quan_ban_hanh": "co_quan_ban_hanh",
-    "trich_yeu": "trich_yeu",
-    "nguoi_ky": "nguoi_ky",
-    "chuc_vu": "chuc_vu_nguoi_ky",
-}
 TODAY = dt.date(2026, 11, 30)
-
-
-def normalise(value: str | None) -> str:
-    """Whitespace and letter case normalised, NFC, as the real-scans README asks."""
-    return " ".join(unicodedata.normalize("NFC", value or "").lower().split())
-
-
-def same(name: str, found: str | None, expected: str | None) -> bool:
-    if name == "ngay":
-        try:
-            return dt.date.fromisoformat(found or "") == dt.date.fromisoformat(expected or "")
-        except ValueError:
-            return False
-    return normalise(found) == normalise(expected)
-
-
-def stage_read(scan: Path, dpi: float, scratch: Path, index: int = 0) -> dict:
-    """One page read by the stage's own page OCR (`ocr.ocr_page`, fast model, the stage's
-    default psm and working copy): the scan, its dpi, and the result's text, confidence, TSV and
-    working-copy dpi."""
-    task = ocr.PageTask(f"{scan.parent.name}#{index + 1:04d}", scan, index, dpi,
-                        ocr.model("fast"), scratch / scan.parent.name)  # fmt: skip
-    result = ocr.ocr_page(task)
-    return {"scan": str(scan), "index": index, "dpi": dpi, "text": result.text,
-            "conf": result.mean_confidence, "tsv": result.tsv, "ocr_dpi": result.ocr_dpi}  # fmt: skip
-
-
-def stage_ocr(folder: Path, scratch: Path) -> list[dict]:
-    """`stage_read` of each page of a real-scan folder."""
-    meta = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
-    return [stage_read(folder / p["file"], float(p.get("approx_dpi") or 300), scratch)
-            for p in meta["pages"]]  # fmt: skip
-
-
-def page_infos(read: list[dict]) -> list[PageInfo]:
-    """The PageInfo the stage builds from each page's OCR (`_digitize_files.finish_file`)."""
-    return [
-        PageInfo(number, r["text"], r["conf"], lines=lines_from_tsv(r["tsv"]),
-                 size=page_size(r["tsv"]), image_path=Path(r["scan"]), page_index=r["index"],
-                 dpi=r["dpi"], ocr_dpi=r["ocr_dpi"])
-        for number, r in enumerate(read, start=1)
-    ]  # fmt: skip
 
 
 def cached_ocr(folder: Path, cache: Path | None, scratch: Path):
@@ -94,22 +40,22 @@ def cached_ocr(folder: Path, cache: Path | None, scratch: Path):
 
 def score(folder: Path, pages: list[PageInfo]) -> list[tuple[str, str, str | None, str]]:
     """(field, verdict, value, reason) per expected field; verdict right, flagged or WRONG."""
-    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))["fields"]
+    wanted = expected(folder)["fields"]
     fields = extract_fields(pages, today=TODAY)
     rows = []
     for name, k in KEYS.items():
         field = fields[k]
-        flagged = bool(field.reason) or field.confidence < 0.6
-        right = same(name, field.value, expected[name])
-        verdict = "right" if right else "flagged" if flagged else "WRONG"
-        rows.append((name, verdict + (" (flagged)" if right and flagged else ""), field.value,
+        doubt = flagged(field)
+        right = same(name, field.value, wanted[name])
+        verdict = "right" if right else "flagged" if doubt else "WRONG"
+        rows.append((name, verdict + (" (flagged)" if right and doubt else ""), field.value,
                      field.reason))  # fmt: skip
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--real", type=Path, default=ROOT / "tests" / "data" / "real")
+    parser.add_argument("--real", type=Path, default=REAL)
     parser.add_argument("--cache", type=Path, help="keep each page's OCR here between runs")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()

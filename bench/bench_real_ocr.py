@@ -27,11 +27,14 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa
-from sohoa_lib.scan import ocr
-
 ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT / "tests" / "data" / "real"
+# tests/_real.py: where the real scans are and how bare tools read them, as the tests do.
+sys.path.insert(0, str(ROOT / "tests"))
+
+from _real import REAL, SCANS, bare_tesseract, pdf_text  # noqa: E402
+from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa  # noqa: E402
+from sohoa_lib.scan import ocr  # noqa: E402
+
 BEST = Path(os.environ.get("SOHOA_TESSDATA_BEST", ROOT / "data" / "tessdata-best"))
 ENV = os.environ | {"OMP_THREAD_LIMIT": "1"}
 
@@ -53,11 +56,6 @@ def pages() -> list[tuple[str, Path, str]]:
     return found
 
 
-def _text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
-
-
 def run_sohoa(image: Path, work: Path, model: ocr.OcrModel) -> tuple[str, float]:
     start = time.perf_counter()
     result = ocr.ocr_page(ocr.PageTask("bench#0001", image, 0, 300.0, model, work))
@@ -65,17 +63,14 @@ def run_sohoa(image: Path, work: Path, model: ocr.OcrModel) -> tuple[str, float]
     build_pdfa([PdfPage(image, 0, (300.0, 300.0), result.text_pdf)], pdf,
                xmp={"file": {"ma_ho_so": "bench"}, "document": None}, title="bench")  # fmt: skip
     seconds = time.perf_counter() - start
-    return _text(pdf), seconds
+    return pdf_text(pdf), seconds
 
 
 def run_tesseract(image: Path, best: bool) -> tuple[str, float] | None:
-    args = ["tesseract", str(image), "-", "-l", "vie"]
-    if best:
-        if not (BEST / "vie.traineddata").is_file():
-            return None
-        args[1:1] = ["--tessdata-dir", str(BEST)]
+    if best and not (BEST / "vie.traineddata").is_file():
+        return None
     start = time.perf_counter()
-    text = subprocess.run(args, capture_output=True, text=True, check=True, env=ENV).stdout
+    text = bare_tesseract(image, BEST if best else None)
     return text, time.perf_counter() - start
 
 
@@ -90,17 +85,16 @@ def run_ocrmypdf(image: Path, work: Path) -> tuple[str, float] | None:
                           capture_output=True, env=ENV, check=False)  # fmt: skip
     if done.returncode != 0:
         return None
-    return _text(out), time.perf_counter() - start
+    return pdf_text(out), time.perf_counter() - start
 
 
 def throughput(model: ocr.OcrModel) -> tuple[float, float, int]:
     """Pages per minute over every real page: the stage's page work, then bare Tesseract."""
-    scans = sorted(p for p in REAL.glob("rd*/page_*.*") if p.suffix in (".jpg", ".png"))
     jobs = os.cpu_count() or 2
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         tasks = [ocr.PageTask(f"{p.parent.name}#{p.stem}", p, 0, 300.0, model, work / "s")
-                 for p in scans]  # fmt: skip
+                 for p in SCANS]  # fmt: skip
         start = time.perf_counter()
         ocr.ocr_pages(tasks)
         ours = time.perf_counter() - start
@@ -113,9 +107,9 @@ def throughput(model: ocr.OcrModel) -> tuple[float, float, int]:
 
         start = time.perf_counter()
         with ThreadPoolExecutor(jobs) as pool:
-            list(pool.map(bare, scans))
+            list(pool.map(bare, SCANS))
         theirs = time.perf_counter() - start
-    return len(scans) / ours * 60, len(scans) / theirs * 60, jobs
+    return len(SCANS) / ours * 60, len(SCANS) / theirs * 60, jobs
 
 
 def missed_words(found: str, expected: str) -> float:

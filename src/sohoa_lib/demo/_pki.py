@@ -129,7 +129,8 @@ def draw_seal(organisation: str, seed: int = 1838) -> Image.Image:
     The demo scans' seal drawing is reused: it multiplies red ink onto paper, so drawn on white,
     how far the green channel fell is how much ink lies there (its alpha).
     """
-    from sohoa_lib.demo._scans import DPI, _px, _seal
+    from sohoa_lib.demo._scanner import _seal
+    from sohoa_lib.demo._typeset import DPI, _px
 
     size = _px(44)
     paper = Image.new("RGB", (size, size), "white")

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 from rapidfuzz import fuzz
 
 from sohoa_lib.common.text import fold, key
 from sohoa_lib.common.vndates import parse_vn_date
 from sohoa_lib.describe._fields import (
-    _HEADER_WORDS,
     _STOP,
     _VV,
     CLEAN,
@@ -24,15 +19,13 @@ from sohoa_lib.describe._fields import (
     NOISY,
     Field,
     _fold_map,
-    _head,
-    _leading_upper,
-    _strip_motto,
     _symbol_part,
     _type_names,
     is_motto,
     is_upper,
 )
-from sohoa_lib.describe._wordcheck import is_noise, rules
+from sohoa_lib.describe._fields_issuer import read_issuer
+from sohoa_lib.describe._wordcheck import is_noise
 from sohoa_lib.describe.boxes import Columns, Line, Word, columns, joined, rows_of, stacked
 from sohoa_lib.records.codes import names
 
@@ -50,7 +43,6 @@ _DATE_LINE = re.compile(
     r"\s*[,.]?\s*thang\s*(?P<m>[^\s]{1,3}?)\s*[,.]?\s*nam\s*(?P<y>[^\s]{4})"
 )
 _DIGIT_LIKE = str.maketrans("OoIl|Øøđ", "00111000")
-_RULE = re.compile(r"^[-_=~.…—–\s]+$")
 
 
 @dataclass(frozen=True)
@@ -107,7 +99,7 @@ def read_first_page(lines: Sequence[Line]) -> Read:
         words["ten_loai"] = title[0].words
     anchor = so[0] if so else None
     stop = _header_stop(header, anchor, title)
-    issuer = _issuer([ln for ln in header if ln.y1 <= stop and cols.side(ln) == "left"])
+    issuer = read_issuer([ln for ln in header if ln.y1 <= stop and cols.side(ln) == "left"])
     if issuer:
         fields["co_quan_ban_hanh"], words["co_quan_ban_hanh"] = issuer
     elif not any(is_motto(fold(ln.text)) and cols.side(ln) == "right" for ln in header):
@@ -246,83 +238,6 @@ def _header_stop(header: Sequence[Line], anchor: Line | None, title) -> float:
     if title is not None:
         return title[0].y0
     return max(ln.y1 for ln in header) + 1
-
-
-@cache
-def _places() -> dict[str, str]:
-    """Folded province name → as spelt, from units.csv (both the 63 and the 34 names); a fold
-    two provinces share is left out, so it is never respelt."""
-    text = resources.files("sohoa_lib").joinpath("data/units.csv").read_text(encoding="utf-8")
-    names = {
-        n
-        for row in csv.DictReader(text.splitlines())
-        if row["level"] == "province"
-        for n in (row["name_before_2025_07_01"], row["name_from_2025_07_01"])
-    }
-    folds: dict[str, set[str]] = {}
-    for name in names:
-        folds.setdefault(fold(name), set()).add(name)
-    return {f: next(iter(s)) for f, s in folds.items() if len(s) == 1}
-
-
-def _issuer(lines: Sequence[Line]) -> tuple[Field, tuple[Word, ...]] | None:
-    """The issuing body: the last body named in the left header block (the first, when two are
-    named, is its superior). Tone marks OCR lost on header words and province names are restored
-    from the lists; a body that is neither restored nor read clean keeps its reading."""
-    urgent = {key(m) for m in rules()["urgency"]["marks"]}
-    bodies: list[list[Line]] = []
-    for line in lines:
-        text = _leading_upper(_strip_motto(line.text))
-        if not text or key(text) in urgent or _RULE.match(text):
-            continue
-        if _head(key(text)) or not bodies:
-            bodies.append([line])
-        else:
-            bodies[-1].append(line)
-    if not bodies:
-        return None
-    used = bodies[-1]
-    text = " ".join(_leading_upper(_strip_motto(ln.text)) for ln in used)
-    words = text.split()
-    doubts: list[str] = []
-    for i, word in enumerate(words):
-        words[i] = _respelt(word, _HEADER_WORDS.get(fold(word)), doubts)
-    issuer = " ".join(words)
-    for folded, name in _places().items():
-        at = fold(issuer).find(folded)
-        end = at + len(folded)
-        if at >= 0 and (at == 0 or issuer[at - 1] == " ") and issuer[end : end + 1] in ("", " "):
-            issuer = issuer[:at] + _respelt(issuer[at:end], name.upper(), doubts) + issuer[end:]
-    conf = 0.9 if _head(key(issuer)) else 0.55
-    field = Field(issuer, conf, "khối cơ quan ban hành", "; ".join(doubts))
-    # The words the value came from: not a rule's stub or the motto beside it.
-    kept = set(fold(issuer).split())
-    return field, tuple(w for ln in used for w in ln.words if fold(w.text) in kept)
-
-
-def _respelt(read: str, known: str | None, doubts: list[str]) -> str:
-    """A header word or place name respelt from its list when OCR got its marks wrong.
-
-    A reading with no mark at all (`TINH`) lost them and is restored; the same letters and tone
-    with the tone on another vowel (`UỶ`, the 1990s spelling of `ỦY`) are kept as printed; any
-    other difference (`TĨNH`, `NGẢI`) is respelt and the cataloguer told.
-    """
-    if known is None or read == known:
-        return read
-    if read == fold(read).upper():
-        return known
-    if _marks(read) == _marks(known):
-        return read
-    doubts.append(f"«{read}» sửa thành «{known}»")
-    return known
-
-
-def _marks(word: str) -> tuple[str, list[str]]:
-    """Letters with their vowel marks, and the tones, of a word (tone placement ignored)."""
-    decomposed = unicodedata.normalize("NFD", word)
-    tones = sorted(c for c in decomposed if c in "\u0300\u0301\u0309\u0303\u0323")
-    letters = "".join(c for c in decomposed if c not in "\u0300\u0301\u0309\u0303\u0323")
-    return unicodedata.normalize("NFC", letters), tones
 
 
 def _date(header: Sequence[Line], cols: Columns, anchor: Line | None, title):

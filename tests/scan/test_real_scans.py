@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from _real import REAL, SCANS, bare_tesseract, pdf_text
 from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa
 from sohoa_lib.scan import alto, ocr
 from sohoa_lib.scan.pagecheck import check_page
 from sohoa_lib.scan.pages import PageSource
-
-REAL = Path(__file__).parent / "data" / "real"
-SCANS = sorted(p for p in REAL.glob("rd*/page_*.*") if p.suffix in (".jpg", ".png"))
 
 needs_tesseract = pytest.mark.skipif(
     shutil.which("tesseract") is None or shutil.which("pdftotext") is None,
@@ -73,12 +69,6 @@ def read(tmp_path_factory) -> dict[str, ocr.PageResult]:
     return {r.key.split("#")[0]: r for r in ocr.ocr_pages(tasks)}
 
 
-def _bare_tesseract(image: Path) -> str:
-    env = os.environ | {"OMP_THREAD_LIMIT": "1"}
-    args = ["tesseract", str(image), "-", "-l", "vie"]
-    return subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
-
-
 @needs_tesseract
 @pytest.mark.parametrize("name", ["rd01", "rd02"])
 def test_text_layer_of_the_pdfa_is_no_worse_than_bare_tesseract(read, tmp_path, name):
@@ -88,10 +78,8 @@ def test_text_layer_of_the_pdfa_is_no_worse_than_bare_tesseract(read, tmp_path, 
     pdf = tmp_path / f"{name}.pdf"
     build_pdfa([PdfPage(scan, 0, (300.0, 300.0), result.text_pdf)], pdf,
                xmp={"file": {"ma_ho_so": name}, "document": None}, title=name)  # fmt: skip
-    layer = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                           text=True, check=True).stdout  # fmt: skip
-    ours = ocr.cer(layer, truth, within=True)
-    bare = ocr.cer(_bare_tesseract(scan), truth, within=True)
+    ours = ocr.cer(pdf_text(pdf), truth, within=True)
+    bare = ocr.cer(bare_tesseract(scan), truth, within=True)
     assert ours <= bare + 0.001, f"{name}: text layer {ours:.2%}, bare tesseract {bare:.2%}"
     assert ours < 0.015
 
@@ -137,8 +125,7 @@ def test_invalid_alto_is_reported_not_written(tmp_path):
 @needs_tesseract
 def test_text_layer_keeps_header_columns_apart_and_lines_whole(read, tmp_path):
     result = read["rd01"]
-    layer = subprocess.run(["pdftotext", "-enc", "UTF-8", str(result.text_pdf), "-"],
-                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    layer = pdf_text(result.text_pdf)
     lines = [line.strip() for line in layer.splitlines() if line.strip()]
     # Tesseract reads the two header columns as one line; the layer keeps them apart.
     assert "ỦY BAN NHÂN DÂN" in lines and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in lines

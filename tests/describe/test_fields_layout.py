@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import shutil
 import subprocess
-import sys
 import unicodedata
-from pathlib import Path
 
 import pytest
 
 from _pages import LEFT, LEFT_COL, RIGHT_COL, Text, body, header, render, signer, tsv
+from _real import KEYS, REAL, expected, flagged, page_infos, same, stage_ocr, stage_read
 from sohoa_lib.common.text import fold
 from sohoa_lib.describe.boxes import lines_from_tsv
 from sohoa_lib.describe.documents import PageInfo, extract_fields
-
-ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT / "tests" / "data" / "real"
-sys.path.insert(0, str(ROOT / "bench"))
-from bench_fields import KEYS, page_infos, same, stage_ocr, stage_read  # noqa: E402
 
 TODAY = dt.date(2026, 11, 30)
 BN = ["BẢO HIỂM XÃ HỘI VIỆT NAM", "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"]
@@ -385,13 +378,9 @@ def _scored(real_fields) -> dict[str, dict[str, tuple[bool, bool]]]:
     """Document → expected field → (right, flagged)."""
     scores = {}
     for name, fields in real_fields.items():
-        expected = json.loads((REAL / name / "expected.json").read_text(encoding="utf-8"))
+        wanted = expected(REAL / name)["fields"]
         scores[name] = {
-            e: (
-                same(e, fields[k].value, expected["fields"][e]),
-                bool(fields[k].reason) or fields[k].confidence < 0.6,
-            )
-            for e, k in KEYS.items()
+            e: (same(e, fields[k].value, wanted[e]), flagged(fields[k])) for e, k in KEYS.items()
         }
     return scores
 

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 from PIL import Image, ImageChops, ImageDraw
+from test_fields_layout import EXPECTED, PAGES
 
 from _pages import RIGHT_COL, Text, body, header, render, signer, tsv
 from sohoa_lib.describe.boxes import lines_from_tsv
 from sohoa_lib.describe.documents import PageInfo, extract_fields
-from test_fields_layout import EXPECTED, PAGES
 
 TODAY = dt.date(2026, 11, 30)
 MM = 300 / 25.4

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from sohoa_lib.demo import _scans
+from sohoa_lib.demo import _scans, _typeset
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import MissingToolError
 from sohoa_lib.scan.ocr import cer as _cer
@@ -219,14 +219,14 @@ def test_documents_fill_exactly_the_pages_asked_for():
 
 
 def test_missing_fonts_name_the_package(monkeypatch, tmp_path):
-    monkeypatch.setattr(_scans, "FONT_FAMILIES", ((str(tmp_path), "{}.ttf", "R B I BI"),))
-    _scans.font_files.cache_clear()
+    monkeypatch.setattr(_typeset, "FONT_FAMILIES", ((str(tmp_path), "{}.ttf", "R B I BI"),))
+    _typeset.font_files.cache_clear()
     try:
         with pytest.raises(MissingToolError, match="fonts-liberation2"):
-            _scans.font_files()
+            _typeset.font_files()
     finally:
         monkeypatch.undo()
-        _scans.font_files.cache_clear()
+        _typeset.font_files.cache_clear()
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
