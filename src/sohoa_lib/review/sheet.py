@@ -394,7 +394,7 @@ def _current(conn: sqlite3.Connection, unit: str, code: str) -> dict | None:
                 "SELECT value FROM flags WHERE unit = ? AND ma_dinh_danh = ? AND field = ?",
                 (unit, code, name),
             ).fetchone()
-            reviewed = review_store.reviewed_values(conn, unit).get((code, name))
+            reviewed = db.reviewed_values(conn, unit).get((code, name))
             values[name] = reviewed if reviewed is not None else (flagged[0] if flagged else None)
     return values
 
