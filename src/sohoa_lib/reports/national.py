@@ -11,7 +11,6 @@ from sohoa_lib.reports import blocks as r
 from sohoa_lib.reports import december as dec
 from sohoa_lib.reports.stats import RULES, indicator_table, series_figures
 from sohoa_lib.stages.national import NationalResult
-from sohoa_lib.stages.stats import compile_definitions, sector_definitions
 from sohoa_lib.stats.analysis import (
     deadline_sentences,
     movement_sentences,
@@ -20,6 +19,7 @@ from sohoa_lib.stats.analysis import (
     unit_label,
 )
 from sohoa_lib.stats.compile import NATIONAL, period_sort_key
+from sohoa_lib.stats.prepare import compile_definitions, sector_definitions
 
 RANKED_INDICATOR = "TG02"
 """The indicator whose province ranking is charted (participants in compulsory insurance)."""

@@ -189,8 +189,8 @@ def _headline(outputs: Path) -> str:
     """The programme's figures over the units run here: pages selected, digitized, signed."""
     import pandas as pd
 
-    from sohoa_lib.reports.blocks import number, share
-    from sohoa_lib.stages.national import progress_by_unit
+    from sohoa_lib.common.vnformat import number, share
+    from sohoa_lib.stats.progress import progress_by_unit
 
     units = progress_by_unit(outputs, dt.date.today(), [])
     units = units[units["reported"]]
