@@ -370,7 +370,7 @@ def test_version_1_is_upgraded_for_writing_and_refused_for_reading(tmp_path: Pat
     # Never unflagged by the upgrade: the names stay open, with a reason saying it was not kept.
     assert [(f.ma_dinh_danh, f.field) for f in flags] == [
         ("BN.2005.01.02", "co_quan_ban_hanh"), ("BN.2005.01.02", "nguoi_ky")]  # fmt: skip
-    assert {f.reason for f in flags} == {decisions.NO_REASON}
+    assert {f.reason for f in flags} == {catalog.NO_REASON}
     assert catalog.search(path, "giam doc")[0].unreviewed == ()
 
 

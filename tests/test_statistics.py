@@ -18,15 +18,10 @@ from sohoa_lib.demo._statistics import DEFAULT_PERIODS, write_demo_statistics
 from sohoa_lib.errors import ParamsError
 from sohoa_lib.reports import stats as view
 from sohoa_lib.run import runner
-from sohoa_lib.stages.stats import (
-    compile_definitions,
-    compile_input,
-    read_values,
-    run_statistics,
-    snapshot_period,
-)
+from sohoa_lib.stages.stats import run_statistics
 from sohoa_lib.stats.collect import TOTAL
 from sohoa_lib.stats.indicators import load_definitions
+from sohoa_lib.stats.prepare import compile_definitions, compile_input, read_values, snapshot_period
 
 AS_OF = dt.date(2026, 11, 22)
 # Known programme figures, as the earlier stages would have written them.

@@ -5,6 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+STAGES: tuple[tuple[str, str], ...] = (
+    ("inventory", "01_inventory"),
+    ("digitize", "02_digitize"),
+    ("sign", "03_sign"),
+    ("statistics", "04_statistics"),
+)
+"""The stages in run order: (name, notebook stem). Each reads the files its predecessors wrote."""
+STAGE_TITLES = {
+    "inventory": "Thống kê, lựa chọn và dự toán số hóa",
+    "digitize": "Số hóa: kiểm tra ảnh, OCR, PDF/A",
+    "sign": "Ký số và bảo quản",
+    "statistics": "Chỉ tiêu thống kê",
+    "national": "Báo cáo toàn Ngành",
+}
+"""Report titles (Vietnamese), shown in each page's <title> and on the index."""
+
 
 @dataclass(frozen=True)
 class UnitPaths:

@@ -1,1 +1,1 @@
-"""The catalogue: hồ sơ, văn bản and pages in SQLite, searchable with or without diacritics. Imports common, review.decisions."""
+"""The catalogue: hồ sơ, văn bản and pages in SQLite, searchable with or without diacritics, with the review (biên mục) tables. Imports common and errors only; `db` gathers the public names of schema, write, merge and search."""

@@ -19,6 +19,13 @@ from matplotlib.ticker import Formatter
 
 from sohoa_lib.common.clock import VIETNAM
 
+# The formatters live in common (statistics sentences use them too); reports call them r.number.
+from sohoa_lib.common.vnformat import date as date
+from sohoa_lib.common.vnformat import money as money
+from sohoa_lib.common.vnformat import number as number
+from sohoa_lib.common.vnformat import percent as percent
+from sohoa_lib.common.vnformat import share as share
+
 # Colours that print well in grey and keep meaning across reports.
 COLOURS = {"holdings": "#9aa5b1", "eligible": "#3e7cb1", "selected": "#c0392b", "target": "#2c3e50"}
 
@@ -53,38 +60,7 @@ class Html:
         return self.text
 
 
-# --- numbers, Vietnamese style: 1.234.567 and 30,5% -------------------------------------------
-
-
-def number(value: float | int | None, decimals: int = 0) -> str:
-    """`1234567.5` → `1.234.567,5` (dot for thousands, comma for decimals)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-def percent(share: float | None, decimals: int = 1) -> str:
-    """`0.3` → `30,0%`."""
-    return "–" if share is None else number(share * 100, decimals) + "%"
-
-
-def money(amount: float, unit: str = "đồng") -> str:
-    """An amount in words a reader takes in at a glance: `12,35 tỷ đồng`, `845,2 triệu đồng`."""
-    if abs(amount) >= 1e9:
-        return f"{number(amount / 1e9, 2)} tỷ {unit}"
-    if abs(amount) >= 1e6:
-        return f"{number(amount / 1e6, 1)} triệu {unit}"
-    return f"{number(amount)} {unit}"
-
-
-def date(value: dt.date | str | None) -> str:
-    """`2023-12-30` → `30/12/2023`."""
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    return value.strftime("%d/%m/%Y")
+# --- dates and names ---------------------------------------------------------------------------
 
 
 def moment(value: dt.datetime | str | None) -> str:
@@ -257,15 +233,6 @@ def distinct_decimals(values: Iterable[float], most: int = 6) -> int:
         if len({f"{v:.{decimals}f}" for v in values}) == len(set(values)):
             return decimals
     return most
-
-
-def share(value: float | None) -> str:
-    """A share as a bar label: two significant digits however small (0,012%, not 0,01%)."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    pct = abs(value) * 100
-    decimals = 1 if pct == 0 or pct >= 10 else min(4, max(1, 1 - math.floor(math.log10(pct))))
-    return percent(value, decimals)
 
 
 def style_axes(ax, *, grid_axis: str = "y", values: str = "count") -> None:

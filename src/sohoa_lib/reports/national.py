@@ -5,56 +5,37 @@ from __future__ import annotations
 import html
 
 import numpy as np
-import pandas as pd
 
 from sohoa_lib.reports import blocks as r
 from sohoa_lib.reports import december as dec
+from sohoa_lib.reports._national_december import december_report
+from sohoa_lib.reports._national_figures import (
+    late_sentences,
+    latest_sector_period,
+    national_rows,
+    sector_defs,
+    share_of,
+    total,
+)
 from sohoa_lib.reports.stats import RULES, indicator_table, series_figures
 from sohoa_lib.stages.national import NationalResult
-from sohoa_lib.stages.stats import compile_definitions, sector_definitions
 from sohoa_lib.stats.analysis import (
-    deadline_sentences,
     movement_sentences,
     period_name,
     quality_sentences,
-    unit_label,
 )
-from sohoa_lib.stats.compile import NATIONAL, period_sort_key
+from sohoa_lib.stats.compile import period_sort_key
+from sohoa_lib.stats.prepare import compile_definitions
 
 RANKED_INDICATOR = "TG02"
 """The indicator whose province ranking is charted (participants in compulsory insurance)."""
-DECEMBER_INDICATORS = ("TG02", "TG03", "TG04", "TG05", "TH01", "CH01")
-"""The movements the December report states (the rest are in the analysis section)."""
-
-
-def _sector_defs(result: NationalResult) -> dict:
-    return sector_definitions(result.definitions)
-
-
-def _national_rows(result: NationalResult) -> pd.DataFrame:
-    c = result.compiled
-    return c[c["level"] == NATIONAL]
-
-
-def _latest_sector_period(result: NationalResult) -> str | None:
-    rows = _national_rows(result)
-    rows = rows[rows["indicator"].isin(_sector_defs(result))]
-    return max(rows["period"], key=period_sort_key) if len(rows) else None
-
-
-def _total(result: NationalResult) -> pd.Series:
-    return result.phases.iloc[-1]
-
-
-def _share(part: float, whole: float) -> float | None:
-    return part / whole if whole else None
 
 
 # --- 1. heading and key figures ---------------------------------------------------------------
 
 
 def heading(result: NationalResult) -> r.Html:
-    t = _total(result)
+    t = total(result)
     return r.title(
         "Báo cáo toàn Ngành — số hóa tài liệu lưu trữ và chỉ tiêu thống kê",
         "Theo Kế hoạch 1838/KH-BHXH và Quyết định 341/QĐ-BHXH · số liệu tính đến ngày "
@@ -66,12 +47,12 @@ def heading(result: NationalResult) -> r.Html:
 
 
 def key_figures(result: NationalResult) -> r.Html:
-    t, by_phase = _total(result), result.phases.iloc[:-1]
+    t, by_phase = total(result), result.phases.iloc[:-1]
     phases = "; ".join(
         f"giai đoạn {p.phase}: {p.units_reported}/{p.units}" for p in by_phase.itertuples()
     )
-    selected_share = _share(t["selected_pages"], t["paper_pages"])
-    done = _share(t["digitized_pages"], t["selected_pages"])
+    selected_share = share_of(t["selected_pages"], t["paper_pages"])
+    done = share_of(t["digitized_pages"], t["selected_pages"])
     return r.cards(
         [
             r.KeyFigure("Đơn vị đã báo cáo", f"{r.number(t['units_reported'])}/"
@@ -211,11 +192,11 @@ def not_reporting(result: NationalResult) -> r.Html:
 
 def indicators(result: NationalResult) -> r.Html:
     """The sector's indicators for the nation in the latest period, with the two comparisons."""
-    latest = _latest_sector_period(result)
+    latest = latest_sector_period(result)
     if latest is None:
         return r.note("Chưa có đơn vị nào gửi bảng báo cáo chỉ tiêu thống kê.")
-    defs = _sector_defs(result)
-    rows = _national_rows(result)
+    defs = sector_defs(result)
+    rows = national_rows(result)
     rows = rows[(rows["period"] == latest) & rows["indicator"].isin(defs)]
     text = indicator_table(rows, defs, latest).text
     text += r.note(_coverage_sentence(result, latest)).text
@@ -231,7 +212,7 @@ def _coverage_sentence(result: NationalResult, period: str) -> str:
 
 
 def indicator_charts(result: NationalResult) -> r.Html:
-    text = series_figures(_national_rows(result), _sector_defs(result), result.coverage).text
+    text = series_figures(national_rows(result), sector_defs(result), result.coverage).text
     return r.Html(text + province_ranking(result).text)
 
 
@@ -276,28 +257,17 @@ def _problem_dicts(result: NationalResult) -> list[dict]:
 
 
 def analysis_sentences(result: NationalResult, *, quality_limit: int = 10) -> list[str]:
-    sentences = movement_sentences(result.compiled, _sector_defs(result))
-    latest = _latest_sector_period(result)
+    sentences = movement_sentences(result.compiled, sector_defs(result))
+    latest = latest_sector_period(result)
     if latest is not None:
         sentences.append(_coverage_sentence(result, latest))
     ranked = result.ranking()
     if len(ranked):
-        sentences += _deadline_sentences(ranked)
+        sentences += late_sentences(ranked)
     missing = int((~result.units["reported"]).sum())
     if missing:
         sentences.append(f"{r.number(missing)} đơn vị chưa báo cáo kết quả số hóa.")
     return sentences + quality_sentences(_problem_dicts(result), limit=quality_limit)
-
-
-def _late(result: NationalResult) -> pd.DataFrame:
-    """The reporting units past their deadline and not finished, furthest along first."""
-    ranked = result.ranking()
-    return ranked[ranked["overdue_days"].fillna(0) > 0]
-
-
-def _deadline_sentences(units: pd.DataFrame) -> list[str]:
-    # A unit with nothing selected has no share; it has digitized none of it.
-    return deadline_sentences(units.assign(share_digitized=units["share_digitized"].fillna(0)))
 
 
 def analysis(result: NationalResult) -> r.Html:
@@ -318,32 +288,6 @@ def quality(result: NationalResult) -> r.Html:
 
 
 # --- 6. the December report (báo cáo tình hình thực hiện), printable -----------------------------
-
-
-def december_report(result: NationalResult) -> dec.December:
-    """The yearly progress report of decision 341 (tháng 12 hằng năm), every figure from data."""
-    d, t = result.as_of, _total(result)
-    intro = (
-        "Thực hiện Kế hoạch số 1838/KH-BHXH về số hóa tài liệu lưu trữ và Quyết định số "
-        "341/QĐ-BHXH phê duyệt Đề án tư liệu hóa và chuyển đổi số trong hệ thống thống kê ngành "
-        "BHXH Việt Nam, Vụ Kế hoạch và Đầu tư tổng hợp báo cáo của "
-        f"{r.number(t['units_reported'])}/{r.number(t['units'])} đơn vị, số liệu đến ngày "
-        f"{r.date(d)}, như sau:"
-    )
-    body = [
-        dec.Block("p", intro),
-        dec.Block("h3", "I. KẾT QUẢ THỰC HIỆN"),
-        *_results(result),
-        dec.Block("h3", "II. TỒN TẠI, HẠN CHẾ"),
-        *_dashes(_shortcomings(result)),
-        dec.Block("h3", "III. NHIỆM VỤ TRỌNG TÂM VÀ KIẾN NGHỊ"),
-        *_dashes(_tasks(result)),
-    ]
-    subject = (
-        "Tình hình thực hiện số hóa tài liệu lưu trữ và biên soạn chỉ tiêu thống kê của Ngành "
-        f"năm {d.year}"
-    )
-    return dec.December(as_of=d, subject=subject, body=tuple(body))
 
 
 def december(result: NationalResult, *, pdf: bool | None = None) -> r.Html:
@@ -368,103 +312,3 @@ def december(result: NationalResult, *, pdf: bool | None = None) -> r.Html:
     return r.Html(
         f"{dec.PRINT_CSS}<div class='sh-noprint'>{hint}</div>{dec.to_html(december_report(result))}"
     )
-
-
-def _dashes(items: list[str]) -> list[dec.Block]:
-    return [dec.Block("dash", i) for i in items]
-
-
-def _december_coverage(result: NationalResult, period: str) -> str:
-    # The screen version explains blank table cells; on paper there is no table to explain.
-    return (
-        f"Số liệu {period_name(period)} tổng hợp từ {r.number(result.coverage.get(period, 0))} "
-        "đơn vị đã gửi báo cáo; so sánh với kỳ trước và cùng kỳ năm trước chỉ tính khi hai kỳ có "
-        "cùng các đơn vị báo cáo."
-    )
-
-
-def _results(result: NationalResult) -> list[dec.Block]:
-    t = _total(result)
-    selected_share = _share(t["selected_pages"], t["paper_pages"])
-    passed = _share(t["pages_passed"], t["pages_checked"])
-    done = _share(t["digitized_pages"], t["selected_pages"])
-    ocr = _national_rows(result)
-    ocr = ocr[(ocr["indicator"] == "SH14") & (ocr["breakdown"] == "")]["value"]
-    out = [
-        dec.Block("h4", "1. Thống kê, lựa chọn tài liệu"),
-        dec.Block("p", f"Tổng số trang tài liệu giấy của các đơn vị đã báo cáo là "
-                  f"{r.number(t['paper_pages'])} trang; đã lựa chọn {r.number(t['selected_pages'])} "
-                  f"trang để số hóa, đạt {r.percent(selected_share)} (mục tiêu tối thiểu 30%). Dự "
-                  f"toán kinh phí số hóa: {r.money(float(t['cost']))}."),
-        dec.Block("h4", "2. Số hóa, ký số và bảo quản"),
-        dec.Block("p", f"Đã số hóa {r.number(t['digitized_pages'])} trang, bằng "
-                  f"{r.percent(done, 2) if done is not None else '–'} số trang được lựa chọn; đã ký "
-                  f"số {r.number(t['signed_pages'])} trang. Kiểm tra chất lượng ảnh: "
-                  f"{r.number(t['pages_passed'])}/{r.number(t['pages_checked'])} trang đạt "
-                  f"({r.percent(passed)})"
-                  + (f"; độ tin cậy nhận dạng ký tự (OCR) bình quân {r.number(ocr.iloc[-1], 1)} "
-                     "điểm." if len(ocr) else ".")),
-        dec.Block("h4", "3. Tiến độ theo giai đoạn"),
-        *_dashes([_phase_sentence(p) + ";" for p in result.phases.iloc[:-1].itertuples()]),
-        dec.Block("h4", "4. Chỉ tiêu thống kê của Ngành"),
-    ]  # fmt: skip
-    defs = {c: d for c, d in _sector_defs(result).items() if c in DECEMBER_INDICATORS}
-    latest = _latest_sector_period(result)
-    if latest is None:
-        out.append(dec.Block("p", "Chưa có đơn vị nào gửi bảng báo cáo chỉ tiêu thống kê."))
-    else:
-        movements = movement_sentences(result.compiled, defs)
-        out += _dashes([*movements, _december_coverage(result, latest)])
-    return out
-
-
-def _phase_sentence(p) -> str:
-    head = f"Giai đoạn {p.phase} (thời hạn {r.date(p.deadline)}): "
-    if not p.units_reported:
-        return head + f"chưa có đơn vị nào trong {p.units} đơn vị báo cáo"
-    return head + (
-        f"{p.units_reported}/{p.units} đơn vị đã báo cáo, đã số hóa "
-        f"{r.number(p.digitized_pages)}/{r.number(p.selected_pages)} trang được chọn, "
-        f"{p.units_overdue} đơn vị chậm hạn"
-    )
-
-
-def _shortcomings(result: NationalResult) -> list[str]:
-    items = []
-    late = _late(result)
-    if len(late):
-        items.append(f"{r.number(len(late))} đơn vị chưa hoàn thành số hóa khi đã quá thời hạn "
-                     "của Kế hoạch 1838/KH-BHXH:")  # fmt: skip
-        items += _deadline_sentences(late)
-    missing = result.units[~result.units["reported"]]
-    if len(missing):
-        items.append(f"{r.number(len(missing))} đơn vị chưa báo cáo kết quả số hóa "
-                     f"({', '.join(missing['name'].head(8))}"
-                     f"{', …' if len(missing) > 8 else ''}).")  # fmt: skip
-    if len(result.problems):
-        counts = result.problems["quy_tac"].map(RULES).fillna(result.problems["quy_tac"])
-        detail = ", ".join(f"{k.lower()}: {n}" for k, n in counts.value_counts().items())
-        units = result.problems["don_vi"].nunique()
-        items.append(f"Bảng báo cáo thống kê của {units} đơn vị có {len(result.problems)} vấn "
-                     f"đề về số liệu ({detail}).")  # fmt: skip
-    return items or ["Không có tồn tại đáng kể trong kỳ báo cáo."]
-
-
-def _tasks(result: NationalResult) -> list[str]:
-    items = []
-    for row in _late(result).to_dict("records"):
-        need, by = row["required_per_day_new_target"], row["new_target_date"]
-        if pd.isna(need) or not isinstance(by, str):
-            continue
-        items.append(
-            f"Đề nghị {unit_label(row['unit'])} bảo đảm năng lực số hóa tối thiểu {r.number(need)} "
-            f"trang/ngày làm việc để hoàn thành trước ngày {r.date(by)} (năng lực hiện có "
-            f"{r.number(row['capacity_per_day'])} trang/ngày)."
-        )
-    if (~result.units["reported"]).any():
-        items.append("Đề nghị các đơn vị chưa báo cáo gửi kết quả thống kê, lựa chọn và số hóa "
-                     "tài liệu về BHXH Việt Nam (Vụ Kế hoạch và Đầu tư).")  # fmt: skip
-    if len(result.problems):
-        items.append("Đề nghị các đơn vị có số liệu sai rà soát, gửi lại bảng báo cáo đã sửa "
-                     "(danh sách chi tiết đến từng ô trong báo cáo toàn Ngành, mục vấn đề số liệu).")  # fmt: skip
-    return items or ["Tiếp tục duy trì tiến độ và chất lượng số hóa."]

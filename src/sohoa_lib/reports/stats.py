@@ -9,7 +9,7 @@ import pandas as pd
 
 from sohoa_lib.records.registry import unit as registry_unit
 from sohoa_lib.reports import blocks as r
-from sohoa_lib.stages.stats import StatisticsResult, compile_definitions, sector_definitions
+from sohoa_lib.stages.stats import StatisticsResult
 from sohoa_lib.stats.analysis import (
     deadline_sentences,
     movement_sentences,
@@ -17,6 +17,7 @@ from sohoa_lib.stats.analysis import (
     quality_sentences,
 )
 from sohoa_lib.stats.compile import period_sort_key
+from sohoa_lib.stats.prepare import compile_definitions, sector_definitions
 
 RULES = {
     "doc_tep": "Không đọc được tệp", "ky_bao_cao": "Thiếu kỳ báo cáo", "ky_trung": "Kỳ báo cáo trùng",

@@ -12,6 +12,7 @@ from sohoa_lib.records import codes
 from sohoa_lib.review import decisions as review_store
 from sohoa_lib.review import sheet
 from sohoa_lib.review.decisions import Decision
+from sohoa_lib.review.items import FIELDS, IMAGE_DPI, Item, items, region_image
 
 _PAGE_WIDTH = "520px"
 
@@ -24,12 +25,12 @@ class ReviewForm:
     `sohoa review apply` checks a spreadsheet cell.
     """
 
-    def __init__(self, paths: UnitPaths, reviewer: str, *, dpi: int = sheet.IMAGE_DPI) -> None:
+    def __init__(self, paths: UnitPaths, reviewer: str, *, dpi: int = IMAGE_DPI) -> None:
         self.paths = paths
         self.reviewer = sheet.require_reviewer(reviewer)
         self.dpi = dpi
         with sheet.unit_catalog(paths) as conn:
-            self.items = sheet.items(paths, conn)
+            self.items = items(paths, conn)
         self.index = 0
         self.recorded = 0
         self.inputs: dict[str, widgets.Text | widgets.Combobox] = {}
@@ -52,7 +53,7 @@ class ReviewForm:
         display(self.widget)
 
     @property
-    def current(self) -> sheet.Item | None:
+    def current(self) -> Item | None:
         return self.items[self.index] if self.items else None
 
     def show(self) -> None:
@@ -71,8 +72,8 @@ class ReviewForm:
         rows = []
         for flag in item.flags:
             crop = io.BytesIO()
-            sheet.region_image(item, flag, dpi=self.dpi).convert("RGB").save(crop, "JPEG")
-            label = sheet.FIELDS.get(flag.field, flag.field)
+            region_image(item, flag, dpi=self.dpi).convert("RGB").save(crop, "JPEG")
+            label = FIELDS.get(flag.field, flag.field)
             box = self._input(flag.field, item.values.get(flag.field))
             self.inputs[flag.field] = box
             rows.append(
@@ -114,7 +115,7 @@ class ReviewForm:
             try:
                 value = sheet.parse_value(name, box.value)
             except ValueError as exc:
-                problems.append(f"{sheet.FIELDS.get(name, name)}: {exc}")
+                problems.append(f"{FIELDS.get(name, name)}: {exc}")
                 continue
             decisions.append(Decision(item.ma_dinh_danh, name, value, self.reviewer, at,
                                       sheet.NOTEBOOK_SOURCE))  # fmt: skip

@@ -44,7 +44,7 @@ def check(paths: UnitPaths, files: dict[str, dict]) -> Gate:
         # Without a catalogue nobody can have reviewed anything: every flag stays open.
         for ma, outcome in files.items():
             flags = [Flag(d["ma_dinh_danh"], f["field"], f.get("value"), f["reason"])
-                     for d in outcome["catalog_documents"] for f in decisions.flag_rows(d)]  # fmt: skip
+                     for d in outcome["catalog_documents"] for f in db.flag_rows(d)]  # fmt: skip
             if flags:
                 waiting[ma] = flags
         return Gate(waiting, {ma: o["catalog_documents"] for ma, o in files.items()}, events)
@@ -59,10 +59,10 @@ def check(paths: UnitPaths, files: dict[str, dict]) -> Gate:
             # from stage 2 stay open.
             flags += [Flag(d["ma_dinh_danh"], f["field"], f.get("value"), f["reason"])
                       for d in outcome["catalog_documents"] if d["ma_dinh_danh"] not in known
-                      for f in decisions.flag_rows(d)]  # fmt: skip
+                      for f in db.flag_rows(d)]  # fmt: skip
             if flags:
                 waiting[ma] = flags
-            reviewed = decisions.reviewed_values(conn, paths.unit, ma)
+            reviewed = db.reviewed_values(conn, paths.unit, ma)
             documents[ma] = [_reviewed(d, reviewed) for d in outcome["catalog_documents"]]
             events[ma] = [_event(h) for h in decisions.history(conn, paths.unit, ma)]
     return Gate(waiting, documents, events)

@@ -12,6 +12,7 @@ from typing import Any
 from sohoa_lib.common.clock import VIETNAM
 from sohoa_lib.common.files import write_text
 from sohoa_lib.errors import UnknownUnitError
+from sohoa_lib.paths import STAGE_TITLES, STAGES
 from sohoa_lib.records import registry
 
 TITLE = "Báo cáo số hóa và thống kê ngành BHXH"
@@ -61,8 +62,6 @@ def write_index(
     run.json says, because a unit whose params file is broken fails before writing one and would
     otherwise show an earlier run's result, or nothing.
     """
-    from sohoa_lib.run.runner import STAGE_TITLES, STAGES  # here: runner imports this module
-
     generated = generated or dt.datetime.now(VIETNAM)
     by_unit = {r["unit"]: r for r in batch if r.get("unit") != "national"}
     runs = {p.parent.name: _read(p) for p in sorted(outputs.glob("*/run.json"))}
@@ -189,8 +188,8 @@ def _headline(outputs: Path) -> str:
     """The programme's figures over the units run here: pages selected, digitized, signed."""
     import pandas as pd
 
-    from sohoa_lib.reports.blocks import number, share
-    from sohoa_lib.stages.national import progress_by_unit
+    from sohoa_lib.common.vnformat import number, share
+    from sohoa_lib.stats.progress import progress_by_unit
 
     units = progress_by_unit(outputs, dt.date.today(), [])
     units = units[units["reported"]]

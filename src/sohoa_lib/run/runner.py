@@ -19,7 +19,7 @@ from typing import Any
 
 from sohoa_lib.common.files import write_text
 from sohoa_lib.errors import ParamsError, SohoaError, StageError
-from sohoa_lib.paths import UnitPaths
+from sohoa_lib.paths import STAGE_TITLES, STAGES, UnitPaths
 from sohoa_lib.reports import browser, december
 from sohoa_lib.run import _index, _links, _notebook, _runlock, progress
 from sohoa_lib.run._record import input_checksums, now, settings_for_record, tool_versions
@@ -27,24 +27,9 @@ from sohoa_lib.settings import UnitSettings, load_unit_settings
 
 log = logging.getLogger(__name__)
 
-STAGES: tuple[tuple[str, str], ...] = (
-    ("inventory", "01_inventory"),
-    ("digitize", "02_digitize"),
-    ("sign", "03_sign"),
-    ("statistics", "04_statistics"),
-)
-"""The stages in run order: (name, notebook stem). Each reads the files its predecessors wrote."""
 NATIONAL = "05_national"
 """The national roll-up notebook, run by a batch after every unit."""
 
-STAGE_TITLES = {
-    "inventory": "Thống kê, lựa chọn và dự toán số hóa",
-    "digitize": "Số hóa: kiểm tra ảnh, OCR, PDF/A",
-    "sign": "Ký số và bảo quản",
-    "statistics": "Chỉ tiêu thống kê",
-    "national": "Báo cáo toàn Ngành",
-}
-"""Report titles (Vietnamese), shown in each page's <title> and on the index."""
 STAGE_FOLDERS = {"sign": "archive"}
 """A stage's output folder under the unit, where it is not the stage's name."""
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from sohoa_lib.common.vnformat import date, number, percent
 from sohoa_lib.records.registry import units
-from sohoa_lib.reports.blocks import date, number, percent
 from sohoa_lib.stats.compile import NATIONAL, as_definitions, parse_period, period_sort_key
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}

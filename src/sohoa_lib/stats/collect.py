@@ -15,14 +15,10 @@ import pandas as pd
 
 from sohoa_lib.common.files import CSV_ENCODINGS
 from sohoa_lib.common.text import key, nfc
-from sohoa_lib.stats.indicators import Definitions, Indicator
-
-COLUMNS = [
-    "chi_tieu", "ten_chi_tieu", "don_vi", "don_vi_tinh", "ky", "phan_to", "gia_tri",
-    "tep", "trang_tinh", "o",
-]  # fmt: skip
-TOTAL = "tổng số"
-"""The `phan_to` (breakdown) value of a figure that is not broken down."""
+from sohoa_lib.stats._checks import check_table, outliers
+from sohoa_lib.stats.analysis import period_name
+from sohoa_lib.stats.indicators import Definitions
+from sohoa_lib.stats.tidy import COLUMNS, TOTAL, Problem, Sheet, cell_name
 
 _NAME_HEADERS = {"chi tieu", "ten chi tieu", "noi dung", "noi dung chi tieu"}
 _CODE_HEADERS = {"ma chi tieu", "ma so", "ma", "ma ct"}
@@ -33,28 +29,6 @@ _QUARTER = re.compile(r"\bquy\s*(iv|iii|ii|i|[1-4])\s*(?:nam\s*)?(\d{4})\b")
 _MONTH = re.compile(r"\bthang\s*(1[0-2]|0?[1-9])\s*(?:nam\s*)?(\d{4})\b")
 _YEAR = re.compile(r"\bnam\s*(\d{4})\b")
 _SUFFIXES = (".xlsx", ".xlsm", ".csv")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a report table, located to the cell a statistician would open."""
-
-    file: str
-    sheet: str
-    """Sheet name; for a CSV, the file's stem (what Excel shows as the sheet)."""
-    cell: str
-    """Cell address such as `D7`; empty when the problem is the whole file."""
-    rule: str
-    """`doc_tep`, `ky_bao_cao`, `ky_trung`, `chi_tieu`, `so_lieu`, `phan_to`, `bat_buoc`,
-    `khong_am`, `tong`, `bat_thuong`."""
-    message: str
-    """What is wrong, in Vietnamese."""
-
-    def __str__(self) -> str:
-        where = [f"tệp {self.file}"]
-        where += [f"trang tính {self.sheet}"] if self.sheet else []
-        where += [f"ô {self.cell}"] if self.cell else []
-        return f"{', '.join(where)}: {self.message}"
 
 
 def parse_period(text: str) -> str | None:
@@ -89,28 +63,6 @@ def parse_number(value: Any) -> float | None:
     return float(text)
 
 
-@dataclass(frozen=True)
-class _Sheet:
-    """Where a table came from, and the list its problems go to."""
-
-    file: str
-    sheet: str
-    problems: list[Problem]
-
-    def flag(self, cell: str, rule: str, message: str) -> None:
-        self.problems.append(Problem(self.file, self.sheet, cell, rule, message))
-
-
-def cell_name(row: int, col: int) -> str:
-    """Excel address of 0-based (row, col): (6, 3) → `D7`."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
-
-
 def collect(
     folder: Path, unit: str, definitions: Definitions, *, outlier_change: float | None = None
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -124,14 +76,14 @@ def collect(
     seen_periods: dict[str, str] = {}
     for path in sorted(p for p in folder.iterdir() if _is_table(p)):
         for sheet, grid in _read_grids(path, problems):
-            where = _Sheet(path.name, sheet, problems)
+            where = Sheet(path.name, sheet, problems)
             rows = _read_table(where, grid, unit, definitions)
             rows = _drop_repeated_periods(rows, seen_periods, where)
-            _check_table(rows, where, definitions)
+            check_table(rows, where, definitions)
             records += rows
     table = pd.DataFrame([{c: r[c] for c in COLUMNS} for r in records], columns=COLUMNS)
     change = definitions.outlier_change if outlier_change is None else outlier_change
-    problems += _outliers(table, change)
+    problems += outliers(table, change)
     table = table.sort_values(["chi_tieu", "ky", "phan_to"], kind="stable").reset_index(drop=True)
     return table, problems
 
@@ -279,7 +231,7 @@ def _table_period(grid: list[list[Any]], layout: _Layout, file: str) -> tuple[st
     return parse_period(Path(file).stem.replace("_", " ")), ""
 
 
-def _read_table(where: _Sheet, grid: list[list[Any]], unit: str, d: Definitions) -> list[dict]:
+def _read_table(where: Sheet, grid: list[list[Any]], unit: str, d: Definitions) -> list[dict]:
     layout = _layout(grid, d)
     if layout is None:
         where.flag("", "chi_tieu", "Không tìm thấy dòng tiêu đề (Chỉ tiêu, Mã chỉ tiêu)")
@@ -335,7 +287,7 @@ def _read_table(where: _Sheet, grid: list[list[Any]], unit: str, d: Definitions)
     return rows
 
 
-def _drop_repeated_periods(rows: list[dict], seen: dict[str, str], where: _Sheet) -> list[dict]:
+def _drop_repeated_periods(rows: list[dict], seen: dict[str, str], where: Sheet) -> list[dict]:
     kept: list[dict] = []
     reported: set[str] = set()
     for r in rows:
@@ -347,115 +299,10 @@ def _drop_repeated_periods(rows: list[dict], seen: dict[str, str], where: _Sheet
                 where.flag(
                     r["_period_cell"] or r["o"],
                     "ky_trung",
-                    f"Kỳ báo cáo {_period(period)} đã được báo cáo ở {seen[period]}; bảng này không được tính",
+                    f"Kỳ báo cáo {period_name(period)} đã được báo cáo ở {seen[period]}; bảng này không được tính",
                 )
             continue
         kept.append(r)
     for r in kept:
         seen.setdefault(r["ky"], f"tệp {r['tep']}, trang tính {r['trang_tinh']}")
     return kept
-
-
-def _check_table(rows: list[dict], where: _Sheet, d: Definitions) -> None:
-    values: dict[tuple[str, str, str], dict] = {}
-    for r in rows:
-        k = (r["ky"], r["chi_tieu"], r["phan_to"])
-        label = _label(d, r["chi_tieu"], r["ky"], r["phan_to"])
-        if k in values:
-            where.flag(r["o"], "ky_trung", f"{label} ghi hai lần (lần đầu ở ô {values[k]['o']})")
-            continue
-        values[k] = r
-        if r["gia_tri"] < 0 and d.by_code[r["chi_tieu"]].non_negative:
-            where.flag(r["o"], "khong_am", f"{label}: số âm {_num(r['gia_tri'])}")
-    for period in sorted({r["ky"] for r in rows}):
-        got = {ind for (p, ind, _) in values if p == period}
-        anchor = next(r["_anchor"] for r in rows if r["ky"] == period)
-        for ind in d.reported():
-            if ind.required and ind.code not in got:
-                where.flag(
-                    anchor,
-                    "bat_buoc",
-                    f"Thiếu chỉ tiêu bắt buộc {_label(d, ind.code, period)}",
-                )
-            _totals(ind, period, values, d, where)
-
-
-def _totals(ind: Indicator, period: str, values: dict, d: Definitions, where: _Sheet) -> None:
-    # Across columns: Tổng số equals the sum of its breakdown (nam + nữ).
-    total = values.get((period, ind.code, TOTAL))
-    for b in ind.breakdowns:
-        parts = [values.get((period, ind.code, v)) for v in d.breakdown(b).values]
-        if total and all(parts) and not _close(total, parts):
-            got = sum(p["gia_tri"] for p in parts)
-            where.flag(
-                total["o"],
-                "tong",
-                f"{_label(d, ind.code, period)}: tổng số {_num(total['gia_tri'])} khác tổng các "
-                f"phân tổ theo {d.breakdown(b).label.lower()} {_num(got)}",
-            )
-    # Across rows: an indicator equals the sum of the indicators it totals, per breakdown.
-    if not ind.total_of:
-        return
-    for part in sorted({p for (per, c, p) in values if per == period and c == ind.code}):
-        total = values[(period, ind.code, part)]
-        parts = [values.get((period, c, part)) for c in ind.total_of]
-        if all(parts) and not _close(total, parts):
-            got = sum(p["gia_tri"] for p in parts)
-            where.flag(
-                total["o"],
-                "tong",
-                f"{_label(d, ind.code, period, part)}: {_num(total['gia_tri'])} khác tổng các "
-                f"chỉ tiêu thành phần ({', '.join(_name(d, c) for c in ind.total_of)}) {_num(got)}",
-            )
-
-
-def _name(d: Definitions, code: str) -> str:
-    """`Số người tham gia BHXH bắt buộc (HL03)`: a reader knows the name; the code finds the row."""
-    return f"{d.by_code[code].name} ({code})" if code in d.by_code else code
-
-
-def _label(d: Definitions, code: str, period: str, part: str | None = None) -> str:
-    """The indicator, the period in words and the breakdown, as data-problem messages name them."""
-    text = f"{_name(d, code)}, {_period(period)}"
-    return f"{text}, {part}" if part else text
-
-
-def _period(period: str) -> str:
-    from sohoa_lib.stats.analysis import (
-        period_name,
-    )  # here: analysis imports the compile stage, which needs us
-
-    return period_name(period)
-
-
-def _num(value: float) -> str:
-    from sohoa_lib.reports.blocks import number
-
-    return number(value, 0 if float(value).is_integer() else 2)
-
-
-def _close(total: dict, parts: list[dict]) -> bool:
-    return math.isclose(total["gia_tri"], sum(p["gia_tri"] for p in parts), abs_tol=0.01)
-
-
-def _frequency(period: str) -> str:
-    return "Q" if "Q" in period else ("Y" if len(period) == 4 else "M")
-
-
-def _outliers(table: pd.DataFrame, change: float) -> list[Problem]:
-    problems: list[Problem] = []
-    # Negative values are already errors; comparing them over time would only repeat that.
-    usable = table[table["gia_tri"] >= 0].assign(_f=table["ky"].map(_frequency))
-    for _, series in usable.groupby(["chi_tieu", "phan_to", "_f"], sort=True):
-        previous = None
-        for r in series.sort_values("ky").itertuples():
-            if previous is not None and previous.gia_tri > 0:
-                ratio = r.gia_tri / previous.gia_tri - 1
-                if abs(ratio) > change:
-                    message = (
-                        f"{r.chi_tieu} ({r.phan_to}) kỳ {r.ky} thay đổi {ratio:+.0%} so với kỳ "
-                        f"{previous.ky} (ngưỡng {change:.0%})"
-                    )
-                    problems.append(Problem(r.tep, r.trang_tinh, r.o, "bat_thuong", message))
-            previous = r
-    return problems
