@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from sohoa_lib.run import progress
+from sohoa_lib.common import progress
 from test_runner import make_project
 
 

@@ -1,1 +1,5 @@
-"""What every subpackage uses: atomic files and checksums, Vietnamese text, dates and number formats, yes/no flags, strict YAML settings, worker processes. Imports nothing else of sohoa but errors."""
+"""What every subpackage uses: atomic files and checksums, Vietnamese text, dates and number formats,
+Vietnam's time, versions, XML names, yes/no flags, strict YAML settings, worker processes, progress.
+
+Imports nothing else of sohoa but `errors`.
+"""

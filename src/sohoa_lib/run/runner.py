@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sohoa_lib.common import progress
 from sohoa_lib.common.files import write_text
 from sohoa_lib.errors import ParamsError, SohoaError, StageError
 from sohoa_lib.paths import STAGE_TITLES, STAGES, UnitPaths
 from sohoa_lib.reports import browser, december
-from sohoa_lib.run import _index, _links, _notebook, _runlock, progress
+from sohoa_lib.run import _index, _links, _notebook, _runlock
 from sohoa_lib.run._record import input_checksums, now, settings_for_record, tool_versions
 from sohoa_lib.settings import UnitSettings, load_unit_settings
 

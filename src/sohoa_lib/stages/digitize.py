@@ -18,9 +18,9 @@ import pandas as pd
 from sohoa_lib.catalog import db
 from sohoa_lib.common import workers
 from sohoa_lib.common.files import write_csv, write_text
+from sohoa_lib.common.progress import Progress
 from sohoa_lib.errors import InputError
 from sohoa_lib.paths import UnitPaths
-from sohoa_lib.run.progress import Progress
 from sohoa_lib.scan import ocr
 from sohoa_lib.scan.pagecheck import FileCheck, check_file
 from sohoa_lib.scan.pages import scan_folders

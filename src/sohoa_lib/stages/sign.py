@@ -15,6 +15,7 @@ import pandas as pd
 from sohoa_lib.common import versions
 from sohoa_lib.common.clock import VIETNAM
 from sohoa_lib.common.files import sha256, write_csv, write_text
+from sohoa_lib.common.progress import Progress
 from sohoa_lib.errors import ParamsError, PreservationError, SohoaError
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.preserve.backup import BackupResult, accept, backup
@@ -23,7 +24,6 @@ from sohoa_lib.preserve.fixity import check_manifest, write_manifest
 from sohoa_lib.preserve.package import PageAlto, PreservationEvent, build_package, validate_package
 from sohoa_lib.preserve.renew import renewal_due
 from sohoa_lib.review import gate as _review_gate
-from sohoa_lib.run.progress import Progress
 from sohoa_lib.settings import UnitSettings
 from sohoa_lib.sign.pades import Session
 from sohoa_lib.sign.verify import verify_pdf

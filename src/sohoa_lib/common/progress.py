@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sohoa_lib.common.files import write_text
+from sohoa_lib.common.vnformat import number
 
 STATUS_FILE = ".progress.json"
 """The running stage's counts, in the unit's output folder; removed when the run ends."""
@@ -121,8 +122,6 @@ def page_progress(step: str, unit_root: Path, *, unit: str = "trang", bar: bool 
 
 def describe(state: Mapping[str, Any]) -> str:
     """`OCR 120/400 trang · 3,2 trang/giây · còn khoảng 1 phút 27 giây`."""
-    from sohoa_lib.reports.blocks import number
-
     unit = state.get("unit", "trang")
     text = f"{state.get('step', '')} {number(state.get('done', 0))}/{number(state.get('total', 0))} {unit}"
     if state.get("rate"):
