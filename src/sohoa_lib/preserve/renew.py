@@ -20,6 +20,7 @@ from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
+from sohoa_lib.common import versions
 from sohoa_lib.common.files import atomic_path, sha256, write_text
 from sohoa_lib.errors import InputError, ParamsError, PreservationError
 from sohoa_lib.preserve import fixity
@@ -31,7 +32,7 @@ __all__ = ["DEFAULT_MARGIN", "Renewal", "Renewer", "renewal_due"]
 
 log = logging.getLogger(__name__)
 
-STATE = "signed.json"  # archive.run_sign's record of each signed file
+STATE = "signed.json"  # stage 3's record of each signed file
 # Two years: time to notice, budget and run a renewal before a timestamp stops proving anything.
 DEFAULT_MARGIN = dt.timedelta(days=730)
 
@@ -244,12 +245,15 @@ def _record(folder: Path, results: Sequence[Renewal], now: dt.datetime) -> None:
     if not renewed or not state_path.is_file():
         return
     state = json.loads(state_path.read_text(encoding="utf-8"))
+    agent = f"sohoa {versions.sohoa()}; pyHanko {versions.version('pyhanko')}"
     for r in renewed:
         if r.path.name in state:
             expires = r.expires.isoformat() if r.expires else None
             # To the microsecond: the package's history has one event per renewal run, told
             # apart by this time, and two runs can fall in the same second.
-            entry = {"at": now.isoformat(timespec="microseconds"), "expires": expires}
+            # `agent`: the tools that renewed it, for the PREMIS history.
+            entry = {"at": now.isoformat(timespec="microseconds"), "expires": expires,
+                     "agent": agent}  # fmt: skip
             state[r.path.name].setdefault("renewals", []).append(entry)
     write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
 
