@@ -11,6 +11,7 @@ from pathlib import Path
 from sohoa_lib.common import versions
 from sohoa_lib.common.clock import VIETNAM, stamp
 from sohoa_lib.preserve.premis import PreservationEvent
+from sohoa_lib.sign import batch
 from sohoa_lib.tools import tesseract
 
 # Said in the detail of an event rebuilt afterwards from file times and today's tools, for
@@ -74,7 +75,7 @@ def signing(entries: Sequence[Mapping]) -> list[PreservationEvent]:
     last = max(entries, key=lambda e: e["signed_at"])
     subject = (last.get("certificate") or {}).get("subject", "")
     recorded = "agent" in last
-    agent = last.get("agent") or f"{sohoa_agent()}; pyHanko {versions.version('pyhanko')}"
+    agent = last.get("agent") or batch.agent()
     events = [PreservationEvent("digital signature generation", last["signed_at"], agent, "success",
                                 f"Ký số PAdES {last['level']}: {subject}", "software")]  # fmt: skip
     if last.get("timestamp_authority"):
@@ -95,7 +96,7 @@ def renewals(entries: Sequence[Mapping]) -> list[PreservationEvent]:
     events = []
     for at, renewal in runs.items():
         event = PreservationEvent("renewal", at,
-                                  renewal.get("agent") or f"{sohoa_agent()}; pyHanko {versions.version('pyhanko')}",
+                                  renewal.get("agent") or batch.agent(),
                                   "success", "Gia hạn kiểm tra dài hạn: bổ sung dữ liệu xác thực (DSS) "
                                   "và dấu thời gian tài liệu", "software")  # fmt: skip
         events.append(event if "agent" in renewal else _flagged(event))

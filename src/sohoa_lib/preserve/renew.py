@@ -20,12 +20,11 @@ from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
-from sohoa_lib.common import versions
 from sohoa_lib.common.files import atomic_path, sha256, write_text
 from sohoa_lib.errors import InputError, ParamsError, PreservationError
 from sohoa_lib.preserve import fixity
 from sohoa_lib.settings import Signing
-from sohoa_lib.sign import keys, pades
+from sohoa_lib.sign import batch, keys, pades
 from sohoa_lib.sign.loop import run as run_async
 
 __all__ = ["DEFAULT_MARGIN", "Renewal", "Renewer", "renewal_due"]
@@ -245,7 +244,7 @@ def _record(folder: Path, results: Sequence[Renewal], now: dt.datetime) -> None:
     if not renewed or not state_path.is_file():
         return
     state = json.loads(state_path.read_text(encoding="utf-8"))
-    agent = f"sohoa {versions.sohoa()}; pyHanko {versions.version('pyhanko')}"
+    agent = batch.agent()
     for r in renewed:
         if r.path.name in state:
             expires = r.expires.isoformat() if r.expires else None

@@ -15,6 +15,7 @@ from sohoa_lib.common.clock import VIETNAM
 from sohoa_lib.sign.loop import outside_event_loop
 from sohoa_lib.sign.verdict import Verdict
 
+# The logger verify.py had before this module was split from it, so log settings still apply.
 log = logging.getLogger("sohoa_lib.sign.verify")
 
 # Later revisions pyHanko's difference analysis accepts, in the reviewer's words.

@@ -5,15 +5,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sohoa_lib.common import versions
 from sohoa_lib.common.files import sha256, write_text
 from sohoa_lib.errors import SohoaError
-from sohoa_lib.sign.pades import Session
+
+if TYPE_CHECKING:  # the type only: stage 2 records events through this module, without pyHanko
+    from sohoa_lib.sign.pades import Session
 
 STATE = "signed.json"
 """In archive/: per signed file its source's SHA-256, level, time, certificate, the tools used
 and (after `sohoa preserve renew`) its renewals."""
+
+
+def agent() -> str:
+    """The software that signs or renews here, with versions, as PREMIS events name it."""
+    return f"sohoa {versions.sohoa()}; pyHanko {versions.version('pyhanko')}"
 
 
 def load_state(archive: Path) -> dict:
@@ -60,7 +68,7 @@ def sign_files(
                            "signed_at": result.signed_at, "seconds": round(result.seconds, 3),
                            "certificate": result.certificate,
                            # What did the signing, for the PREMIS event; recorded now, not later.
-                           "agent": f"sohoa {versions.sohoa()}; pyHanko {versions.version('pyhanko')}",
+                           "agent": agent(),
                            "timestamp_authority": _authority(session, result.level)}  # fmt: skip
             write_text(archive / STATE, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
         if on_signed is not None:
