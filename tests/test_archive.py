@@ -18,11 +18,12 @@ from sohoa_lib.preserve.package import validate_package
 from sohoa_lib.stages.digitize import run_digitize
 from sohoa_lib.stages.inventory import run_inventory
 from sohoa_lib.stages.sign import run_sign
-from sohoa_lib.tools import pdfsig
+from sohoa_lib.tools import pdfsig, tesseract
 
 MA = "TTLT.2019.VP.00001"
 PASSWORD = "mật-khẩu-thử-9271"  # a test key's password; must appear in no output file
 ORG = "Trung tâm Lưu trữ BHXH Việt Nam"
+LATER_TESSERACT = "tesseract 99.0.0-nâng-cấp-sau"
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,9 @@ def signed(unit):
     root, paths, _ = unit
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TEST_SIGN_PW", PASSWORD)
+        # Another Tesseract by the time stage 3 runs: the package must still name the one
+        # stage 2 read the pages with (test_premis_events_are_those_the_steps_recorded).
+        mp.setattr(tesseract, "version", lambda: LATER_TESSERACT)
         return run_sign(load_unit_settings(root / "TTLT.yaml"), paths, prompt=None)
 
 
@@ -248,4 +252,83 @@ def test_preserve_renew_rebuilds_the_package_and_replaces_its_backups(
     out, err = capsys.readouterr()
     assert str(copies[1] / MA) in err and "không sao chép được" in err, (out, err)
     assert _tree(copies[0] / MA) == _tree(package)  # the writable location was still renewed
-    assert len([e for e in _premis_events(package) if e[2].endswith("/dsg")]) == 3
+    # The signature, its timestamp and the two renewals.
+    assert len([e for e in _premis_events(package) if e[2].endswith("/dsg")]) == 4
+
+
+def _premis_agents(package: Path) -> dict[str, tuple[str, str, str]]:
+    """Each PREMIS event's detail as (type, time, agent name)."""
+    from lxml import etree
+
+    ns = {"p": "http://www.loc.gov/premis/v3"}
+    root = etree.parse(str(package / "metadata/preservation/premis.xml")).getroot()
+    names = {a.findtext("p:agentIdentifier/p:agentIdentifierValue", namespaces=ns):
+             a.findtext("p:agentName", namespaces=ns) for a in root.iterfind("p:agent", ns)}  # fmt: skip
+    return {
+        e.findtext("p:eventDetailInformation/p:eventDetail", namespaces=ns) or "": (
+            e.findtext("p:eventType", namespaces=ns), e.findtext("p:eventDateTime", namespaces=ns),
+            names[e.findtext("p:linkingAgentIdentifier/p:linkingAgentIdentifierValue", namespaces=ns)])
+        for e in root.iterfind("p:event", ns)
+    }  # fmt: skip
+
+
+def test_premis_events_are_those_the_steps_recorded(signed, unit) -> None:
+    import json
+
+    from sohoa_lib.common import versions
+
+    _, paths, _ = unit
+    record = json.loads((paths.digitize / "files" / f"{MA}.json").read_text(encoding="utf-8"))
+    recorded = {e["type"]: e for e in record["events"]}
+    assert list(recorded) == ["capture", "validation", "metadata extraction", "format conversion"]
+    ocr = recorded["metadata extraction"]
+    # The Tesseract that read the pages, as the OCR result named it, not stage 3's.
+    assert tesseract.version() in ocr["agent"] and LATER_TESSERACT not in ocr["agent"]
+    assert recorded["validation"]["when"] <= ocr["when"] <= recorded["format conversion"]["when"]
+    events = _premis_agents(paths.archive / "packages" / MA)
+    (ocr_event,) = [v for d, v in events.items() if d.startswith("Nhận dạng chữ (OCR)")]
+    assert ocr_event == ("metadata extraction", ocr["when"], ocr["agent"])
+    # Renewals (sohoa preserve renew, run by an earlier test) keep their own UTC times, and the
+    # package's creation takes the latest event's.
+    renewal = ("[renewal]", "Tạo gói thông tin")
+    steps = {d: when for d, (_, when, _) in events.items() if not d.startswith(renewal)}
+    assert len(steps) == 6 and all(when.endswith("+07:00") for when in steps.values()), steps
+    assert not any(LATER_TESSERACT in agent for _, _, agent in events.values())
+    state = json.loads((paths.archive / "signed.json").read_text(encoding="utf-8"))
+    entry = state[signed.signed["tep"].iloc[0]]
+    assert entry["agent"].endswith(f"pyHanko {versions.version('pyhanko')}")
+    (signature,) = [v for d, v in events.items() if d.startswith("Ký số PAdES")]
+    assert signature == ("digital signature generation", entry["signed_at"], entry["agent"])
+    timestamp = [d for d in events if d.startswith("[timestamp]")]
+    assert len(timestamp) == 1 and "TSA thử nghiệm tsa.p12" in timestamp[0]
+    assert not [d for d in events if "dựng lại sau" in d]
+
+
+def test_a_record_without_events_yields_events_marked_reconstructed(unit, tmp_path) -> None:
+    import json
+    import shutil
+
+    from sohoa_lib import handover
+    from sohoa_lib.preserve import history
+
+    root, paths, _ = unit
+    digitize = tmp_path / "digitize"
+    (digitize / "files").mkdir(parents=True)
+    shutil.copytree(paths.digitize / "pdfa", digitize / "pdfa")
+    record = json.loads((paths.digitize / "files" / f"{MA}.json").read_text(encoding="utf-8"))
+    del record["events"]  # as stage 2 wrote its records before it recorded events
+    (digitize / "files" / f"{MA}.json").write_text(json.dumps(record), encoding="utf-8")
+
+    (old,) = handover.finished_files(digitize, load_unit_settings(root / "TTLT.yaml")).values()
+    assert [e.type for e in old.events] == [
+        "capture", "metadata extraction", "format conversion"
+    ]  # fmt: skip
+    assert all(e.detail.endswith(f"({history.RECONSTRUCTED})") for e in old.events)
+    (new,) = handover.finished_files(
+        paths.digitize, load_unit_settings(root / "TTLT.yaml")
+    ).values()
+    assert not any(history.RECONSTRUCTED in e.detail for e in new.events)
+    # Likewise a signature recorded before signed.json named the tools that made it.
+    entry = {"signed_at": "2026-01-02T03:04:05+07:00", "level": "B-T", "certificate": {}}
+    (signature,) = history.signing([entry])
+    assert signature.detail.endswith(f"({history.RECONSTRUCTED})")

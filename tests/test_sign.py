@@ -555,7 +555,7 @@ def test_one_environment_lookup_signs_many_files(settings, pdfa, tmp_path, monke
                 lookups.append(key)
             return super().get(key, default)
 
-    monkeypatch.setattr(pades.os, "environ", Environ(os.environ))
+    monkeypatch.setattr(os, "environ", Environ(os.environ))
     with pades.Session(settings, "tt05-2025", prompt=None) as session:
         for n in range(3):
             session.sign(pdfa, tmp_path / f"{n}.pdf")

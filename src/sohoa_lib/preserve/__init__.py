@@ -1,1 +1,1 @@
-"""Preservation: E-ARK CSIP information packages (METS, PREMIS), fixity manifests and the audit log, backups, long-term validation renewal. Imports common, sign, describe, scan."""
+"""Preservation: PREMIS events as each step records them, E-ARK CSIP packages (METS, PREMIS), fixity manifests and the audit log, backups, long-term validation renewal. Imports common, settings, paths, records, describe, scan, sign, tools."""

@@ -1,36 +1,40 @@
-"""Fixity: SHA-256 manifests, read-only checks of an archive and its backup copies, the audit log."""
+"""Fixity: read-only checks of an archive and its backup copies against their SHA-256 manifests."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import fcntl
-import io
 import json
-import os
-import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sohoa_lib.common import versions
-from sohoa_lib.common.clock import stamp
-from sohoa_lib.common.files import sha256, write_text
+from sohoa_lib.common.files import sha256
 from sohoa_lib.errors import InputError, ParamsError
+from sohoa_lib.preserve.auditlog import EVENTS, LOG_COLUMNS, log_event, read_log
+from sohoa_lib.preserve.manifest import (
+    BACKUPS,
+    CONTROL_FILES,
+    LOG,
+    MANIFEST,
+    listing,
+    manifest,
+    read_manifest,
+    write_manifest,
+)
+
+# What the other modules and the command line use, wherever it lives now.
+__all__ = ["BACKUPS", "CONTROL_FILES", "EVENTS", "LOG", "LOG_COLUMNS", "MANIFEST", "MIN_COPIES",
+           "PACKAGES", "PROBLEM_LABELS", "Backups", "FixityReport", "bookkeeping_problems",
+           "check_archive", "check_copy", "check_manifest", "fixity_folder", "format_report",
+           "log_check", "log_event", "manifest", "read_backups", "read_log", "read_manifest",
+           "write_manifest"]  # fmt: skip
 from sohoa_lib.settings import MIN_BACKUP_COPIES
 
-MANIFEST = "manifest-sha256.txt"
-BACKUPS = "backups.json"
-LOG = "preservation-log.csv"
 PACKAGES = "packages"
 """In an archive folder, the information packages with their manifest and backups.json."""
 MIN_COPIES = MIN_BACKUP_COPIES
 """Circular 05/2025/TT-BNV: at least two backup copies, on independent storage."""
-# Files that describe a folder rather than belong to it: never listed, never reported as extra.
-CONTROL_FILES = (MANIFEST, BACKUPS, LOG)
-LOG_COLUMNS = ("when", "event", "target", "agent", "result", "detail")
-EVENTS = ("backup", "fixity-check", "renewal")
 
 PROBLEM_LABELS = {
     "missing": "thiếu",
@@ -39,9 +43,6 @@ PROBLEM_LABELS = {
     "unreadable": "không đọc được",
 }
 
-# sha256sum's format: "<hex>  <path>", or "<hex> *<path>" (binary mode); a leading backslash
-# means the path has its backslashes and newlines escaped.
-_LINE = re.compile(r"^(\\?)([0-9a-fA-F]{64}) [ *](.+)$")
 # Names listed in a detail cell of the log; the full lists are printed, the log stays readable.
 _DETAIL_NAMES = 20
 
@@ -112,50 +113,6 @@ class Backups:
     """The preservation log (CSV) that every backup and check is appended to."""
 
 
-def manifest(folder: Path, *, exclude: Collection[str] = CONTROL_FILES) -> dict[str, str]:
-    """Relative path (posix, NFC) → SHA-256 of every file under `folder`, sorted by path."""
-    return {rel: sha256(path) for rel, path in _files(Path(folder), exclude).items()}
-
-
-def write_manifest(folder: Path, name: str = MANIFEST) -> Path:
-    """Write `<folder>/<name>` in sha256sum format (`sha256sum -c` accepts it), atomically."""
-    folder = Path(folder)
-    listing = manifest(folder, exclude={*CONTROL_FILES, name})
-    return write_text(folder / name, "".join(_line(rel, digest) for rel, digest in listing.items()))
-
-
-def read_manifest(path: Path) -> dict[str, str]:
-    """A manifest file as relative path → SHA-256; InputError listing every bad line at once."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: không tìm thấy tệp kê mã băm") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: không đọc được tệp kê mã băm: {exc}") from None
-    listing: dict[str, str] = {}
-    problems = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        match = _LINE.match(line)
-        if not match:
-            problems.append(f"dòng {number}: cần dạng '<sha256>  <path>', nhận được {line[:80]!r}")
-            continue
-        escaped, digest, name = match.groups()
-        if escaped:
-            name = re.sub(r"\\(.)", lambda m: "\n" if m[1] == "n" else m[1], name)
-        rel = unicodedata.normalize("NFC", name)
-        if rel.startswith("/") or ".." in rel.split("/"):
-            problems.append(f"dòng {number}: đường dẫn {rel!r} ra ngoài thư mục")
-        elif rel in listing:
-            problems.append(f"dòng {number}: {rel!r} được liệt kê hai lần")
-        else:
-            listing[rel] = digest.lower()
-    if problems:
-        raise InputError(f"{path}: {len(problems)} dòng sai: {'; '.join(problems[:10])}")
-    return dict(sorted(listing.items()))
-
-
 def check_copy(
     reference: Mapping[str, str], copy_root: Path, *, exclude: Collection[str] = CONTROL_FILES
 ) -> FixityReport:
@@ -163,7 +120,7 @@ def check_copy(
     copy_root = Path(copy_root)
     expected = {unicodedata.normalize("NFC", rel): d.lower() for rel, d in reference.items()}
     found = copy_root.is_dir()
-    present = _files(copy_root, exclude) if found else {}
+    present = listing(copy_root, exclude) if found else {}
     changed, unreadable = [], []
     both = sorted(expected.keys() & present.keys())
     for rel in both:
@@ -311,80 +268,6 @@ def bookkeeping_problems(folder: Path, *, when: dt.datetime | None = None) -> li
     return problems
 
 
-def log_event(
-    log_csv: Path,
-    *,
-    event: str,
-    target: str,
-    result: str,
-    detail: str = "",
-    agent: str | None = None,
-    when: dt.datetime | None = None,
-) -> None:
-    """Append one row to the preservation log (created with its header when absent).
-
-    It is an audit log: one write per row under an exclusive lock, flushed to disk before
-    returning, so concurrent writers never interleave and a crash never loses a logged row.
-    """
-    if event not in EVENTS:
-        raise ValueError(f"event should be one of {', '.join(EVENTS)}, got {event!r}")
-    if when is not None and when.tzinfo is None:
-        raise ValueError("`when` needs a time zone: a naive time is ambiguous on a server in UTC")
-    moment = stamp(when)
-    row = io.StringIO()
-    csv.writer(row, lineterminator="\n").writerow(
-        [moment, event, target, agent or _agent(), result, detail]
-    )
-    log_csv = Path(log_csv)
-    log_csv.parent.mkdir(parents=True, exist_ok=True)
-    created = not log_csv.exists()
-    with log_csv.open("a", encoding="utf-8", newline="") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            text = row.getvalue()
-            if fh.tell() == 0:
-                # The BOM lets Excel read the Vietnamese text; it belongs at the very start only.
-                text = "\ufeff" + ",".join(LOG_COLUMNS) + "\n" + text
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-    if created:
-        _fsync_dir(log_csv.parent)  # a new file's directory entry must survive a crash too
-
-
-def read_log(log_csv: Path) -> list[dict[str, str]]:
-    """The rows of a preservation log, as dicts keyed by LOG_COLUMNS."""
-    with Path(log_csv).open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _files(folder: Path, exclude: Collection[str]) -> dict[str, Path]:
-    """NFC relative path → path of every regular file under `folder`, sorted."""
-
-    def fail(exc: OSError) -> None:
-        raise InputError(f"{exc.filename}: không liệt kê được thư mục: {exc.strerror}")
-
-    found: dict[str, Path] = {}
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=fail):
-        dirnames.sort()
-        for name in filenames:
-            path = Path(dirpath, name)
-            # A copy made on macOS or through some file shares stores "ồ" decomposed (NFD);
-            # comparing NFC forms keeps the same name from showing as one missing and one extra.
-            rel = unicodedata.normalize("NFC", path.relative_to(folder).as_posix())
-            if rel not in exclude and path.is_file():
-                found[rel] = path
-    return dict(sorted(found.items()))
-
-
-def _line(rel: str, digest: str) -> str:
-    if "\\" in rel or "\n" in rel:
-        return "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n") + "\n"
-    return f"{digest}  {rel}\n"
-
-
 def _exclusions(location: Path, log: Path | None) -> set[str]:
     excluded = set(CONTROL_FILES)
     if log is not None and log.is_relative_to(location):
@@ -399,15 +282,3 @@ def _log_detail(report: FixityReport) -> str:
             more = f" … (+{len(names) - _DETAIL_NAMES})" if len(names) > _DETAIL_NAMES else ""
             parts.append(f"{kind}: {', '.join(names[:_DETAIL_NAMES])}{more}")
     return "; ".join(parts)
-
-
-def _agent() -> str:
-    return f"sohoa {versions.sohoa()} pid {os.getpid()}"
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -41,6 +41,8 @@ EVENT_TYPES: dict[str, tuple[str, str]] = {
     # signature from a message using a private key"). Not metadata modification or modification
     # (no content or metadata changes), nor (digital signature) validation (nothing is judged).
     "renewal": ("digital signature generation", "dsg"),
+    # The signature's RFC 3161 timestamp: the authority signs the signature's digest.
+    "timestamp": ("digital signature generation", "dsg"),
     "digital signature generation": ("digital signature generation", "dsg"),
     "signature validation": ("digital signature validation", "dig"),
     "digital signature validation": ("digital signature validation", "dig"),

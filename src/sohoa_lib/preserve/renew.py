@@ -24,13 +24,14 @@ from sohoa_lib.common.files import atomic_path, sha256, write_text
 from sohoa_lib.errors import InputError, ParamsError, PreservationError
 from sohoa_lib.preserve import fixity
 from sohoa_lib.settings import Signing
-from sohoa_lib.sign import pades
+from sohoa_lib.sign import batch, keys, pades
+from sohoa_lib.sign.loop import run as run_async
 
 __all__ = ["DEFAULT_MARGIN", "Renewal", "Renewer", "renewal_due"]
 
 log = logging.getLogger(__name__)
 
-STATE = "signed.json"  # archive.run_sign's record of each signed file
+STATE = "signed.json"  # stage 3's record of each signed file
 # Two years: time to notice, budget and run a renewal before a timestamp stops proving anything.
 DEFAULT_MARGIN = dt.timedelta(days=730)
 
@@ -104,7 +105,7 @@ class Renewer:
 
     def __init__(self, settings: Signing, *, prompt=getpass.getpass, timestamper=None):
         self.settings = settings
-        self._timestamper: TimeStamper | None = timestamper or pades.make_timestamper(
+        self._timestamper: TimeStamper | None = timestamper or keys.make_timestamper(
             settings, prompt
         )
         if self._timestamper is None:
@@ -115,9 +116,9 @@ class Renewer:
         if not settings.trust_roots:
             raise ParamsError("preserve renew: signing.trust_roots is empty")
         self._roots = [
-            pades._load_cert(p, f"signing.trust_roots ({p})") for p in settings.trust_roots
+            keys.load_cert(p, f"signing.trust_roots ({p})") for p in settings.trust_roots
         ]
-        self._crls = [pades._load_crl(p) for p in settings.revocation]
+        self._crls = [keys.load_crl(p) for p in settings.revocation]
 
     def renew(self, path: Path, *, out: Path | None = None) -> None:
         """Append to `path` (or write `out`) the validation data of every signature and timestamp
@@ -138,7 +139,7 @@ class Renewer:
                 self._timestamper, field_name=f"{pades.TIMESTAMP_FIELD}{count + 1}"
             )
             with atomic_path(out) as tmp, tmp.open("w+b") as sink:
-                pades._run(
+                run_async(
                     stamper.async_timestamp_pdf(
                         writer, "sha256", validation_context=context, output=sink
                     ),
@@ -213,7 +214,7 @@ class Renewer:
             for cert in certs:
                 validator = CertificateValidator(cert, validation_context=context)
                 try:
-                    pades._run(validator.async_validate_usage(set()))
+                    run_async(validator.async_validate_usage(set()))
                 except (cv_errors.PathValidationError, cv_errors.PathBuildingError) as exc:
                     # An expired or revoked certificate is still worth its revocation data.
                     log.info("%s: %s", cert.subject.human_friendly, exc)
@@ -243,12 +244,15 @@ def _record(folder: Path, results: Sequence[Renewal], now: dt.datetime) -> None:
     if not renewed or not state_path.is_file():
         return
     state = json.loads(state_path.read_text(encoding="utf-8"))
+    agent = batch.agent()
     for r in renewed:
         if r.path.name in state:
             expires = r.expires.isoformat() if r.expires else None
             # To the microsecond: the package's history has one event per renewal run, told
             # apart by this time, and two runs can fall in the same second.
-            entry = {"at": now.isoformat(timespec="microseconds"), "expires": expires}
+            # `agent`: the tools that renewed it, for the PREMIS history.
+            entry = {"at": now.isoformat(timespec="microseconds"), "expires": expires,
+                     "agent": agent}  # fmt: skip
             state[r.path.name].setdefault("renewals", []).append(entry)
     write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
 

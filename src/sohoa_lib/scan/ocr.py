@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import csv
+import functools
 import io
 import multiprocessing
 import os
@@ -21,7 +22,7 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
-from sohoa_lib.common import workers
+from sohoa_lib.common import clock, workers
 from sohoa_lib.errors import InputError, MissingToolError, ParamsError
 from sohoa_lib.pdf import textlayer
 from sohoa_lib.scan import alto, workcopy
@@ -152,6 +153,10 @@ class PageResult:
     """Tesseract's TSV (word and line boxes with confidences, in working-copy pixels)."""
     ocr_dpi: float = 0.0
     """Resolution of the working copy the boxes in `tsv` refer to."""
+    engine: str = ""
+    """The Tesseract that read the page (`tesseract --version`'s first line), for its PREMIS event."""
+    finished_at: str = ""
+    """When the page was read, ISO 8601 with +07:00."""
 
 
 def prepare(image: Image.Image, dpi: float) -> Image.Image:
@@ -216,7 +221,15 @@ def ocr_page(task: PageTask) -> PageResult:
         alto=final_alto,
         tsv=tsv,
         ocr_dpi=working.dpi,
+        engine=_engine(),
+        finished_at=clock.stamp(),
     )
+
+
+@functools.cache
+def _engine() -> str:
+    # Asked once per worker process: the program does not change under a running worker.
+    return tesseract.version() or "tesseract"
 
 
 def _word_confidences(tsv: str) -> list[float]:

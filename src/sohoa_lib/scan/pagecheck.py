@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from sohoa_lib.common import clock
 from sohoa_lib.errors import InputError, ParamsError
 from sohoa_lib.scan.pages import PageSource, list_pages, open_page
 from sohoa_lib.settings import PROFILE_NAMES, PROFILES
@@ -142,6 +143,8 @@ class FileCheck:
     expected_pages: int | None
     """Số lượng trang in the inventory; None when it gives none."""
     count_check: Check
+    checked_at: str = ""
+    """When the checks ran, ISO 8601 with +07:00 (the PREMIS validation event's time)."""
 
     @property
     def needs_rescan(self) -> bool:
@@ -168,11 +171,11 @@ def check_file(
         sources = list_pages(folder)
     except InputError as exc:
         why = f"không đếm được trang: {exc}"
-        return FileCheck(ma_ho_so, (), expected_pages, _count(None, False, why))
+        return FileCheck(ma_ho_so, (), expected_pages, _count(None, False, why), clock.stamp())
     pages = tuple(check_page(page, profile, thresholds) for page in sources)
     ok = expected_pages is None or len(pages) == expected_pages
     why = "" if ok else f"có {len(pages)} trang ảnh, mục lục hồ sơ ghi {expected_pages} trang"
-    return FileCheck(ma_ho_so, pages, expected_pages, _count(len(pages), ok, why))
+    return FileCheck(ma_ho_so, pages, expected_pages, _count(len(pages), ok, why), clock.stamp())
 
 
 def check_page(

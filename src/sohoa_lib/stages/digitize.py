@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sohoa_lib import handover
 from sohoa_lib.catalog import db
 from sohoa_lib.common import workers
 from sohoa_lib.common.files import write_csv, write_text
@@ -36,10 +37,11 @@ from sohoa_lib.stages.digitize_files import (
 
 log = logging.getLogger(__name__)
 
-STATUS_DONE = "hoàn thành"
-STATUS_RESCAN = "cần quét lại"
-STATUS_PENDING = "chờ quét"
-STATUS_FAILED = "lỗi xử lý"
+# The status words are the hand-over's (handover.py); named here too for reports and tests.
+STATUS_DONE = handover.STATUS_DONE
+STATUS_RESCAN = handover.STATUS_RESCAN
+STATUS_PENDING = handover.STATUS_PENDING
+STATUS_FAILED = handover.STATUS_FAILED
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from sohoa_lib.common.files import atomic_path, sha256, write_text
+from sohoa_lib import handover
+from sohoa_lib.common.files import atomic_path, sha256
 from sohoa_lib.common.vndates import parse_vn_date
 from sohoa_lib.describe import boxes, xmp
 from sohoa_lib.describe import documents as docs
 from sohoa_lib.errors import InputError
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa
+from sohoa_lib.preserve import history
+from sohoa_lib.preserve.premis import PreservationEvent
 from sohoa_lib.review import decisions
 from sohoa_lib.scan import ocr
 from sohoa_lib.scan.pagecheck import FileCheck, PageCheck
@@ -82,7 +84,7 @@ def load_outcome(plan: FilePlan, settings: UnitSettings) -> FileOutcome | None:
     """The file's earlier outcome when its inputs and settings are unchanged and its PDFs exist."""
     if plan.error or not plan.state.is_file():
         return None
-    record = json.loads(plan.state.read_text(encoding="utf-8"))
+    record = handover.read_file_record(plan.state)
     if record.get("inputs") != plan.checksums or record.get("settings") != _settings_key(settings):
         return None
     outcome = FileOutcome(**record["outcome"])
@@ -226,8 +228,18 @@ def finish_file(
         pdfs=pdfs,
         alto=alto,
     )
-    _record(plan, settings, outcome)
+    _record(plan, settings, outcome, _events(plan, settings, check, results.values()))
     return outcome
+
+
+def _events(plan, settings, check: FileCheck, results) -> list[PreservationEvent]:
+    """What this file went through in stage 2, recorded now with the tools each step used."""
+    pages = list(results)
+    ocr_at = max((r.finished_at for r in pages if r.finished_at), default="") or history.now()
+    return [history.capture(plan.folder, settings.name),
+            history.page_checks(check.checked_at or ocr_at, len(check.pages)),
+            history.ocr(ocr_at, [r.engine for r in pages if r.engine]),
+            history.pdfa(history.now())]  # fmt: skip
 
 
 def _flags(document: docs.Document) -> list[dict]:
@@ -377,10 +389,9 @@ def _document_list(settings: UnitSettings, ma: str) -> list[tuple[int, int]] | N
     ] or None
 
 
-def _record(plan: FilePlan, settings: UnitSettings, outcome: FileOutcome) -> None:
-    record = {"inputs": plan.checksums, "settings": _settings_key(settings),
-              "outcome": dataclasses.asdict(outcome)}  # fmt: skip
-    write_text(plan.state, json.dumps(record, ensure_ascii=False, default=str) + "\n")
+def _record(plan: FilePlan, settings: UnitSettings, outcome: FileOutcome, events=()) -> None:
+    handover.write_file_record(plan.state, inputs=plan.checksums, settings_key=_settings_key(settings),
+                               outcome=dataclasses.asdict(outcome), events=events)  # fmt: skip
 
 
 def _inventory_dates(row: dict) -> tuple[dt.date, dt.date] | None:
