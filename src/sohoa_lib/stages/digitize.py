@@ -5,7 +5,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
 import time
@@ -18,9 +17,10 @@ import pandas as pd
 from sohoa_lib import handover
 from sohoa_lib.catalog import db
 from sohoa_lib.common import workers
-from sohoa_lib.common.files import write_csv, write_text
+from sohoa_lib.common.files import write_csv
 from sohoa_lib.common.progress import Progress
 from sohoa_lib.errors import InputError
+from sohoa_lib.handover import write_summary
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.scan import ocr
 from sohoa_lib.scan.pagecheck import FileCheck, check_file
@@ -278,7 +278,7 @@ def _write_outputs(result: DigitizeResult, paths: UnitPaths, outcomes) -> None:
     figures = result.figures() | {"as_of": dt.date.today().isoformat()}
     figures["model"] = {"name": result.model.name, "source": result.model.source,
                         "licence": result.model.licence}  # fmt: skip
-    write_text(folder / "summary.json", json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    write_summary(folder, "digitize", figures)
     with contextlib.closing(db.open_catalog(paths.root / "catalog.sqlite")) as conn:
         for ma in sorted(outcomes):
             outcome = outcomes[ma]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sohoa_lib.common.files import write_csv, write_text
+from sohoa_lib.common.files import write_csv
+from sohoa_lib.handover import write_summary
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.records import codes
 from sohoa_lib.records.costing import (
@@ -299,9 +299,7 @@ def write_outputs(result: InventoryResult, paths: UnitPaths) -> None:
     write_csv(folder / "skipped_rows.csv", table.skipped)
     write_csv(folder / "volume.csv", spreadsheet_safe(result.volume))
     write_csv(folder / "budget.csv", result.budget)
-    write_text(
-        folder / "summary.json", json.dumps(result.figures(), ensure_ascii=False, indent=2) + "\n"
-    )
+    write_summary(folder, "inventory", result.figures())
 
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice (CSV injection);

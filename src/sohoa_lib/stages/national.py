@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from sohoa_lib.catalog import db
-from sohoa_lib.common.files import write_csv, write_text
+from sohoa_lib.common.files import write_csv
+from sohoa_lib.handover import write_summary
 from sohoa_lib.stats.compile import NATIONAL, period_sort_key
 from sohoa_lib.stats.indicators import Definitions, load_definitions
 from sohoa_lib.stats.prepare import PROBLEM_COLUMNS, compile_definitions, problem_row
@@ -104,7 +104,5 @@ def run_national_report(
     write_csv(folder / "progress_phases.csv", result.phases)
     write_csv(folder / "problems.csv", result.problems)
     publish(folder / "statistics", compiled, compile_definitions(definitions))
-    write_text(
-        folder / "summary.json", json.dumps(result.figures(), ensure_ascii=False, indent=1) + "\n"
-    )
+    write_summary(folder, "national", result.figures())
     return result

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from sohoa_lib.common.files import write_csv, write_text
+from sohoa_lib.common.files import write_csv
 from sohoa_lib.errors import ParamsError
+from sohoa_lib.handover import write_summary
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.settings import UnitSettings
 from sohoa_lib.stats.collect import COLUMNS, collect, computed_values
@@ -129,5 +129,4 @@ def _write(result: StatisticsResult, paths: UnitPaths) -> None:
     write_csv(folder / "set_aside.csv", result.set_aside)
     write_csv(folder / "problems.csv", result.problems)
     publish(folder, result.compiled, compile_definitions(result.definitions))
-    text = json.dumps(result.figures(), ensure_ascii=False, indent=1)
-    write_text(folder / "summary.json", text + "\n")
+    write_summary(folder, "statistics", result.figures())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import pandas as pd
 
 from sohoa_lib.common.files import CSV_ENCODINGS
 from sohoa_lib.common.text import key, nfc
+from sohoa_lib.handover import read_summary, summary_value
 from sohoa_lib.stats._checks import check_table, outliers
 from sohoa_lib.stats.analysis import period_name
 from sohoa_lib.stats.indicators import Definitions
@@ -88,13 +88,6 @@ def collect(
     return table, problems
 
 
-def summary_value(summary: Any, dotted: str) -> Any:
-    """`summary["pace"]["overdue_days"]` for `pace.overdue_days`; None where a key is absent."""
-    for part in dotted.split("."):
-        summary = summary.get(part) if isinstance(summary, dict) else None
-    return summary
-
-
 def computed_values(
     unit_root: Path, unit: str, definitions: Definitions, period: str
 ) -> pd.DataFrame:
@@ -109,11 +102,7 @@ def computed_values(
         if not (ind.computed and ind.from_output):
             continue
         file, _, dotted = ind.from_output.partition(":")
-        try:
-            value: Any = json.loads((unit_root / file).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            continue
-        value = summary_value(value, dotted)
+        value: Any = summary_value(read_summary(unit_root, file.split("/")[0]), dotted)
         if isinstance(value, int | float) and not isinstance(value, bool):
             values[ind.code], sources[ind.code] = float(value), file
     for ind in definitions.indicators:

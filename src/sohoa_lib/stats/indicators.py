@@ -9,6 +9,7 @@ from pathlib import Path
 from sohoa_lib.common.config import build, read_yaml
 from sohoa_lib.common.text import key
 from sohoa_lib.errors import ParamsError
+from sohoa_lib.handover import SUMMARY, check_summary_key
 
 AGGREGATIONS = ("sum", "weighted_mean", "ratio")
 
@@ -111,10 +112,8 @@ def _check(d: Definitions, path: Path) -> None:
         for b in ind.breakdowns:
             if b not in breakdowns:
                 raise ParamsError(f"{where}: không có cách phân tổ {b!r}")
-        if ind.computed and ind.from_output and ":" not in ind.from_output:
-            raise ParamsError(
-                f"{where}: from_output phải có dạng '<stage>/<file>:<key>', nhận được {ind.from_output!r}"
-            )
+        if ind.computed and ind.from_output:
+            _check_from_output(where, ind.from_output)
     for n, ind in enumerate(d.indicators):
         refs = (ind.weight, ind.numerator, ind.denominator, *ind.total_of)
         for ref in refs:
@@ -124,3 +123,15 @@ def _check(d: Definitions, path: Path) -> None:
                 )
     if not d.outlier_change > 0:
         raise ParamsError(f"{path}: khóa 'outlier_change' phải lớn hơn 0")
+
+
+def _check_from_output(where: str, from_output: str) -> None:
+    """`<stage>/summary.json:<key>` naming a figure that stage's summary declares (handover)."""
+    file, colon, dotted = from_output.partition(":")
+    stage, slash, name = file.partition("/")
+    if not (colon and slash and name == SUMMARY and dotted):
+        raise ParamsError(
+            f"{where}: from_output phải có dạng '<stage>/{SUMMARY}:<key>', nhận được {from_output!r}"
+        )
+    if (why := check_summary_key(stage, dotted)) is not None:
+        raise ParamsError(f"{where}: from_output {from_output!r}: {why}")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pandas as pd
 
+from sohoa_lib.handover import read_summary
 from sohoa_lib.stats.compile import Definition
 from sohoa_lib.stats.indicators import Definitions
 from sohoa_lib.stats.tidy import TOTAL, Problem
@@ -82,11 +82,7 @@ def set_aside(values: pd.DataFrame, problems: list[Problem]) -> tuple[pd.DataFra
 
 def read_pace(unit_root: Path) -> dict:
     """The inventory stage's pace estimate (projected finish, days overdue); empty if not run."""
-    try:
-        summary = json.loads((unit_root / "inventory" / "summary.json").read_text("utf-8"))
-    except FileNotFoundError:
-        return {}
-    return summary.get("pace") or {}
+    return (read_summary(unit_root, "inventory") or {}).get("pace") or {}
 
 
 def read_values(unit_root: Path) -> pd.DataFrame:

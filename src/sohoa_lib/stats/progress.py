@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pandas as pd
 
+from sohoa_lib.errors import InputError
+from sohoa_lib.handover import SUMMARY, read_summary, summary_value
 from sohoa_lib.records.registry import units
-from sohoa_lib.stats.collect import summary_value
 from sohoa_lib.stats.prepare import problem_row
 
 UNIT_COLUMNS = [
@@ -46,14 +46,14 @@ def _summaries(unit_root: Path, problems: list[dict]) -> dict[str, dict] | None:
     """The unit's stage summaries by stage; None when its inventory (the first stage) is absent."""
     found: dict[str, dict] = {}
     for stage in ("inventory", "digitize", "archive"):
-        path = unit_root / stage / "summary.json"
         try:
-            found[stage] = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            continue
-        except (OSError, ValueError) as exc:
-            where = path.relative_to(unit_root.parent).as_posix()
+            summary = read_summary(unit_root, stage)
+        except InputError as exc:
+            where = f"{unit_root.name}/{stage}/{SUMMARY}"
             problems.append(problem_row(unit_root.name, where, "doc_tep", f"không đọc được: {exc}"))
+            continue
+        if summary is not None:
+            found[stage] = summary
     return found if "inventory" in found else None
 
 
