@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from conftest import ROOT
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import InputError, MissingToolError, ParamsError
 from sohoa_lib.scan import ocr
 from sohoa_lib.scan.ocr import cer
 from sohoa_lib.tools import tesseract
 
-ROOT = Path(__file__).resolve().parents[1]
 BN = {"parent": "BẢO HIỂM XÃ HỘI VIỆT NAM", "issuer": "BẢO HIỂM XÃ HỘI TỈNH BẮC NINH"}
 # A one-page document each: header, body, signature and seal on the page; JPEG and PNG scans.
 REQUESTS = (
