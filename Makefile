@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
 	bash scripts/system-tools.sh ghostscript
 	$(BIN)/python bench/bench_inventory.py
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_real_ocr.py
 	$(BIN)/python bench/bench_fields.py
 	$(BIN)/python bench/bench_digitize.py
