@@ -16,6 +16,11 @@ log = logging.getLogger("sohoa_lib")
 
 OUTPUTS_HELP = "thư mục kết quả (mặc định outputs/)"
 AS_OF_HELP = "ngày tính số liệu của báo cáo (mặc định hôm nay)"
+SCHEDULER_HELP = (
+    "địa chỉ bộ lập lịch Dask (tcp://máy:8786) nhận việc từng trang của bước số hóa "
+    "(mặc định: biến SOHOA_DASK_SCHEDULER, rồi digitize.scheduler trong tệp tham số, "
+    "không có thì dùng các lõi của máy này)"
+)
 STATUS_WORDS = {"ok": "xong", "failed": "lỗi", "skipped": "bỏ qua"}
 
 
@@ -95,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         notebooks_dir=root / "notebooks",
         as_of=args.as_of,
         command=args.command_line,
+        scheduler=args.scheduler,
     )
     for stage in record.stages:
         status = STATUS_WORDS.get(stage.status, stage.status)
@@ -108,7 +114,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     root = runner.project_root()
     outputs = _outputs(args, root)
     results = runner.run_batch(
-        args.units or None, root=root, outputs=outputs, parallel=args.parallel, as_of=args.as_of
+        args.units or None,
+        root=root,
+        outputs=outputs,
+        parallel=args.parallel,
+        as_of=args.as_of,
+        scheduler=args.scheduler,
     )
     print(f"Báo cáo: {outputs / 'index.html'}")
     message = batch_failure(results)
@@ -198,8 +209,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review_apply(args: argparse.Namespace) -> int:
-    from sohoa_lib.errors import InputError
     from sohoa_lib.review import sheet as review
+    from sohoa_lib.errors import InputError
 
     reviewer = review.require_reviewer(args.reviewer)
     result = review.apply_xlsx(Path(args.file), _outputs_anywhere(args), reviewer)
@@ -221,9 +232,9 @@ def cmd_review_apply(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     import os
 
-    from sohoa_lib.errors import InputError
     from sohoa_lib.preserve import fixity
     from sohoa_lib.sign import verify
+    from sohoa_lib.errors import InputError
 
     path = Path(args.path)
     if args.fixity:
@@ -399,9 +410,9 @@ def cmd_preserve_renew(args: argparse.Namespace) -> int:
 def _renew_packages(settings, folder: Path, renewed: set[str]) -> list[tuple[str, str]]:
     """Rebuild the packages of `folder` (a unit's archive) holding renewed files and replace
     their backup copies; what could not be done, each with its reason."""
-    from sohoa_lib.paths import UnitPaths
-    from sohoa_lib.preserve import fixity
     from sohoa_lib.stages import sign
+    from sohoa_lib.preserve import fixity
+    from sohoa_lib.paths import UnitPaths
 
     packages = folder / fixity.PACKAGES
     if not renewed or not packages.is_dir():
@@ -409,7 +420,9 @@ def _renew_packages(settings, folder: Path, renewed: set[str]) -> list[tuple[str
     if folder.name != "archive" or folder.parent.name != settings.unit:
         return [(str(packages), f"không phải thư mục outputs/{settings.unit}/archive của đơn vị "
                  "trong tham số: các gói không được dựng lại, vẫn giữ tệp trước khi gia hạn")]  # fmt: skip
-    done = sign.rebuild_packages(settings, UnitPaths(folder.parent.parent, settings.unit), renewed)
+    done = sign.rebuild_packages(
+        settings, UnitPaths(folder.parent.parent, settings.unit), renewed
+    )
     for package in done.packages:
         print(f"{'rebuilt':<10} {package}  gói dựng lại với tệp đã gia hạn và sự kiện PREMIS")
     for copy in done.backups:
@@ -480,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
     run.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=AS_OF_HELP)
+    run.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     run.set_defaults(func=cmd_run)
 
     batch = sub.add_parser(
@@ -493,6 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
     batch.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=AS_OF_HELP)
+    batch.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     batch.set_defaults(func=cmd_batch)
 
     demo = sub.add_parser("demo-data", parents=[common], help="tạo dữ liệu mẫu và tệp tham số")

@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sohoa_lib.common.config import build, read_yaml
-from sohoa_lib.errors import ParamsError
-from sohoa_lib.preserve.backup import MIN_LOCATIONS
 from sohoa_lib.records import registry
+from sohoa_lib.common.config import build, read_yaml
+from sohoa_lib.preserve.backup import MIN_LOCATIONS
+from sohoa_lib.errors import ParamsError
 
 PROFILES = ("tt05-2025", "tt02-2019")
 PROFILE_NAMES = {"tt05-2025": "Thông tư 05/2025/TT-BNV", "tt02-2019": "Thông tư 02/2019/TT-BNV"}
@@ -88,6 +88,9 @@ class Digitize:
     """`document`: one PDF/A per văn bản, `<mã hồ sơ>.<seq>.pdf`; `file`: `<mã hồ sơ>.pdf`."""
     document_list: Path | None = None
     """CSV of known documents (ma_ho_so, trang_dau, trang_cuoi); it wins over detection."""
+    scheduler: str | None = None
+    """Address of a Dask scheduler (`tcp://host:8786`) to send page work to; none means a local
+    process pool. $SOHOA_DASK_SCHEDULER and `sohoa run --scheduler` take precedence."""
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from sohoa_lib.common.files import atomic_path, sha256, write_text
-from sohoa_lib.common.vndates import parse_vn_date
-from sohoa_lib.describe import boxes, xmp
+from sohoa_lib.describe import xmp, boxes
+from sohoa_lib.scan import ocr
+from sohoa_lib.review import decisions
 from sohoa_lib.describe import documents as docs
+from sohoa_lib.common.files import atomic_path, sha256, write_text
+from sohoa_lib.scan.pages import PageSource, embeddable, list_pages, open_page_reduced
+from sohoa_lib.common.vndates import parse_vn_date
 from sohoa_lib.errors import InputError
+from sohoa_lib.scan.pagecheck import FileCheck, PageCheck
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.pdf.pdfa import PdfPage, build_pdfa
-from sohoa_lib.review import decisions
-from sohoa_lib.scan import ocr
-from sohoa_lib.scan.pagecheck import FileCheck, PageCheck
-from sohoa_lib.scan.pages import PageSource, embeddable, list_pages, open_page
 from sohoa_lib.settings import UnitSettings
 
 THUMB_WIDTH = 240
@@ -120,11 +120,17 @@ def finish_file(
     results: dict[str, ocr.PageResult],
     settings: UnitSettings,
     paths: UnitPaths,
+    *,
+    timings: dict[int, dict] | None = None,
 ) -> FileOutcome:
-    """Split into documents, build the PDF/A files, record the outcome (runs in a worker)."""
+    """Split into documents, build the PDF/A files, record the outcome (runs in a worker).
+
+    `timings`: each page's timing columns by page number, added to its row in pages.csv.
+    """
     ma = plan.ma_ho_so
-    page_rows = [_page_row(ma, pc, results.get(_key(ma, pc.page.number)), paths) for pc in
-                 (check.pages if check else ())]  # fmt: skip
+    timings = timings or {}
+    page_rows = [_page_row(ma, pc, results.get(_key(ma, pc.page.number)), paths)
+                 | timings.get(pc.page.number, {}) for pc in (check.pages if check else ())]  # fmt: skip
     base = {"ma_ho_so": ma, "tieu_de": row.get("tieu_de"), "so_trang_muc_luc": _int(row.get("so_trang")),
             "so_trang_quet": len(plan.pages)}  # fmt: skip
     if plan.error or check is None or check.needs_rescan:
@@ -359,7 +365,8 @@ def _shown(check) -> str:
 def _thumbnail(page: PageSource, ma: str, paths: UnitPaths) -> str:
     """A small JPEG of a failing page for the report; '' when the page cannot be read at all."""
     try:
-        image, _ = open_page(page)
+        # A 240-px thumbnail needs about 30 dpi: a JPEG is decoded at an eighth of its size.
+        image, _, _ = open_page_reduced(page, 30)
     except InputError:
         return ""
     image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
