@@ -82,7 +82,7 @@ def test_text_layer_reads_back_with_vietnamese_diacritics(demo, results):
         assert unicodedata.is_normalized("NFC", layer)
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in result.text
         assert 85 < result.mean_confidence <= 100 and result.words > 150
-        assert set(result.timings) == {"open", "prepare", "tesseract"}
+        assert set(result.timings) == {"open", "prepare", "tesseract", "pdf"}
 
 
 @needs_tesseract

@@ -11,12 +11,13 @@ from PIL import Image
 
 from sohoa_lib.common import clock
 from sohoa_lib.errors import InputError, ParamsError
-from sohoa_lib.scan.pages import PageSource, list_pages, open_page
+from sohoa_lib.scan.pages import PageSource, list_pages, open_page_reduced
 from sohoa_lib.settings import PROFILE_NAMES, PROFILES
 
 __all__ = [
     "PAPERS_MM", "Check", "FileCheck", "PageCheck", "Thresholds", "check_file", "check_image",
-    "check_page", "paper_by_aspect", "paper_by_size", "skew_angle",
+    "check_page", "file_check", "open_for_checks", "paper_by_aspect", "paper_by_size",
+    "skew_angle", "unreadable",
 ]  # fmt: skip
 
 # Standard papers in mm (short side, long side), most common first: ties go to the earlier one.
@@ -172,7 +173,14 @@ def check_file(
     except InputError as exc:
         why = f"không đếm được trang: {exc}"
         return FileCheck(ma_ho_so, (), expected_pages, _count(None, False, why), clock.stamp())
-    pages = tuple(check_page(page, profile, thresholds) for page in sources)
+    return file_check(
+        ma_ho_so, [check_page(page, profile, thresholds) for page in sources], expected_pages
+    )
+
+
+def file_check(ma_ho_so: str, pages: list[PageCheck], expected_pages: int | None) -> FileCheck:
+    """A hồ sơ's verdict from its pages' checks (run apart, in page order) and its page count."""
+    pages = tuple(pages)
     ok = expected_pages is None or len(pages) == expected_pages
     why = "" if ok else f"có {len(pages)} trang ảnh, mục lục hồ sơ ghi {expected_pages} trang"
     return FileCheck(ma_ho_so, pages, expected_pages, _count(len(pages), ok, why), clock.stamp())
@@ -186,11 +194,25 @@ def check_page(
     """Open one page and check it; an unreadable page is a failed check, never an exception."""
     _known_profile(profile)
     try:
-        image, file_dpi = open_page(page)
+        image, size, file_dpi = open_for_checks(page)
     except InputError as exc:
-        read = Check("readable", "Đọc được ảnh", None, "", False, _after_label(str(exc), page))
-        return PageCheck(page, 0, 0, "", None, "", None, (read,))
-    return check_image(page, image, file_dpi, profile, thresholds)
+        return unreadable(page, exc)
+    return check_image(page, image, file_dpi, profile, thresholds, size=size)
+
+
+def open_for_checks(
+    page: PageSource,
+) -> tuple[Image.Image, tuple[int, int], tuple[float, float] | None]:
+    """The page decoded at about the checks' resolution (JPEG draft mode), its full pixel size
+    and file dpi: the checks see what the full image's ~100-dpi copy shows, at a fraction of the
+    decoding."""
+    return open_page_reduced(page, _WORKING_DPI)
+
+
+def unreadable(page: PageSource, exc: Exception) -> PageCheck:
+    """The page's checks when it cannot be opened: its failed `readable` check alone."""
+    read = Check("readable", "Đọc được ảnh", None, "", False, _after_label(str(exc), page))
+    return PageCheck(page, 0, 0, "", None, "", None, (read,))
 
 
 def check_image(
@@ -199,14 +221,19 @@ def check_image(
     file_dpi: tuple[float, float] | None,
     profile: str = "tt05-2025",
     thresholds: Thresholds = Thresholds(),
+    *,
+    size: tuple[int, int] | None = None,
 ) -> PageCheck:
-    """Check a page already opened with `open_page`, so a caller can reuse the image for OCR."""
+    """Check a page already opened with `open_page`, so a caller can reuse the image for OCR.
+
+    `size` is the page's full pixel size when `image` was decoded smaller (`open_for_checks`).
+    """
     _known_profile(profile)
     t = thresholds
-    width, height = image.size
+    width, height = size or image.size
     read = Check("readable", "Đọc được ảnh", f"{width}×{height} px", "", True)
     dpi, source, paper, resolution, scale = _geometry(width, height, file_dpi, t)
-    gray = _working_copy(image, dpi)
+    gray = _working_copy(image, dpi, width)
     ink, share, mean, contrast = _tone(gray)
     blank = share < t.blank_ink_share
     brightness = _brightness(mean, contrast, blank, t)
@@ -358,16 +385,26 @@ def _colour(mode: str, profile: str) -> Check:
     return Check("colour", "Màu", described, "", ok, why)
 
 
-def _working_copy(image: Image.Image, dpi: float | None) -> np.ndarray:
-    """The page in grey at about 100 dpi: all that blank, skew and brightness need."""
-    reference = dpi or max(image.size) / (297 / 25.4)  # no dpi at all: treat the page as A4
+def _working_copy(image: Image.Image, dpi: float | None, full_width: int) -> np.ndarray:
+    """The page in grey at about 100 dpi: all that blank, skew and brightness need.
+
+    The copy has the size a box reduction of the full image gives, whatever size `image` was
+    decoded at, so the checks measure the same page either way."""
+    shrunk = full_width / image.width
+    full = (full_width, round(image.height * shrunk))
+    reference = dpi or max(full) / (297 / 25.4)  # no dpi at all: treat the page as A4
     factor = max(1, round(reference / _WORKING_DPI))
     base = image
     if image.mode.startswith("I"):  # 16-bit grey: Pillow's convert("L") would clip it to white
         base = Image.fromarray((np.asarray(image, dtype=np.uint32) >> 8).astype(np.uint8))
     elif image.mode not in ("L", "RGB", "RGBA", "RGBX"):  # modes Image.reduce does not take
         base = image.convert("L")
-    return np.asarray(base.reduce(factor).convert("L"))
+    if shrunk == 1:
+        return np.asarray(base.reduce(factor).convert("L"))
+    target = (-(-full[0] // factor), -(-full[1] // factor))  # what reduce(factor) would give
+    if base.size != target:
+        base = base.resize(target, Image.Resampling.BOX)
+    return np.asarray(base.convert("L"))
 
 
 def _tone(gray: np.ndarray) -> tuple[np.ndarray, float, float, float]:
