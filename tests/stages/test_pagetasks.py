@@ -20,7 +20,7 @@ from sohoa_lib.stages.inventory import run_inventory
 
 REAL = ROOT / "tests" / "data" / "real"
 # How far a value measured on the JPEG's DCT-scaled decode may be from the full decode's.
-# Skew is found to about 0.1° (pagecheck._SKEW_POINTS), either way: 0.15° apart at most.
+# Skew is found to about 0.1° (scan._measure._SKEW_POINTS), either way: 0.15° apart at most.
 CLOSE = {"blank": 0.05, "skew": 0.15, "brightness": 1.0}
 
 
