@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -11,13 +12,25 @@ from sohoa_lib.common.files import atomic_path
 from sohoa_lib.common.vndates import parse_vn_date
 from sohoa_lib.describe import documents as docs
 from sohoa_lib.errors import InputError
+from sohoa_lib.handover.files import CHECK_COLUMNS
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.scan import ocr
 from sohoa_lib.scan.pagecheck import PageCheck
 from sohoa_lib.scan.pages import PageSource, open_page_reduced
 
-if TYPE_CHECKING:  # digitize_files builds on these rows; the plan is only a type here
-    from sohoa_lib.stages.digitize_files import FilePlan
+
+@dataclass(frozen=True)
+class FilePlan:
+    """A scanned file about to be processed: its pages and the checksums of what they came from."""
+
+    ma_ho_so: str
+    folder: Path
+    pages: tuple[PageSource, ...]
+    checksums: dict[str, str]
+    state: Path
+    """The resume record, digitize/files/<mã hồ sơ>.json."""
+    error: str = ""
+    """Why the folder could not be listed (empty, mixed formats); the file then needs rescanning."""
 
 
 def file_metadata(row: dict, plan: FilePlan, documents: int) -> dict:
@@ -111,13 +124,6 @@ def _int(value) -> int | None:
 
 
 THUMB_WIDTH = 240
-
-
-# Check names in pagecheck, in the order pages.csv shows them.
-CHECK_COLUMNS = {
-    "Độ phân giải": "do_phan_giai", "Màu": "mau", "Tỷ lệ 100%": "ty_le", "Trang trắng": "trang_trang",
-    "Độ nghiêng": "do_nghieng", "Độ sáng": "do_sang", "Đọc được ảnh": "doc_duoc",
-}  # fmt: skip
 
 
 def thumbnail(page: PageSource, ma: str, paths: UnitPaths) -> str:

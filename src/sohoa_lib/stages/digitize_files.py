@@ -20,9 +20,10 @@ from sohoa_lib.preserve.premis import PreservationEvent
 from sohoa_lib.review import decisions
 from sohoa_lib.scan import ocr
 from sohoa_lib.scan.pagecheck import FileCheck, PageCheck
-from sohoa_lib.scan.pages import PageSource, embeddable, list_pages
+from sohoa_lib.scan.pages import embeddable, list_pages
 from sohoa_lib.settings import UnitSettings
 from sohoa_lib.stages._digitize_rows import (
+    FilePlan,
     _int,
     catalog_file,
     document_metadata,
@@ -30,20 +31,6 @@ from sohoa_lib.stages._digitize_rows import (
     inventory_dates,
     page_row,
 )
-
-
-@dataclass(frozen=True)
-class FilePlan:
-    """A scanned file about to be processed: its pages and the checksums of what they came from."""
-
-    ma_ho_so: str
-    folder: Path
-    pages: tuple[PageSource, ...]
-    checksums: dict[str, str]
-    state: Path
-    """The resume record, digitize/files/<mã hồ sơ>.json."""
-    error: str = ""
-    """Why the folder could not be listed (empty, mixed formats); the file then needs rescanning."""
 
 
 @dataclass(frozen=True)
