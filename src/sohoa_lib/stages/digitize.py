@@ -101,10 +101,12 @@ def run_digitize(
     executor: cf.Executor | None = None,
     scheduler: str | None = None,
     progress: Callable[[str], None] | None = None,
+    as_of: dt.date | None = None,
 ) -> DigitizeResult:
     """Check, OCR and package every scanned selected file; a bad file is set aside, the rest go on.
 
-    Page work goes to `executor` when given, else to the Dask cluster at `scheduler` (or
+    `as_of` is the date the figures are for (default today): a document dated after it is
+    flagged. Page work goes to `executor` when given, else to the Dask cluster at `scheduler` (or
     $SOHOA_DASK_SCHEDULER, or the params' `digitize.scheduler`, in that order; its workers are
     checked first, `cluster.preflight`), else to a local process pool.
 
@@ -147,7 +149,7 @@ def run_digitize(
         try:
             done, ocr_count = digitize_pages.run_files(
                 plans, selected, settings, paths, model, pool.executor, pool.slots,
-                progress=progress,
+                progress=progress, as_of=as_of,
             )  # fmt: skip
         finally:
             if isinstance(progress, Progress):
@@ -155,7 +157,7 @@ def run_digitize(
     outcomes |= done
     result = _assemble(settings, selected, folders, outcomes, model, ocr_count, started, paths)
     result = dataclasses.replace(result, where=pool.where)
-    _write_outputs(result, paths, outcomes)
+    _write_outputs(result, paths, outcomes, as_of or dt.date.today())
     return result
 
 
@@ -216,14 +218,14 @@ _DOCUMENT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _write_outputs(result: DigitizeResult, paths: UnitPaths, outcomes) -> None:
+def _write_outputs(result: DigitizeResult, paths: UnitPaths, outcomes, as_of: dt.date) -> None:
     folder = paths.stage_dir("digitize")
     write_csv(folder / "files.csv", result.files)
     write_csv(folder / "pages.csv", result.pages)
     write_csv(folder / "documents.csv", result.documents)
     pending = result.files[result.files["trang_thai"] == STATUS_PENDING]
     write_csv(folder / "pending.csv", pending[["ma_ho_so", "tieu_de", "so_trang_muc_luc"]])
-    figures = result.figures() | {"as_of": dt.date.today().isoformat()}
+    figures = result.figures() | {"as_of": as_of.isoformat()}
     figures["model"] = {"name": result.model.name, "source": result.model.source,
                         "licence": result.model.licence}  # fmt: skip
     write_summary(folder, "digitize", figures)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,10 +111,12 @@ def finish_file(
     paths: UnitPaths,
     *,
     timings: dict[int, dict] | None = None,
+    as_of: dt.date | None = None,
 ) -> FileOutcome:
     """Split into documents, build the PDF/A files, record the outcome (runs in a worker).
 
     `timings`: each page's timing columns by page number, added to its row in pages.csv.
+    `as_of`: the date the figures are for; a document dated after it is flagged (default today).
     """
     ma = plan.ma_ho_so
     timings = timings or {}
@@ -152,7 +155,7 @@ def finish_file(
                 ocr_dpi=result.ocr_dpi,
             )
         )
-    found = docs.catalogue(infos, _document_list(settings, ma), inventory_dates(row))
+    found = docs.catalogue(infos, _document_list(settings, ma), inventory_dates(row), as_of)
     whole = settings.digitize.pdf_per == "file"
     pdf_dir = paths.stage_dir("digitize") / "pdfa"
     document_rows, catalog_documents, pdfs = [], [], []

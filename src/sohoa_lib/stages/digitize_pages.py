@@ -4,6 +4,7 @@ checks pass, then the file's finishing, so checks and OCR of different files ove
 from __future__ import annotations
 
 import concurrent.futures as cf
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -94,6 +95,7 @@ def run_files(
     slots: int,
     *,
     progress: Callable[[str], None] | None = None,
+    as_of: dt.date | None = None,
 ) -> tuple[dict[str, FileOutcome], int]:
     """Every planned file through checks, OCR and finishing on `executor`; outcomes by mã hồ sơ
     and the pages OCRed. A file whose task fails is reported with the reason, the others go on.
@@ -117,7 +119,7 @@ def run_files(
             for pc in (f.check.pages if f.check else ())
         }
         future = executor.submit(finish_file, f.plan, f.row, f.check, f.results, settings, paths,
-                                 timings=timings)  # fmt: skip
+                                 timings=timings, as_of=as_of)  # fmt: skip
         pending[future] = ("finish", f.plan.ma_ho_so, None)
 
     checking = 0  # check tasks queued or running
