@@ -18,8 +18,8 @@ from sohoa_lib import handover
 from sohoa_lib.catalog import db
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.common.progress import Progress
-from sohoa_lib.errors import InputError
 from sohoa_lib.handover import write_summary
+from sohoa_lib.handover.inventory import read_selection
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.scan import cluster, ocr
 from sohoa_lib.scan.pages import scan_folders
@@ -117,7 +117,7 @@ def run_digitize(
     and an interrupted run resumes where it stopped.
     """
     started = time.perf_counter()
-    selection = _selection(paths)
+    selection = read_selection(paths.inventory)
     folders = scan_folders(settings.scans) if settings.scans else {}
     selected = dict(zip(selection["ma_ho_so"], selection.to_dict("records"), strict=True))
     scanned = [ma for ma in selected if ma in folders]
@@ -159,18 +159,6 @@ def run_digitize(
     result = dataclasses.replace(result, where=pool.where)
     _write_outputs(result, paths, outcomes, as_of or dt.date.today())
     return result
-
-
-def _selection(paths: UnitPaths) -> pd.DataFrame:
-    path = paths.inventory / "selection.csv"
-    if not path.is_file():
-        raise InputError(f"{path}: không tìm thấy; hãy chạy bước inventory trước (sohoa run UNIT)")
-    # Codes such as "01" must stay text, not become the number 1.
-    text = ["ma_ho_so", "tieu_de", "nhom", "thoi_han_bao_quan", "che_do_su_dung",
-            "tinh_trang_vat_ly", "thoi_gian_bat_dau", "thoi_gian_ket_thuc"]  # fmt: skip
-    table = pd.read_csv(path, encoding="utf-8-sig", dtype=dict.fromkeys(text, str))
-    # Blank cells as None, not NaN: NaN is truthy and would pass for a title or a code.
-    return table.astype(object).where(table.notna(), None)
 
 
 def _expected(row: dict) -> int | None:
