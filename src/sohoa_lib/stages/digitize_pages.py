@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sohoa_lib.errors import InputError
+from sohoa_lib.handover.digitize import TIMING_COLUMNS
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.scan import ocr, pagecheck
 from sohoa_lib.scan.pagecheck import PageCheck
@@ -25,17 +26,6 @@ from sohoa_lib.stages.digitize_files import (
 )
 
 log = logging.getLogger(__name__)
-
-TIMING_COLUMNS = {
-    "decode": "giay_giai_ma",
-    "checks": "giay_kiem_tra",
-    "prepare": "giay_chuan_bi",
-    "ocr": "giay_ocr",
-    "pdf": "giay_pdf",
-}
-"""Per-page seconds in pages.csv (appended after the other columns): decoding (for the checks and
-for OCR), the checks, the OCR working copy, Tesseract, and the page's text PDF and ALTO. Empty
-when the step did not run (a file set aside for rescanning is not OCRed)."""
 
 
 @dataclass(frozen=True)
