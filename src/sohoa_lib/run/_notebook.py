@@ -25,6 +25,9 @@ PARAMETER_TAGS = ("parameters", "injected-parameters")
 ERROR_MARKER_TAG = "papermill-error-cell-tag"
 ERROR_STYLE = 'style="color:#b00020; font-size:1.6em;"'
 WIDGET = "application/vnd.jupyter.widget-view+json"
+# tqdm's text bar (`… 3/6 [00:02<00:02, 1.4 trang/s]`), which tqdm.auto prints to stderr instead of
+# a widget when the kernel cannot show one; a report has no use for it either.
+_TEXT_BAR = re.compile(r"\d+/\d+ \[[^\]]*\]\s*$")
 ERROR_HERE = "Lỗi xảy ra tại đây; các ô sau không được thực hiện:"
 
 # The lab template, minus the scripts it fetches from CDNs (require.js, MathJax, Mermaid): reports
@@ -229,7 +232,7 @@ def _drop_widgets(nb: Any) -> None:
     wants the result, not how long it took."""
     for cell in nb.cells:
         if cell.get("outputs"):
-            cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
+            cell.outputs = [o for o in cell.outputs if not _is_progress(o)]
     # Their saved state makes the template load a widget manager from a CDN: reports stay offline.
     nb.metadata.pop("widgets", None)
 
@@ -260,3 +263,13 @@ def one_line(ename: str, evalue: str) -> str:
     """`Name: first line of the message`, the form every stage error takes."""
     first = next((line.strip() for line in (evalue or "").splitlines() if line.strip()), "")
     return f"{ename}: {first}" if first else ename
+
+
+def _is_progress(output: Any) -> bool:
+    """A progress bar: a live widget, or tqdm's text bar on stderr (every line of it a bar)."""
+    if WIDGET in output.get("data", {}):
+        return True
+    if output.get("output_type") != "stream" or output.get("name") != "stderr":
+        return False
+    lines = [line for line in re.split(r"[\r\n]+", output.get("text", "")) if line.strip()]
+    return bool(lines) and all(_TEXT_BAR.search(line) for line in lines)
