@@ -83,7 +83,7 @@ def _merge_one(conn: sqlite3.Connection, source: Path) -> None:
         try:
             check_current(conn, source, "src")
             with transaction(conn):
-                _copy_rows(conn)
+                copy_rows(conn)
         finally:
             conn.execute("DETACH DATABASE src")
     except sqlite3.IntegrityError as exc:
@@ -94,7 +94,7 @@ def _merge_one(conn: sqlite3.Connection, source: Path) -> None:
         raise InputError(f"{source}: không gộp được: {exc}") from None
 
 
-def _copy_rows(conn: sqlite3.Connection) -> None:
+def copy_rows(conn: sqlite3.Connection) -> None:
     """Copy every row of the attached catalogue `src` into `main`."""
     for table, columns in zip(TABLES, (FILE_COLUMNS, DOCUMENT_COLUMNS, PAGE_COLUMNS), strict=True):
         names = ", ".join(("unit", *columns))
