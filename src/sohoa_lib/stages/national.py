@@ -18,6 +18,7 @@ from sohoa_lib.stats.compile import NATIONAL, period_sort_key
 from sohoa_lib.stats.indicators import Definitions, load_definitions
 from sohoa_lib.stats.prepare import PROBLEM_COLUMNS, compile_definitions, problem_row
 from sohoa_lib.stats.progress import progress_by_phase, progress_by_unit
+from sohoa_lib.stats.provinces import progress_by_province
 from sohoa_lib.stats.rollup import national_indicators, unit_problems
 from sohoa_lib.stats.sdmx import publish
 
@@ -119,6 +120,7 @@ def run_national_report(
     )
     write_csv(folder / "progress_units.csv", result.units)
     write_csv(folder / "progress_phases.csv", result.phases)
+    write_csv(folder / "progress_provinces.csv", progress_by_province(result.units))
     write_csv(folder / "problems.csv", result.problems)
     publish(folder / "statistics", compiled, compile_definitions(definitions))
     write_summary(folder, "national", result.figures())
