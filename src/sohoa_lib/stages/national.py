@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sohoa_lib.catalog import national as catalogue
 from sohoa_lib.catalog import postgres
-from sohoa_lib.catalog.incremental import MergeReport, merge_sqlite, unit_sources
 from sohoa_lib.catalog.schema import CATALOG_NAME
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.handover import write_summary
@@ -98,7 +98,7 @@ def run_national_report(
     compiled, coverage = national_indicators(outputs, definitions, problems)
     folder = outputs / NATIONAL
     url = postgres.database_url(settings)
-    merged = _merge_catalogues(outputs, url)
+    merged = catalogue.merge_national(outputs, url)
     for unit, reason in sorted(merged.failed.items()):
         problems.append(problem_row(unit, f"{unit}/{CATALOG_NAME}", "doc_tep", reason))
     result = NationalResult(
@@ -116,7 +116,7 @@ def run_national_report(
         catalogue_units=merged.units,
         seconds=time.perf_counter() - clock,
         catalogue_merged=merged.merged,
-        catalogue_where=postgres.shown_url(url) if url else f"{NATIONAL}/{CATALOG_NAME}",
+        catalogue_where=catalogue.where(url),
     )
     write_csv(folder / "progress_units.csv", result.units)
     write_csv(folder / "progress_phases.csv", result.phases)
@@ -125,20 +125,3 @@ def run_national_report(
     publish(folder / "statistics", compiled, compile_definitions(definitions))
     write_summary(folder, "national", result.figures())
     return result
-
-
-def _merge_catalogues(outputs: Path, url: str | None) -> MergeReport:
-    """Bring the national catalogue (`national/catalog.sqlite`, or the database at `url`) up to
-    date with every unit's; a unit whose catalogue cannot be merged keeps its previous rows."""
-    out = outputs / NATIONAL / CATALOG_NAME
-    sources = unit_sources(outputs)
-    if url:
-        report = postgres.merge_pg(sources, url)
-        # A national SQLite file from before the database would answer searches made without
-        # the URL with stale rows; without it they read the units' own catalogues.
-        out.unlink(missing_ok=True)
-        return report
-    if sources:
-        return merge_sqlite(sources, out)
-    out.unlink(missing_ok=True)  # an older national catalogue would answer for units gone
-    return MergeReport((), (), ())
