@@ -57,6 +57,7 @@ bench: setup
 	# PostgreSQL for the national catalogue's benchmark (34 provinces × 100,000 documents).
 	bash scripts/system-tools.sh postgresql
 	$(BIN)/python bench/bench_inventory.py
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_real_ocr.py
 	$(BIN)/python bench/bench_fields.py
 	$(BIN)/python bench/bench_digitize.py

@@ -48,3 +48,11 @@ class UnitBusyError(SohoaError):
     """Another run of the same unit holds its outputs; the message names that run."""
 
     exit_code = 6
+
+
+class ClusterError(SohoaError):
+    """The Dask cluster cannot take the page work: its scheduler does not answer, or a worker
+    lacks what the pages need (the same Tesseract and model, the scans, the outputs); the message
+    names each such worker."""
+
+    exit_code = 7

@@ -90,6 +90,9 @@ class Digitize:
     """`document`: one PDF/A per văn bản, `<mã hồ sơ>.<seq>.pdf`; `file`: `<mã hồ sơ>.pdf`."""
     document_list: Path | None = None
     """CSV of known documents (ma_ho_so, trang_dau, trang_cuoi); it wins over detection."""
+    scheduler: str | None = None
+    """Address of a Dask scheduler (`tcp://host:8786`) to send page work to; none means a local
+    process pool. $SOHOA_DASK_SCHEDULER and `sohoa run --scheduler` take precedence."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,11 @@ from sohoa_lib.errors import ParamsError
 
 OUTPUTS_HELP = "thư mục kết quả (mặc định outputs/)"
 AS_OF_HELP = "ngày tính số liệu của báo cáo (mặc định hôm nay)"
+SCHEDULER_HELP = (
+    "địa chỉ bộ lập lịch Dask (tcp://máy:8786) nhận việc từng trang của bước số hóa "
+    "(mặc định: biến SOHOA_DASK_SCHEDULER, rồi digitize.scheduler trong tệp tham số, "
+    "không có thì dùng các lõi của máy này)"
+)
 
 
 # argparse writes its own words in English; users of the command read Vietnamese.
@@ -117,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
     run.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=AS_OF_HELP)
+    run.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     run.set_defaults(func=cmd_run)
 
     batch = sub.add_parser(
@@ -130,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--outputs", metavar="DIR", help=OUTPUTS_HELP)
     batch.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=AS_OF_HELP)
+    batch.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     batch.set_defaults(func=cmd_batch)
 
     demo = sub.add_parser("demo-data", parents=[common], help="tạo dữ liệu mẫu và tệp tham số")

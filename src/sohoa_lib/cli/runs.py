@@ -28,6 +28,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         notebooks_dir=root / "notebooks",
         as_of=args.as_of,
         command=args.command_line,
+        scheduler=args.scheduler,
     )
     for stage in record.stages:
         status = STATUS_WORDS.get(stage.status, stage.status)
@@ -41,7 +42,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     root = runner.project_root()
     outputs = outputs_dir(args, root)
     results = runner.run_batch(
-        args.units or None, root=root, outputs=outputs, parallel=args.parallel, as_of=args.as_of
+        args.units or None,
+        root=root,
+        outputs=outputs,
+        parallel=args.parallel,
+        as_of=args.as_of,
+        scheduler=args.scheduler,
     )
     print(f"Báo cáo: {outputs / 'index.html'}")
     message = batch_failure(results)

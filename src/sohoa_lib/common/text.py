@@ -13,6 +13,11 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
 
+def nfc_raw(value: str) -> str:
+    """Return `value` in Unicode NFC, untrimmed."""
+    return unicodedata.normalize("NFC", value)
+
+
 def fold(value: str) -> str:
     """Lower-case `value` without diacritics (`Số hóa` → `so hoa`), for matching, never for display."""
     # đ has no decomposition in Unicode, so NFD alone would keep it.

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sohoa_lib.common.text import nfc
+from sohoa_lib.records.arrow import factorize
 
 # "1.234" and "1 234" are how Vietnamese spreadsheets show thousands.
 _THOUSANDS = re.compile(r"^\d{1,3}([. ]\d{3})+$")
@@ -28,8 +31,8 @@ class Distinct:
 
     @classmethod
     def of(cls, series: pd.Series) -> Distinct:
-        codes_, uniques = pd.factorize(pd.Series(series, dtype=object), use_na_sentinel=True)
-        return cls(codes_, np.asarray(uniques, dtype=object))
+        codes_, uniques = factorize(series)
+        return cls(codes_, uniques)
 
     def with_values(self, values: np.ndarray) -> Distinct:
         """The same rows, with parsed values standing in for the distinct cells."""
@@ -57,6 +60,15 @@ class Distinct:
     def take(self, per_unique: np.ndarray, blank: object = None) -> np.ndarray:
         """Per row: the distinct value's result, or `blank` for a blank cell."""
         return np.append(per_unique.astype(object), np.array([blank], dtype=object))[self.codes]
+
+    def take_text(self, per_unique: np.ndarray) -> np.ndarray | pd.Series:
+        """As `take` with blank None; when every result is text, as pandas' Arrow-backed `str`
+        column, which a table of object strings would otherwise be converted to cell by cell."""
+        if pd.api.types.infer_dtype(per_unique, skipna=True) != "string":
+            return self.take(per_unique)
+        distinct = pa.array(per_unique, type=pa.large_string(), from_pandas=True)
+        rows = pa.array(self.codes, mask=self.codes < 0)
+        return pd.Series(pc.take(distinct, rows), dtype="str")
 
 
 def parse_count(value: object) -> int | None:

@@ -18,14 +18,17 @@ from sohoa_lib.records._cells import Distinct, parse_count
 from sohoa_lib.records._columns import Column, columns, map_headers
 from sohoa_lib.records._rows import (
     ENCODING_COLUMNS,
+    blank_cells,
+    check_file_codes,
     drop_non_files,
     identify,
     read_legacy,
     shown,
     split_period,
-    text_cell,
+    text_cells,
 )
 from sohoa_lib.records._sheet import Sheet, read_sheet
+from sohoa_lib.records.arrow import plain_text
 
 __all__ = ["Column", "InventoryTable", "columns", "normalise", "read_inventory"]
 
@@ -122,14 +125,24 @@ def normalise(
     dates: dict[str, Distinct] = {}
     for col in columns().values():
         present = col.name in raw
-        cells = Distinct.of(raw[col.name] if present else pd.Series([None] * n, dtype=object))
+        # A text column of plain ASCII (codes, numbers) is finished by Arrow, row by row: its
+        # values are often all distinct, and factorising them would only add work.
+        ascii_text = plain_text(raw[col.name]) if present and col.kind == "text" else None
+        cells = (
+            Distinct.of(raw[col.name] if present else pd.Series([None] * n, dtype=object))
+            if ascii_text is None
+            else None
+        )
         if col.required and not present:
             raise InputError(
                 f"{source}: không có cột {col.label!r} (cần cho điều kiện số hóa); tên cột có thể "
                 "là " + ", ".join(repr(a) for a in col.aliases[:4])
             )
         if present and (col.required or col.name in ("ma_ho_so", "so_trang")):
-            blank = cells.take(cells.derive(lambda v: not str(v).strip()), blank=True)
+            if cells is None:
+                blank = ascii_text.isna().to_numpy(dtype=bool)
+            else:
+                blank = cells.take(blank_cells(cells.uniques), blank=True)
             lacking = "thiếu giá trị bắt buộc"
             if composed and col.name == "ma_ho_so":
                 lacking = "không ghép được mã hồ sơ: thiếu Phông số, Hồ sơ số hoặc năm"
@@ -137,7 +150,9 @@ def normalise(
         if col.kind == "period":
             continue  # split into thoi_gian_bat_dau and thoi_gian_ket_thuc above
         if col.kind == "text":
-            out[col.name] = cells.take(cells.derive(text_cell))
+            out[col.name] = (
+                ascii_text if cells is None else cells.take_text(text_cells(cells.uniques))
+            )
             continue
         if col.kind == "flag" and col.name in ELIGIBILITY_FLAGS and not present:
             value = getattr(facts, col.name, None)
@@ -164,12 +179,11 @@ def normalise(
             flags = cells.take(values, blank=False)
             out[col.name] = np.where(pd.isna(flags), False, flags).astype(object)
         else:
-            out[col.name] = cells.take(values)
+            out[col.name] = cells.take_text(values)
     if "thoi_han_bao_quan" not in raw:
         unknown.append(columns()["thoi_han_bao_quan"].label)
 
-    ma = pd.Series(out["ma_ho_so"], dtype=object)
-    bad_code = ma.map(lambda v: codes.check_file_code(v) if isinstance(v, str) else "").to_numpy()
+    bad_code = check_file_codes(pd.Series(out["ma_ho_so"]))
     problem(bad_code != "", "ma_ho_so", bad_code)
     _dates(out, dates, problem, n)
     pages = pd.Series(out["so_trang"], dtype=object)
@@ -237,8 +251,8 @@ def _dates(out: dict, dates: dict, problem, n: int) -> None:
 
 
 def _duplicates(out: dict, problem, n: int) -> None:
-    ma = pd.Series(out["ma_ho_so"], dtype=object)
-    dup = (ma.notna() & ma.duplicated(keep="first")).to_numpy()
+    ma = pd.Series(out["ma_ho_so"])
+    dup = (ma.notna() & ma.duplicated(keep="first")).to_numpy(dtype=bool)
     if dup.any():
         first_row = pd.Series(out["dong"]).groupby(ma).transform("first").to_numpy()
         messages = np.full(n, "", dtype=object)
@@ -286,7 +300,8 @@ def _rejected_table(problems: list[pd.DataFrame], frame: pd.DataFrame, bad_rows=
     if problems:
         table = pd.concat(problems, ignore_index=True)
         table["dong"] = frame["dong"].to_numpy()[table["pos"]]
-        table["ma_ho_so"] = pd.Series(frame["ma_ho_so"], dtype=object).to_numpy()[table["pos"]]
+        codes_ = frame["ma_ho_so"].take(table["pos"].to_numpy())
+        table["ma_ho_so"] = pd.Series(codes_, dtype=object).to_numpy()
         parts.append(table)
     if bad_rows:
         # Lines the reader could not split: no position in the frame, nothing to drop.

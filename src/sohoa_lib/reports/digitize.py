@@ -177,3 +177,45 @@ def pending(result: DigitizeResult) -> r.Html:
 
 __all__ = ["STATUS_DONE", "STATUS_RESCAN", "checks", "confidence_chart", "documents", "files",
            "heading", "key_figures", "pending"]  # fmt: skip
+
+
+_STEPS = {
+    "giay_giai_ma": "Giải mã ảnh (cho kiểm tra và OCR)",
+    "giay_kiem_tra": "Kiểm tra ảnh",
+    "giay_chuan_bi": "Chuẩn bị bản làm việc (300 dpi, nhấc dấu và chữ ký)",
+    "giay_ocr": "Nhận dạng chữ (Tesseract)",
+    "giay_pdf": "Lớp chữ PDF và ALTO của trang",
+}
+
+
+def timings(result: DigitizeResult) -> r.Html:
+    """Where a page's time goes: each step's seconds over the pages timed in this run."""
+    pages = result.pages
+    if pages.empty or not all(c in pages for c in _STEPS):
+        return r.note("Chưa có trang nào được đo thời gian xử lý.")
+    values = pages[list(_STEPS)].apply(pd.to_numeric, errors="coerce")
+    timed = values.notna().any(axis=1)
+    if not timed.any():
+        return r.note(
+            "Không có trang nào được xử lý trong lần chạy này (mọi hồ sơ đã xong từ trước)."
+        )
+    total = float(values.sum().sum())
+    rows = [
+        {"buoc": label, "trang": int(values[c].notna().sum()), "tong": values[c].sum(),
+         "trung_binh": values[c].mean(), "p95": values[c].quantile(0.95),
+         "ty_trong": values[c].sum() / total if total else None}
+        for c, label in _STEPS.items()
+    ]  # fmt: skip
+    seconds = lambda v: "–" if v is None or pd.isna(v) else r.number(v, 2)  # noqa: E731
+    table = r.table(
+        pd.DataFrame(rows),
+        {"buoc": ("Bước", None), "trang": ("Số trang", None), "tong": ("Tổng (giây)", seconds),
+         "trung_binh": ("Trung bình một trang (giây)", seconds), "p95": ("95% trang dưới (giây)", seconds),
+         "ty_trong": ("Tỷ trọng", r.percent)},
+    )  # fmt: skip
+    where = "các lõi của máy chạy" if result.where == "máy này" else f"cụm Dask {result.where}"
+    note = r.note(
+        f"Thời gian từng bước của {r.number(int(timed.sum()))} trang đo trong lần chạy này (các trang chạy song song trên "
+        f"{where}); chi tiết từng trang: các cột giay_* của digitize/pages.csv."
+    )
+    return r.Html(table.text + note.text)

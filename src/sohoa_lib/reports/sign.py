@@ -7,8 +7,8 @@ import html
 
 import pandas as pd
 
-from sohoa_lib.reports import blocks as r
 from sohoa_lib.handover import SignStageResult
+from sohoa_lib.reports import blocks as r
 from sohoa_lib.tools.poppler import render_page
 
 STATUS = {"valid": "hợp lệ", "tampered": "bị sửa đổi", "untrusted": "không tin cậy",

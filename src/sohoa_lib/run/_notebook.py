@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import re
+import sys
+import types
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,6 +49,47 @@ def check_kernel(kernel_name: str = "sohoa") -> None:
         ) from None
 
 
+def papermill_module() -> Any:
+    """papermill, imported without building the IRI grammar nothing here uses (see below)."""
+    _defer_iri_grammar()
+    import papermill
+
+    return papermill
+
+
+# jsonschema imports rfc3987_syntax at import time (its "iri" format check, a dependency
+# jupyter-events pulls in), and that module builds a Lark grammar on import: 0.9-1.1 s of every
+# stage's start-up, measured with `python -X importtime -c "import papermill"`. nbformat validates
+# notebooks with Draft4Validator and no format checker, so the grammar is never used here. The
+# stand-in loads the real module on first use, so a format check anyone does still gets it.
+_IRI_MODULE = "rfc3987_syntax"
+
+
+def _defer_iri_grammar() -> None:
+    if _IRI_MODULE in sys.modules:
+        return
+    stand_in = types.ModuleType(_IRI_MODULE, "Loads rfc3987_syntax when first used.")
+
+    def real() -> types.ModuleType:
+        if sys.modules.get(_IRI_MODULE) is stand_in:
+            del sys.modules[_IRI_MODULE]
+        module = importlib.import_module(_IRI_MODULE)
+        stand_in.__dict__.update({k: v for k, v in vars(module).items() if k != "is_valid_syntax"})
+        return module
+
+    def is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
+        return real().is_valid_syntax(*args, **kwargs)
+
+    def __getattr__(name: str) -> Any:  # PEP 562: what the module does not define
+        if name.startswith("__"):  # the import system asks for __path__ and the like
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
+    stand_in.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    sys.modules[_IRI_MODULE] = stand_in
+
+
 def execute(
     input_nb: Path,
     output_nb: Path,
@@ -58,7 +102,7 @@ def execute(
     The executed notebook lands under its final name even when a cell fails, so the error can be
     read there; it is written under a temporary name first, so a crash never leaves half of it.
     """
-    import papermill
+    papermill = papermill_module()
     from papermill.exceptions import PapermillExecutionError
 
     input_nb, output_nb = Path(input_nb), Path(output_nb)
@@ -110,6 +154,8 @@ def execute(
 def export_html(executed_nb: Path, html_path: Path, title: str) -> None:
     """Write the executed notebook as an HTML report: outputs and text only, no code, no prompts."""
     import jinja2
+
+    _defer_iri_grammar()  # nbformat imports jsonschema, when exporting alone
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config

@@ -139,6 +139,7 @@ def run_unit(
     as_of: dt.date | None = None,
     kernel_name: str = "sohoa",
     command: str | None = None,
+    scheduler: str | None = None,
 ) -> RunRecord:
     """Run the unit's stage notebooks in order, export their reports, and write `run.json`.
 
@@ -146,7 +147,8 @@ def run_unit(
     alive), and first removes what a killed run left under temporary names. A failing stage still
     gets its executed notebook and HTML report; later stages are skipped because they read its
     files. StageError is raised after `run.json` is written. `command` is how a refused run is
-    told who holds the unit (default: this process's command line).
+    told who holds the unit (default: this process's command line). `scheduler`, a Dask
+    scheduler's address, sends the digitization's page work to that cluster.
     """
     settings = load_unit_settings(params_file)
     if settings.unit != unit:
@@ -164,7 +166,9 @@ def run_unit(
             log.warning("%s: đã xóa %s, do một lần chạy bị ngắt để lại", unit, path)
         try:
             with progress.watch(lambda: {unit: progress.unit_status(paths.root)}):
-                run = _run_stages(settings, paths, todo, notebooks_dir, as_of, kernel_name)
+                run = _run_stages(
+                    settings, paths, todo, notebooks_dir, as_of, kernel_name, scheduler
+                )
         finally:
             progress.clear(paths.root)
         _index.write_index(outputs)  # so the reports' "back to the index" link leads somewhere
@@ -182,6 +186,7 @@ def _run_stages(
     notebooks_dir: Path,
     as_of: dt.date | None,
     kernel_name: str,
+    scheduler: str | None = None,
 ) -> RunRecord:
     """The stages in order, then `run.json`; a failed stage skips the ones after it."""
     started = now()
@@ -204,7 +209,8 @@ def _run_stages(
             name,
             notebooks_dir / f"{stem}.ipynb",
             paths.root,
-            parameters,
+            # Only the digitization notebook has a `scheduler` parameter (page work).
+            parameters | ({"scheduler": scheduler} if scheduler and name == "digitize" else {}),
             title=title,
             kernel_name=kernel_name,
             cwd=notebooks_dir,
@@ -284,6 +290,7 @@ def run_batch(
     outputs: Path,
     parallel: int,
     as_of: dt.date | None = None,
+    scheduler: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run units concurrently, each in its own `sohoa run` process, then the national report and
     the index page. Every unit is attempted; the result has one entry per unit, then `national`.
@@ -310,7 +317,14 @@ def run_batch(
         progress.watch(lambda: {code: state(code) for code in codes}) as say,
     ):
         futures = {
-            pool.submit(_run_unit_process, code, root=root, outputs=outputs, as_of=as_of): code
+            pool.submit(
+                _run_unit_process,
+                code,
+                root=root,
+                outputs=outputs,
+                as_of=as_of,
+                scheduler=scheduler,
+            ): code
             for code in codes
         }
         try:
@@ -333,12 +347,14 @@ def run_batch(
 
 
 def _run_unit_process(
-    code: str, *, root: Path, outputs: Path, as_of: dt.date | None
+    code: str, *, root: Path, outputs: Path, as_of: dt.date | None, scheduler: str | None = None
 ) -> dict[str, Any]:
     """`sohoa run CODE` in a child process; its last stderr line is the reason when it fails."""
     cmd = [sys.executable, "-m", "sohoa_lib.cli", "run", code, "--outputs", str(outputs)]
     if as_of:
         cmd += ["--as-of", as_of.isoformat()]
+    if scheduler:
+        cmd += ["--scheduler", scheduler]
     env = {**os.environ, "SOHOA_HOME": str(root), "PYTHONIOENCODING": "utf-8"}
     clock = time.perf_counter()
     try:

@@ -6,7 +6,7 @@ import concurrent.futures as cf
 import csv
 import functools
 import io
-import multiprocessing
+import math
 import os
 import re
 import shutil
@@ -22,7 +22,7 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
-from sohoa_lib.common import clock, workers
+from sohoa_lib.common import clock
 from sohoa_lib.errors import InputError, MissingToolError, ParamsError
 from sohoa_lib.pdf import textlayer
 from sohoa_lib.scan import alto, workcopy
@@ -144,7 +144,8 @@ class PageResult:
     """The page's invisible text as a one-page PDF (`textlayer`), the scan's size at its dpi."""
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds spent opening, preparing and in Tesseract."""
+    """Seconds spent opening (`open`), preparing (`prepare`), in Tesseract (`tesseract`) and
+    writing the page's text PDF and ALTO (`pdf`)."""
     ink: dict = field(default_factory=dict)
     """Seals and signatures lifted (`workcopy.Working.ink`)."""
     alto: Path | None = None
@@ -170,10 +171,10 @@ def ocr_page(task: PageTask) -> PageResult:
     """OCR one page (in a worker process): working copy, Tesseract, text, confidence, text PDF,
     ALTO."""
     started = time.perf_counter()
-    with open_page(task.image_path, task.page_index, task.key) as image:
+    image, size, dpi = _open_for_ocr(task)
+    with image:
         opened = time.perf_counter()
-        size = image.size
-        working = workcopy.prepare(image, task.dpi, lift_ink=task.lift_ink)
+        working = workcopy.prepare(image, dpi, lift_ink=task.lift_ink)
     prepared = time.perf_counter()
     task.workdir.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^\w.-]+", "_", task.key)
@@ -203,6 +204,7 @@ def ocr_page(task: PageTask) -> PageResult:
         alto.write(page_alto, final_alto)
         # The text layer from the ALTO lines, on the scan's own page size.
         textlayer.write_text_pdf(page_alto, scratch / "page.pdf", (task.dpi, task.dpi), final)
+        written = time.perf_counter()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return PageResult(
@@ -216,6 +218,7 @@ def ocr_page(task: PageTask) -> PageResult:
             "open": opened - started,
             "prepare": prepared - opened,
             "tesseract": read - prepared,
+            "pdf": written - read,
         },
         ink=working.ink,
         alto=final_alto,
@@ -230,6 +233,27 @@ def ocr_page(task: PageTask) -> PageResult:
 def _engine() -> str:
     # Asked once per worker process: the program does not change under a running worker.
     return tesseract.version() or "tesseract"
+
+
+def _open_for_ocr(task: PageTask) -> tuple[Image.Image, tuple[int, int], float]:
+    """The page decoded no larger than the working copy needs, its full size, and the decoded
+    image's dpi. A JPEG of twice OCR_DPI or more is decoded at a half, quarter or eighth (DCT
+    scaling, never below OCR_DPI); anything else in full, as `open_page` does."""
+    suffix = task.image_path.suffix.lower()
+    if suffix in (".jpg", ".jpeg") and task.page_index == 0 and task.dpi >= 2 * OCR_DPI:
+        try:
+            image = Image.open(task.image_path)
+            full = image.size
+            share = OCR_DPI / task.dpi
+            image.draft(image.mode, (math.ceil(full[0] * share), math.ceil(full[1] * share)))
+            image.load()
+        except FileNotFoundError:
+            raise InputError(f"{task.key}: không tìm thấy tệp") from None
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            raise InputError(f"{task.key}: không đọc được ảnh trang: {exc}") from None
+        return image, full, task.dpi * image.width / full[0]
+    image = open_page(task.image_path, task.page_index, task.key)
+    return image, image.size, task.dpi
 
 
 def _word_confidences(tsv: str) -> list[float]:
@@ -257,13 +281,9 @@ def ocr_pages(
         return []
     own = executor is None
     if executor is None:
-        # spawn, not fork: forking a process that runs threads (Jupyter, Dask) can deadlock.
-        executor = cf.ProcessPoolExecutor(
-            min(_cores(), len(tasks)),
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=workers.die_with_parent,  # a killed run's workers must not go on writing
-            initargs=(os.getpid(),),
-        )
+        from sohoa_lib.scan.cluster import local_pool  # the one place page-work pools are made
+
+        executor = local_pool(min(_cores(), len(tasks)))
     futures = {executor.submit(ocr_page, task): i for i, task in enumerate(tasks)}
     results: list[PageResult | None] = [None] * len(tasks)
     try:

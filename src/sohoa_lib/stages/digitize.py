@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,24 +16,16 @@ import pandas as pd
 
 from sohoa_lib import handover
 from sohoa_lib.catalog import db
-from sohoa_lib.common import workers
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.common.progress import Progress
 from sohoa_lib.errors import InputError
 from sohoa_lib.handover import write_summary
 from sohoa_lib.paths import UnitPaths
-from sohoa_lib.scan import ocr
-from sohoa_lib.scan.pagecheck import FileCheck, check_file
+from sohoa_lib.scan import cluster, ocr
 from sohoa_lib.scan.pages import scan_folders
 from sohoa_lib.settings import UnitSettings
-from sohoa_lib.stages.digitize_files import (
-    FileOutcome,
-    failed_outcome,
-    finish_file,
-    load_outcome,
-    page_tasks,
-    plan_file,
-)
+from sohoa_lib.stages import digitize_pages
+from sohoa_lib.stages.digitize_files import FileOutcome, load_outcome, plan_file
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +55,8 @@ class DigitizeResult:
     ocr_pages: int
     """Pages OCRed in this run (0 when every file was already done)."""
     model: ocr.OcrModel
+    where: str = "máy này"
+    """Where the page work ran: this machine's pool, or the Dask scheduler's address."""
 
     def figures(self) -> dict:
         """Key figures, as written to summary.json for the statistics stage."""
@@ -105,11 +99,16 @@ def run_digitize(
     paths: UnitPaths,
     *,
     executor: cf.Executor | None = None,
+    scheduler: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DigitizeResult:
     """Check, OCR and package every scanned selected file; a bad file is set aside, the rest go on.
 
-    `progress` is called once per page OCRed; a `progress.Progress` is also told the page count
+    Page work goes to `executor` when given, else to the Dask cluster at `scheduler` (or
+    $SOHOA_DASK_SCHEDULER, or the params' `digitize.scheduler`, in that order; its workers are
+    checked first, `cluster.preflight`), else to a local process pool.
+
+    `progress` is called once per page done; a `progress.Progress` is also told the page count
     first, so it can show the rate and the time left.
 
     Finished files are recorded with their inputs' checksums, so a rerun redoes only what changed
@@ -122,85 +121,42 @@ def run_digitize(
     scanned = [ma for ma in selected if ma in folders]
     model = ocr.model(settings.digitize.ocr_model, settings.digitize.tessdata_dir)
     work = paths.stage_dir("digitize")
-    own = executor is None
-    executor = executor or cf.ProcessPoolExecutor(
-        settings.digitize.workers or os.cpu_count(),
-        initializer=workers.die_with_parent,  # a killed run's workers must not go on writing
-        initargs=(os.getpid(),),
-    )
     outcomes: dict[str, FileOutcome] = {}
-    ocr_count = 0
-    try:
-        plans = {}
-        for ma in scanned:
-            plan = plan_file(ma, folders[ma], work)
-            cached = load_outcome(plan, settings)
-            if cached is not None:
-                outcomes[ma] = cached
-            else:
-                plans[ma] = plan
-        checks = _check(plans, selected, settings, executor)
-        finishing: dict[cf.Future, str] = {}
-        results: dict[str, dict] = {}
-        failed: dict[str, str] = {}
-        futures = {}
-        for ma, plan in plans.items():
-            check = checks.get(ma)
-            if check is None or check.needs_rescan:
-                future = executor.submit(
-                    finish_file, plan, selected[ma], check, {}, settings, paths
+    plans = {}
+    for ma in scanned:
+        plan = plan_file(ma, folders[ma], work)
+        cached = load_outcome(plan, settings)
+        if cached is not None:
+            outcomes[ma] = cached
+        else:
+            plans[ma] = plan
+    with contextlib.ExitStack() as stack:
+        if executor is not None:
+            pool = cluster.PageExecutor(executor, getattr(executor, "_max_workers", 0) or
+                                        cluster.cores(), "máy này")  # fmt: skip
+        else:
+            address = cluster.scheduler_address(scheduler, settings.digitize.scheduler)
+            pool = stack.enter_context(
+                cluster.page_executor(
+                    settings.digitize.workers, address, scans=settings.scans,
+                    outputs=paths.root, tessdata_dir=model.tessdata_dir,
                 )
-                finishing[future] = ma
-                continue
-            results[ma] = {}
-            for task in page_tasks(plan, check, model):
-                futures[executor.submit(ocr.ocr_page, task)] = (ma, task)
+            )  # fmt: skip
         if isinstance(progress, Progress):
-            progress.begin(len(futures))
-        for future in cf.as_completed(futures):
-            ma, task = futures[future]
-            if ma in failed:
-                continue
-            try:
-                results[ma][task.key] = future.result()
-            except Exception as exc:  # one page that cannot be read sets its file aside, no more
-                failed[ma] = _failure(task.key, exc)
-                continue
-            ocr_count += 1
-            if progress:
-                progress(task.key)
-            if len(results[ma]) == len(checks[ma].pages):
-                # Finishing (documents, PDF/A) is page work too: it goes to the pool, not here.
-                future = executor.submit(
-                    finish_file,
-                    plans[ma],
-                    selected[ma],
-                    checks[ma],
-                    results.pop(ma),
-                    settings,
-                    paths,
-                )
-                finishing[future] = ma
-        for future, ma in finishing.items():
-            try:
-                outcomes[ma] = future.result()
-            except Exception as exc:  # as above: this file is reported, the others go on
-                failed[ma] = _failure(ma, exc)
-        for ma, reason in failed.items():
-            outcomes[ma] = failed_outcome(plans[ma], selected[ma], reason)
-    finally:
-        if isinstance(progress, Progress):
-            progress.finish()
-        if own:
-            executor.shutdown()
+            progress.begin(sum(len(p.pages) for p in plans.values() if not p.error))
+        try:
+            done, ocr_count = digitize_pages.run_files(
+                plans, selected, settings, paths, model, pool.executor, pool.slots,
+                progress=progress,
+            )  # fmt: skip
+        finally:
+            if isinstance(progress, Progress):
+                progress.finish()
+    outcomes |= done
     result = _assemble(settings, selected, folders, outcomes, model, ocr_count, started, paths)
+    result = dataclasses.replace(result, where=pool.where)
     _write_outputs(result, paths, outcomes)
     return result
-
-
-def _failure(where: str, exc: BaseException) -> str:
-    log.warning("digitize: %s bị lỗi", where, exc_info=exc)
-    return f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
 def _selection(paths: UnitPaths) -> pd.DataFrame:
@@ -213,15 +169,6 @@ def _selection(paths: UnitPaths) -> pd.DataFrame:
     table = pd.read_csv(path, encoding="utf-8-sig", dtype=dict.fromkeys(text, str))
     # Blank cells as None, not NaN: NaN is truthy and would pass for a title or a code.
     return table.astype(object).where(table.notna(), None)
-
-
-def _check(plans, selected, settings: UnitSettings, executor: cf.Executor) -> dict[str, FileCheck]:
-    futures = {
-        ma: executor.submit(check_file, ma, plan.folder, _expected(selected[ma]), settings.profile)
-        for ma, plan in plans.items()
-        if not plan.error
-    }
-    return {ma: future.result() for ma, future in futures.items()}
 
 
 def _expected(row: dict) -> int | None:
@@ -260,6 +207,7 @@ _PAGE_COLUMNS = [
     "ma_ho_so", "trang", "tep", "rong_px", "cao_px", "che_do_mau", "dpi", "nguon_dpi", "kho_giay",
     "do_phan_giai", "mau", "ty_le", "trang_trang", "do_nghieng", "do_sang", "doc_duoc",
     "dat", "ly_do", "canh_bao", "do_tin_cay_ocr", "anh_thu_nho",
+    *digitize_pages.TIMING_COLUMNS.values(),  # appended last, so readers of the older columns keep working
 ]  # fmt: skip
 _DOCUMENT_COLUMNS = [
     "ma_dinh_danh", "ma_ho_so", "so_thu_tu", "trang_dau", "trang_cuoi", "so_trang", "ten_loai",

@@ -22,7 +22,7 @@ from sohoa_lib.preserve.premis import PreservationEvent
 from sohoa_lib.review import decisions
 from sohoa_lib.scan import ocr
 from sohoa_lib.scan.pagecheck import FileCheck, PageCheck
-from sohoa_lib.scan.pages import PageSource, embeddable, list_pages, open_page
+from sohoa_lib.scan.pages import PageSource, embeddable, list_pages, open_page_reduced
 from sohoa_lib.settings import UnitSettings
 
 THUMB_WIDTH = 240
@@ -122,11 +122,17 @@ def finish_file(
     results: dict[str, ocr.PageResult],
     settings: UnitSettings,
     paths: UnitPaths,
+    *,
+    timings: dict[int, dict] | None = None,
 ) -> FileOutcome:
-    """Split into documents, build the PDF/A files, record the outcome (runs in a worker)."""
+    """Split into documents, build the PDF/A files, record the outcome (runs in a worker).
+
+    `timings`: each page's timing columns by page number, added to its row in pages.csv.
+    """
     ma = plan.ma_ho_so
-    page_rows = [_page_row(ma, pc, results.get(_key(ma, pc.page.number)), paths) for pc in
-                 (check.pages if check else ())]  # fmt: skip
+    timings = timings or {}
+    page_rows = [_page_row(ma, pc, results.get(_key(ma, pc.page.number)), paths)
+                 | timings.get(pc.page.number, {}) for pc in (check.pages if check else ())]  # fmt: skip
     base = {"ma_ho_so": ma, "tieu_de": row.get("tieu_de"), "so_trang_muc_luc": _int(row.get("so_trang")),
             "so_trang_quet": len(plan.pages)}  # fmt: skip
     if plan.error or check is None or check.needs_rescan:
@@ -367,7 +373,8 @@ def _shown(check) -> str:
 def _thumbnail(page: PageSource, ma: str, paths: UnitPaths) -> str:
     """A small JPEG of a failing page for the report; '' when the page cannot be read at all."""
     try:
-        image, _ = open_page(page)
+        # A 240-px thumbnail needs about 30 dpi: a JPEG is decoded at an eighth of its size.
+        image, _, _ = open_page_reduced(page, 30)
     except InputError:
         return ""
     image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))

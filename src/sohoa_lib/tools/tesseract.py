@@ -52,6 +52,22 @@ def languages(tessdata_dir: Path | None = None) -> set[str]:
     return {line.strip() for line in done.stdout.splitlines()[1:] if line.strip()}
 
 
+def tessdata_folder() -> Path | None:
+    """The folder Tesseract reads its models from (named in `--list-langs`' heading), or None."""
+    try:
+        done = subprocess.run(
+            [_exe(), "--list-langs"], capture_output=True, text=True, timeout=60, check=False,
+            env=_env(),
+        )  # fmt: skip
+    except (MissingToolError, OSError, subprocess.SubprocessError):
+        return None
+    heading = (done.stdout.splitlines() or [""])[0]
+    # List of available languages in "/usr/share/tesseract-ocr/5/tessdata/" (3):
+    if '"' not in heading:
+        return None
+    return Path(heading.split('"')[1])
+
+
 def run(
     image_path: Path,
     out_base: Path,

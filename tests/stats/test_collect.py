@@ -13,12 +13,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from sohoa_lib.demo._statistics import DEFAULT_PERIODS, period_label, write_demo_statistics
 from sohoa_lib.errors import ParamsError
 from sohoa_lib.stats.collect import cell_name, collect, computed_values, parse_number, parse_period
 from sohoa_lib.stats.indicators import load_definitions
 
-ROOT = Path(__file__).resolve().parents[1]
 ROMAN = ["I", "II", "III", "IV"]
 
 SMALL = {

@@ -6,15 +6,15 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from test_national import AS_OF, outputs, result  # noqa: F401  (fixtures reused)
+from test_statistics import result as stats_result  # noqa: F401
+from test_statistics import unit  # noqa: F401
 
 from conftest import file_row
 from sohoa_lib import UnitPaths, load_unit_settings
 from sohoa_lib.reports import blocks as r
 from sohoa_lib.reports import digitize, inventory, national, stats
 from sohoa_lib.stages.inventory import run_inventory
-from test_national import AS_OF, outputs, result  # noqa: F401  (fixtures reused)
-from test_statistics import result as stats_result  # noqa: F401
-from test_statistics import unit  # noqa: F401
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from sohoa_lib import UnknownUnitError, current_units, successor, unit, units
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "provinces-2025.csv"
+SHARED = ROOT.parent / "shared" / "data" / "provinces-2025.csv"
 
 
 def test_counts() -> None:

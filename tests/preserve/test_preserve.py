@@ -19,13 +19,6 @@ from pyhanko.sign.validation import (
     validate_pdf_signature,
     validate_pdf_timestamp,
 )
-
-from sohoa_lib.common.files import sha256
-from sohoa_lib.errors import PreservationError
-from sohoa_lib.preserve import fixity, renew
-from sohoa_lib.settings import Signing
-from sohoa_lib.sign import pades
-from sohoa_lib.tools import pdfsig
 from test_sign import (  # noqa: F401  (fixtures)
     ENV,
     ORG,
@@ -36,6 +29,13 @@ from test_sign import (  # noqa: F401  (fixtures)
     pdfa,
     pki,
 )
+
+from sohoa_lib.common.files import sha256
+from sohoa_lib.errors import PreservationError
+from sohoa_lib.preserve import fixity, renew
+from sohoa_lib.settings import Signing
+from sohoa_lib.sign import pades
+from sohoa_lib.tools import pdfsig
 
 YEAR = dt.timedelta(days=365)
 

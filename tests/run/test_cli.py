@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sohoa_lib import cli
-
 # The fake project is shared with the runner's tests (a conftest.py fixture would be the next step).
 from test_runner import make_project
+
+from sohoa_lib import cli
 
 FAILURE = "sohoa: giai đoạn 01_inventory lỗi tại ô [3]: ValueError: hỏng dữ liệu"
 

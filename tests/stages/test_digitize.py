@@ -10,7 +10,7 @@ import pandas as pd
 import pikepdf
 import pytest
 
-from conftest import file_row
+from conftest import ROOT, file_row
 from sohoa_lib import UnitPaths, load_unit_settings
 from sohoa_lib.catalog import db as cat
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
@@ -42,7 +42,7 @@ def unit(tmp_path_factory) -> tuple[Path, Path]:
     ]
     pd.DataFrame(rows).to_csv(root / "inventory.csv", index=False, encoding="utf-8-sig")
     params = root / "TTLT.yaml"
-    costs = Path(__file__).resolve().parents[1] / "params" / "costs.yaml"
+    costs = ROOT / "params" / "costs.yaml"
     params.write_text(
         "unit: TTLT\nname: Trung tâm Lưu trữ BHXH Việt Nam\nlevel: central\nphase: 1\n"
         f"deadline: '2023-12-30'\ninventory: inventory.csv\nscans: scans\ncosts: {costs}\n"
@@ -119,7 +119,7 @@ def test_a_blank_title_does_not_fail_the_file(tmp_path) -> None:
     row = file_row(GOOD, **{"Số lượng trang": 1})
     del row["Tiêu đề hồ sơ"]
     pd.DataFrame([row]).to_csv(tmp_path / "inventory.csv", index=False, encoding="utf-8-sig")
-    costs = Path(__file__).resolve().parents[1] / "params" / "costs.yaml"
+    costs = ROOT / "params" / "costs.yaml"
     (tmp_path / "p.yaml").write_text(
         "unit: TTLT\nname: T\nlevel: central\nphase: 1\ndeadline: '2023-12-30'\n"
         f"inventory: inventory.csv\nscans: scans\ncosts: {costs}\n"

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_runner import PARAMETERS, make_project, write_notebook
 
 from sohoa_lib import cli
 from sohoa_lib.errors import UnitBusyError
 from sohoa_lib.run import _runlock, runner
-from test_runner import PARAMETERS, make_project, write_notebook
 
 # A stage that holds the run until the test drops `go` into the outputs folder.
 WAIT = (

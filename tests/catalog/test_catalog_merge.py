@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_catalog import DECISION, LETTER, PLAIN, write
 
 from conftest import ROOT
 from pg import PASSWORD
@@ -17,7 +18,6 @@ from sohoa_lib.catalog import postgres as catalog_pg
 from sohoa_lib.catalog.incremental import checksum, merge_sqlite, unit_sources
 from sohoa_lib.run import runner
 from sohoa_lib.stages.national import run_national_report
-from test_catalog import DECISION, LETTER, PLAIN, write
 
 TEXTS = {"BN": DECISION, "HD": LETTER, "HP": PLAIN}
 

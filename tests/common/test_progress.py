@@ -10,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from sohoa_lib.common import progress
 from test_runner import make_project
+
+from sohoa_lib.common import progress
 
 
 class FakeClock:

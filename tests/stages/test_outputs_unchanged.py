@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from _fingerprint import fingerprint
+from conftest import ROOT
 
-EXPECTED = Path(__file__).parent / "data" / "demo-outputs.json"
+EXPECTED = ROOT / "tests" / "data" / "demo-outputs.json"
 
 
 def test_demo_outputs_equal_the_recorded_ones(demo_reports: Path) -> None:

@@ -20,7 +20,7 @@ from lxml import etree
 from openpyxl import load_workbook
 from PIL import Image
 
-from conftest import file_row
+from conftest import ROOT, file_row
 from sohoa_lib import UnitPaths, cli, load_unit_settings
 from sohoa_lib.catalog import db
 from sohoa_lib.common.text import fold
@@ -50,7 +50,7 @@ ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 
 
 def _params(root: Path, extra: str = "") -> Path:
-    costs = Path(__file__).resolve().parents[1] / "params" / "costs.yaml"
+    costs = ROOT / "params" / "costs.yaml"
     path = root / ("TTLT-knowingly.yaml" if extra else "TTLT.yaml")
     path.write_text(
         f"unit: TTLT\nname: {ORG}\nlevel: central\nphase: 1\ndeadline: '2023-12-30'\n"
@@ -475,7 +475,7 @@ def test_notebook_form_checks_then_records_one_document_at_a_time(copy_before_re
 def test_review_notebook_runs_under_papermill(copy_before_review, tmp_path) -> None:
     import papermill
 
-    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "review.ipynb"
+    notebook = ROOT / "notebooks" / "review.ipynb"
     papermill.execute_notebook(
         str(notebook), str(tmp_path / "review.ipynb"), kernel_name="python3",
         parameters={"outputs": str(copy_before_review.outputs), "reviewer": REVIEWER},

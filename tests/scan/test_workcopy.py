@@ -5,17 +5,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from conftest import ROOT
 from sohoa_lib.demo._scans import font_files
 from sohoa_lib.scan import workcopy
 from sohoa_lib.scan.ocr import cer
 
-REAL = Path(__file__).parent / "data" / "real"
+REAL = ROOT / "tests" / "data" / "real"
 MM = 300 / 25.4  # pixels per mm at 300 dpi
 
 needs_tesseract = pytest.mark.skipif(

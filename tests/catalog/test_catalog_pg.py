@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from test_catalog import DECISION, HEADER, LETTER, NOISY, PLAIN, SEARCH_CASES, codes, write
 
 from pg import PASSWORD
 from sohoa_lib import cli
@@ -13,7 +14,6 @@ from sohoa_lib.catalog import db as catalog
 from sohoa_lib.catalog import postgres as catalog_pg
 from sohoa_lib.catalog.incremental import merge_sqlite
 from sohoa_lib.errors import InputError, ParamsError
-from test_catalog import DECISION, HEADER, LETTER, NOISY, PLAIN, SEARCH_CASES, codes, write
 
 
 def bn_catalogue(outputs: Path) -> Path:
