@@ -71,9 +71,10 @@ def _write_xlsx(frame, path: Path) -> None:
 def run_sohoa(path: Path) -> dict:
     import tempfile
 
+    from sohoa_lib.handover.inventory import write_file_tables
     from sohoa_lib.records.inventory import read_inventory
+    from sohoa_lib.records.selection import eligibility, select, selected, volume
     from sohoa_lib.settings import InventoryFacts, Selection
-    from sohoa_lib.stages.inventory import eligibility, select, selected, volume, write_file_tables
 
     times = {}
     t = time.perf_counter()

@@ -26,6 +26,7 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     read its reports (the browser tests only add files: screenshots).
     """
     from sohoa_lib.demo import PASSWORD_ENV, write_demo_data
+    from sohoa_lib.run import national as national_run
     from sohoa_lib.run import runner
 
     base = tmp_path_factory.mktemp("demo")
@@ -35,7 +36,7 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
         outputs = base / "outputs"
         runner.run_unit("HP", params_file=base / "data" / "HP" / "params.yaml",
                         outputs=outputs, stages=None, notebooks_dir=ROOT / "notebooks")  # fmt: skip
-        runner.run_national(ROOT / "notebooks" / "05_national.ipynb", outputs=outputs)
+        national_run.run_national(ROOT / "notebooks" / "05_national.ipynb", outputs=outputs)
     copy = base / "elsewhere" / "bao-cao"
     shutil.copytree(outputs, copy)
     shutil.rmtree(outputs)  # a link that still reaches the original would now fail

@@ -117,8 +117,9 @@ SECRET = "Mk@2024!bi-mat"  # what a user pastes where the variable's name goes
 def test_bad_params_exit_2_with_one_line_naming_key_and_file(
     tmp_path: Path, monkeypatch, capsys, line: str, key: str
 ) -> None:
-    from sohoa_lib import cli
     from test_runner import make_project
+
+    from sohoa_lib import cli
 
     project = make_project(tmp_path / "project")
     params = project / "params" / "units" / "TTLT.yaml"

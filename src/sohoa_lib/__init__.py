@@ -12,7 +12,8 @@ from sohoa_lib.errors import (
 )
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.records.registry import current_units, successor, unit, units
-from sohoa_lib.run.runner import run_batch, run_unit
+from sohoa_lib.run.batch import run_batch
+from sohoa_lib.run.runner import run_unit
 from sohoa_lib.settings import UnitSettings, load_unit_settings
 
 __all__ = [

@@ -16,7 +16,7 @@ from pg import PASSWORD
 from sohoa_lib.catalog import db as catalog
 from sohoa_lib.catalog import postgres as catalog_pg
 from sohoa_lib.catalog.incremental import checksum, merge_sqlite, unit_sources
-from sohoa_lib.run import runner
+from sohoa_lib.run import national as national_run
 from sohoa_lib.stages.national import run_national_report
 
 TEXTS = {"BN": DECISION, "HD": LETTER, "HP": PLAIN}
@@ -177,7 +177,7 @@ def test_national_notebook_on_postgresql_keeps_the_password_out(
     run_national_report(outputs, indicators=ROOT / "params" / "indicators.yaml")  # SQLite first
     assert (outputs / "national" / catalog.CATALOG_NAME).is_file()
     monkeypatch.setenv("SOHOA_DATABASE_URL", pg_url)
-    done = runner.run_national(
+    done = national_run.run_national(
         ROOT / "notebooks" / "05_national.ipynb", outputs=outputs, as_of=dt.date(2024, 6, 30)
     )
     assert done["status"] == "ok", done["error"]

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from sohoa_lib.common.csvwrite import write_table_csv
 from sohoa_lib.common.files import write_csv
+from sohoa_lib.handover.inventory import _FORMULA_START, spreadsheet_safe
 from sohoa_lib.records import codes
 from sohoa_lib.records._cells import Distinct
 from sohoa_lib.records._rows import _is_total, _per_value, _totals, check_file_codes, text_cells
 from sohoa_lib.records.arrow import factorize, is_in, non_ascii_strings, sort_order
-from sohoa_lib.stages.inventory import _FORMULA_START, spreadsheet_safe
 
 CELLS = ["Đơn vị", None, "a", "Đơn vị", "TTLT.2001.5", "", "a", None, "Tổng cộng", "=1+1"]
 # Text as archivists' files hold it: Vietnamese in NFC and NFD, CSV's own characters, formulas,

@@ -208,8 +208,8 @@ def test_missing_group_column_is_optional_and_the_report_names_the_tables(write_
 
 def test_electronic_column_as_archivists_word_it_excludes_the_file() -> None:
     from sohoa_lib.records.inventory import normalise
+    from sohoa_lib.records.selection import eligibility
     from sohoa_lib.settings import Selection
-    from sohoa_lib.stages.inventory import eligibility
 
     rows = [file_row("A"), file_row("B", **{"Đã có dữ liệu điện tử": "x"})]
     frame = pd.DataFrame(rows).rename(columns={"Đã có dữ liệu điện tử": "Đã số hóa/điện tử"})

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from sohoa_lib.errors import MissingToolError, ParamsError, StageError
-from sohoa_lib.run import _index, _record, runner
+from sohoa_lib.run import _index, _record, batch, runner
 
 # A line of code that must never reach a report: reviewers get outputs, not code.
 CODE_MARKER = "KHONG_DUOC_HIEN_TRONG_BAO_CAO = 1"
@@ -299,7 +299,7 @@ def test_index_escapes_and_links_existing_reports(tmp_path: Path) -> None:
 def test_batch_attempts_every_unit(tmp_path: Path) -> None:
     project = make_project(tmp_path / "project", national=True)
     outputs = tmp_path / "outputs"
-    results = runner.run_batch(None, root=project, outputs=outputs, parallel=2)
+    results = batch.run_batch(None, root=project, outputs=outputs, parallel=2)
     by_unit = {r["unit"]: r for r in results}
     assert [r["unit"] for r in results] == ["BN", "TTLT", "national"]
     assert by_unit["TTLT"]["status"] == "ok" and by_unit["national"]["status"] == "ok"

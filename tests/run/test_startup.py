@@ -7,7 +7,7 @@ import sys
 
 PROBE = """
 import sys
-from sohoa_lib import _notebook
+from sohoa_lib.run import _notebook
 _notebook.papermill_module()
 import nbformat, jsonschema
 print("built" if "rfc3987_syntax.syntax_helpers" in sys.modules else "deferred")

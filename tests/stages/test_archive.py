@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import nbformat
@@ -332,3 +333,17 @@ def test_a_record_without_events_yields_events_marked_reconstructed(unit, tmp_pa
     entry = {"signed_at": "2026-01-02T03:04:05+07:00", "level": "B-T", "certificate": {}}
     (signature,) = history.signing([entry])
     assert signature.detail.endswith(f"({history.RECONSTRUCTED})")
+
+
+def test_renewal_is_judged_as_of_the_report_date(signed, unit) -> None:
+    # as_of is the date a report is for: asked as of 2045, every timestamp here has run out and
+    # each file is due for renewal; without it (today) none is. Signing itself is not repeated.
+    root, paths, _ = unit
+    assert signed.figures()["renewal_due"] == 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TEST_SIGN_PW", PASSWORD)
+        later = run_sign(
+            load_unit_settings(root / "TTLT.yaml"), paths, prompt=None, as_of=dt.date(2045, 1, 1)
+        )
+    assert later.signed_now == 0
+    assert later.figures()["renewal_due"] == len(later.signed) >= 1

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import datetime as dt
+import json
 import subprocess
 from pathlib import Path
 
@@ -133,3 +136,21 @@ def test_a_blank_title_does_not_fail_the_file(tmp_path) -> None:
     result = run_digitize(settings, paths)
     assert list(result.files["trang_thai"]) == ["hoàn thành"]
     assert (paths.digitize / "pdfa" / f"{GOOD}.pdf").is_file()
+
+
+def test_a_document_dated_after_the_report_date_is_flagged(unit, tmp_path) -> None:
+    # Run as of 2000: the 2019 letters are dated after the date the figures are for, which only
+    # a person can explain (a wrong as_of or a misread date), so the date is flagged, not taken.
+    params, _ = unit
+    settings = load_unit_settings(params)
+    paths = UnitPaths(tmp_path / "out", "TTLT")
+    run_inventory(settings, paths)
+    with cf.ProcessPoolExecutor(2) as pool:
+        result = run_digitize(settings, paths, executor=pool, as_of=dt.date(2000, 1, 1))
+    good = result.documents[result.documents["ma_ho_so"] == GOOD]
+    assert len(good) >= 1
+    summary = json.loads((paths.digitize / "summary.json").read_text(encoding="utf-8"))
+    assert summary["as_of"] == "2000-01-01"
+    with contextlib.closing(cat.open_catalog(paths.root / "catalog.sqlite")) as conn:
+        reasons = [r for (r,) in conn.execute("SELECT reason FROM flags WHERE field = 'ngay'")]
+    assert any("sau ngày tính số liệu 01/01/2000" in r for r in reasons), reasons

@@ -11,8 +11,9 @@ import pytest
 from conftest import cp1258_form, file_row
 from sohoa_lib import InputError, UnitPaths, load_unit_settings
 from sohoa_lib.records.inventory import normalise, read_inventory
+from sohoa_lib.records.selection import REASONS, eligibility, select
 from sohoa_lib.settings import Selection
-from sohoa_lib.stages.inventory import REASONS, eligibility, run_inventory, select
+from sohoa_lib.stages.inventory import run_inventory
 
 AS_OF = dt.date(2026, 11, 22)
 

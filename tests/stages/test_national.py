@@ -16,7 +16,7 @@ from sohoa_lib import UnitPaths, cli, load_unit_settings
 from sohoa_lib.catalog import db
 from sohoa_lib.demo._statistics import write_demo_statistics
 from sohoa_lib.reports import national as view
-from sohoa_lib.run import runner
+from sohoa_lib.run import national as national_run
 from sohoa_lib.stages.national import run_national_report
 from sohoa_lib.stages.stats import run_statistics
 from sohoa_lib.stats.collect import COLUMNS, TOTAL
@@ -243,7 +243,7 @@ def test_without_any_unit(tmp_path: Path) -> None:
 
 
 def test_the_notebook_runs_into_a_report(outputs: Path) -> None:
-    done = runner.run_national(
+    done = national_run.run_national(
         ROOT / "notebooks" / "05_national.ipynb", outputs=outputs, as_of=AS_OF
     )
     assert done["status"] == "ok", done["error"]

@@ -151,18 +151,14 @@ def open_connection(path: Path, *, wal: bool) -> sqlite3.Connection:
     """Open `path` read-write with its schema current (created, or upgraded from version 1)."""
     # Autocommit: write_file and merge open their own explicit transactions.
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, uri=True)
-    try:
+
+    def prepare(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA foreign_keys = ON")
         if wal:
             conn.execute("PRAGMA journal_mode = WAL")
         _ensure_schema(conn, path)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise InputError(f"{path}: không dùng được làm mục lục dữ liệu SQLite: {exc}") from None
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+
+    return _prepared(conn, path, prepare)
 
 
 def _ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
@@ -202,8 +198,13 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise InputError(f"{path}: không có mục lục dữ liệu ở đường dẫn này")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    return _prepared(conn, path, lambda conn: check_current(conn, path, "main"))
+
+
+def _prepared(conn: sqlite3.Connection, path: Path, prepare) -> sqlite3.Connection:
+    """`conn` once `prepare(conn)` has run; closed when it fails, a damaged file named as such."""
     try:
-        check_current(conn, path, "main")
+        prepare(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise InputError(f"{path}: không dùng được làm mục lục dữ liệu SQLite: {exc}") from None

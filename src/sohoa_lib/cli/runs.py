@@ -37,11 +37,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from sohoa_lib.run import runner
+    from sohoa_lib.run import batch, runner
 
     root = runner.project_root()
     outputs = outputs_dir(args, root)
-    results = runner.run_batch(
+    results = batch.run_batch(
         args.units or None,
         root=root,
         outputs=outputs,

@@ -136,7 +136,7 @@ def _date_checks(fields, reasons, inventory_dates, today: dt.date) -> None:
         return
     date = dt.date.fromisoformat(value)
     if date > today:
-        reasons["ngay"].append(f"ngày {date:%d/%m/%Y} ở sau hôm nay")
+        reasons["ngay"].append(f"ngày {date:%d/%m/%Y} ở sau ngày tính số liệu {today:%d/%m/%Y}")
     if inventory_dates:
         start, end = inventory_dates
         if not start <= date <= end:

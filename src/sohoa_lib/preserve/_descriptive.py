@@ -33,19 +33,13 @@ def descriptive_values(
     values = _field_names(file_metadata)
     if values.setdefault("ma_ho_so", code) != code:
         raise InputError(f"{where}: siêu dữ liệu hồ sơ ghi mã hồ sơ {values['ma_ho_so']!r}")
-    try:
-        file_values = xmp.normalise({"file": values})["file"]
-    except InputError as exc:
-        raise InputError(f"{where}: {exc}") from None
+    file_values = _normalised("file", values, where)
     docs = []
     for index, document in enumerate(documents):
         values = xmp.from_catalog(_field_names(document))
         if values.setdefault("ma_ho_so", code) != code:
             raise InputError(f"{where}, văn bản {index + 1}: thuộc hồ sơ {values['ma_ho_so']!r}")
-        try:
-            doc_values = xmp.normalise({"document": values})["document"]
-        except InputError as exc:
-            raise InputError(f"{where}, văn bản {index + 1}: {exc}") from None
+        doc_values = _normalised("document", values, f"{where}, văn bản {index + 1}")
         pdf = document.get("pdf") or f"{doc_values.get('ma_dinh_danh_van_ban')}.pdf"
         docs.append((pdf if pdf in pdf_names else None, doc_values))
     docs.sort(key=lambda doc: doc[1].get("so_thu_tu", 0))
@@ -154,3 +148,11 @@ def schema() -> etree._ElementTree:
 
 def _s(name: str) -> str:
     return f"{{{xmp.NS}}}{name}"
+
+
+def _normalised(part: str, values: dict, where: str) -> dict:
+    """`values` checked and normalised as the PDF/A's XMP `part` is; an error names `where`."""
+    try:
+        return xmp.normalise({part: values})[part]
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from sohoa_lib.handover.inventory import InventoryResult
 from sohoa_lib.records.inventory import InventoryTable
 from sohoa_lib.reports import blocks as r
-from sohoa_lib.stages.inventory import InventoryResult
 
 
 def data_quality(result: InventoryResult) -> r.Html:

@@ -8,9 +8,9 @@ import html
 import numpy as np
 import pandas as pd
 
+from sohoa_lib.handover.digitize import DigitizeResult
+from sohoa_lib.handover.files import CHECK_COLUMNS, STATUS_DONE, STATUS_PENDING, STATUS_RESCAN
 from sohoa_lib.reports import blocks as r
-from sohoa_lib.stages.digitize import STATUS_DONE, STATUS_PENDING, STATUS_RESCAN, DigitizeResult
-from sohoa_lib.stages.digitize_files import CHECK_COLUMNS
 
 
 def heading(result: DigitizeResult) -> r.Html:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sohoa_lib.handover.inventory import InventoryResult, exclusion_counts
 from sohoa_lib.records import codes
 from sohoa_lib.records.registry import unit as registry_unit
 from sohoa_lib.reports import blocks as r
 from sohoa_lib.reports._inventory_quality import data_quality
-from sohoa_lib.stages.inventory import InventoryResult, exclusion_counts
 
 __all__ = [
     "budget", "data_quality", "exclusions", "heading", "key_figures", "pace", "selection",

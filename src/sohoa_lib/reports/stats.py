@@ -7,9 +7,9 @@ import html
 import numpy as np
 import pandas as pd
 
+from sohoa_lib.handover.stats import StatisticsResult
 from sohoa_lib.records.registry import unit as registry_unit
 from sohoa_lib.reports import blocks as r
-from sohoa_lib.stages.stats import StatisticsResult
 from sohoa_lib.stats.analysis import (
     deadline_sentences,
     movement_sentences,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import datetime as dt
 import json
 import logging
 import os
 import shlex
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -19,9 +17,8 @@ from typing import Any
 
 from sohoa_lib.common import progress
 from sohoa_lib.common.files import write_text
-from sohoa_lib.errors import ParamsError, SohoaError, StageError
+from sohoa_lib.errors import ParamsError, StageError
 from sohoa_lib.paths import STAGE_TITLES, STAGES, UnitPaths
-from sohoa_lib.reports import browser, december
 from sohoa_lib.run import _index, _links, _notebook, _runlock
 from sohoa_lib.run._record import input_checksums, now, settings_for_record, tool_versions
 from sohoa_lib.settings import UnitSettings, load_unit_settings
@@ -205,7 +202,7 @@ def _run_stages(
         title = f"{stem[:2]} – {STAGE_TITLES[name]} – {settings.name}"
         write_text(paths.root / progress.STAGE_FILE, stem)  # what the terminal shows as running
         (paths.root / progress.STATUS_FILE).unlink(missing_ok=True)
-        record = _run_stage(
+        record = run_stage(
             name,
             notebooks_dir / f"{stem}.ipynb",
             paths.root,
@@ -234,7 +231,7 @@ def _run_stages(
     return run
 
 
-def _run_stage(
+def run_stage(
     name: str,
     notebook: Path,
     root: Path,
@@ -278,173 +275,6 @@ def _run_stage(
 # --- a batch of units ----------------------------------------------------------------------------
 
 
-def unit_codes(root: Path) -> list[str]:
-    """Every unit with a params file in `root/params/units/`, sorted."""
-    return sorted(p.stem for p in (root / "params" / "units").glob("*.yaml"))
-
-
-def run_batch(
-    units: Sequence[str] | None,
-    *,
-    root: Path,
-    outputs: Path,
-    parallel: int,
-    as_of: dt.date | None = None,
-    scheduler: str | None = None,
-) -> list[dict[str, Any]]:
-    """Run units concurrently, each in its own `sohoa run` process, then the national report and
-    the index page. Every unit is attempted; the result has one entry per unit, then `national`.
-
-    A process per unit gives each its own kernel, and a unit that crashes cannot take the batch
-    down with it.
-    """
-    root, outputs = root.resolve(), outputs.resolve()
-    codes = list(dict.fromkeys(units)) if units else unit_codes(root)
-    if not codes:
-        raise ParamsError(f"{root / 'params' / 'units'}: không có tệp tham số (*.yaml)")
-    if parallel < 1:
-        raise ParamsError(f"--parallel phải từ 1 trở lên, nhận được {parallel}")
-
-    results: dict[str, dict[str, Any]] = {}
-
-    def state(code: str) -> str:
-        if code in results:
-            return "xong" if results[code]["status"] == "ok" else "lỗi"
-        return progress.unit_status(outputs / code) or "chờ"
-
-    with (
-        concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool,
-        progress.watch(lambda: {code: state(code) for code in codes}) as say,
-    ):
-        futures = {
-            pool.submit(
-                _run_unit_process,
-                code,
-                root=root,
-                outputs=outputs,
-                as_of=as_of,
-                scheduler=scheduler,
-            ): code
-            for code in codes
-        }
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                result = future.result()
-                results[result["unit"]] = result
-                say(_result_line(result))
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    ordered = [results[code] for code in codes]
-
-    national_nb = root / "notebooks" / f"{NATIONAL}.ipynb"
-    if national_nb.is_file():
-        national = run_national(national_nb, outputs=outputs, as_of=as_of)
-        ordered.append(national)
-        print(_result_line(national))
-    _index.write_index(outputs, batch=ordered)
-    return ordered
-
-
-def _run_unit_process(
-    code: str, *, root: Path, outputs: Path, as_of: dt.date | None, scheduler: str | None = None
-) -> dict[str, Any]:
-    """`sohoa run CODE` in a child process; its last stderr line is the reason when it fails."""
-    cmd = [sys.executable, "-m", "sohoa_lib.cli", "run", code, "--outputs", str(outputs)]
-    if as_of:
-        cmd += ["--as-of", as_of.isoformat()]
-    if scheduler:
-        cmd += ["--scheduler", scheduler]
-    env = {**os.environ, "SOHOA_HOME": str(root), "PYTHONIOENCODING": "utf-8"}
-    clock = time.perf_counter()
-    try:
-        done = subprocess.run(
-            cmd,
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            encoding="utf-8",
-            errors="replace",
-            check=False,
-        )
-    except OSError as exc:  # cannot even start Python: report it as this unit's failure
-        done = subprocess.CompletedProcess(cmd, 1, "", f"sohoa: cannot start {cmd[0]}: {exc}")
-    seconds = round(time.perf_counter() - clock, 2)
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    error = None
-    log_file = outputs / code / "batch.log"
-    log_file.unlink(missing_ok=True)
-    if done.returncode != 0:
-        error = lines[-1].removeprefix("sohoa: ") if lines else f"exit status {done.returncode}"
-        # Keep the whole output of a failed child: a crash's traceback is otherwise lost.
-        write_text(log_file, done.stdout + done.stderr)
-    return {
-        "unit": code,
-        "status": "ok" if done.returncode == 0 else "failed",
-        "returncode": done.returncode,
-        "seconds": seconds,
-        "error": error,
-    }
-
-
-def run_national(
-    notebook: Path, *, outputs: Path, as_of: dt.date | None = None, kernel_name: str = "sohoa"
-) -> dict[str, Any]:
-    """Run the national roll-up over whatever the units wrote; record it in `national/run.json`."""
-    started, clock = now(), time.perf_counter()
-    root = outputs / NATIONAL_DIR
-    parameters = {"outputs": str(outputs), "as_of": as_of.isoformat() if as_of else ""}
-    title = f"{NATIONAL[:2]} – {STAGE_TITLES['national']}"
-    stage = _run_stage(
-        "national",
-        notebook,
-        root,
-        parameters,
-        title=title,
-        kernel_name=kernel_name,
-        cwd=notebook.parent,
-    )
-    record = {
-        "unit": NATIONAL_DIR,
-        "name": STAGE_TITLES["national"],
-        "started": started,
-        "finished": now(),
-        "status": stage.status,
-        "parameters": parameters,
-        "versions": tool_versions(),
-        "stages": [dataclasses.asdict(stage)],
-    }
-    record["december_pdf"] = _print_december(root / "reports") if stage.status == "ok" else None
-    write_text(root / "run.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
-    finish_reports(root, outputs)
-    return {
-        "unit": NATIONAL_DIR,
-        "status": stage.status,
-        "returncode": 0 if stage.status == "ok" else StageError.exit_code,
-        "seconds": round(time.perf_counter() - clock, 2),
-        "error": stage.error,
-    }
-
-
-def _print_december(reports: Path) -> str:
-    """Print the national report's December section to its own A4 PDF; say what happened.
-
-    Printed before the navigation bar and links are added, so the report links the PDF; neither
-    shows on paper. No Chromium, or a Chromium that fails, costs the PDF, not the national run.
-    """
-    target = reports / december.PDF_NAME
-    if browser.chromium_path() is None:
-        target.unlink(missing_ok=True)  # an earlier run's PDF would pass for this one's
-        return "không in: máy không cài Chromium"
-    try:
-        pages = browser.print_pdf(reports / f"{NATIONAL}.html", target)
-    except SohoaError as exc:
-        target.unlink(missing_ok=True)
-        return f"lỗi khi in: {exc}"
-    return f"{december.PDF_NAME}: {pages} trang"
-
-
 def finish_reports(root: Path, outputs: Path) -> None:
     """Navigation bar and file links in every report under `root/reports` (a unit or national)."""
     titles = {stem: STAGE_TITLES[name] for name, stem in (*STAGES, ("national", NATIONAL))}
@@ -456,9 +286,3 @@ def finish_reports(root: Path, outputs: Path) -> None:
         bases=(root, outputs),
         folders=folders,
     )
-
-
-def _result_line(result: dict[str, Any]) -> str:
-    mark = "ok    " if result["status"] == "ok" else "LỖI   "
-    line = f"{mark}{result['unit']:<6} {result['seconds']:>7.1f} s"
-    return f"{line}  {result['error']}" if result["error"] else line

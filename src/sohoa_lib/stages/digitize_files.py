@@ -10,8 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from sohoa_lib import handover
-from sohoa_lib.common.files import atomic_path, sha256
-from sohoa_lib.common.vndates import parse_vn_date
+from sohoa_lib.common.files import sha256
 from sohoa_lib.describe import boxes, xmp
 from sohoa_lib.describe import documents as docs
 from sohoa_lib.errors import InputError
@@ -22,29 +21,17 @@ from sohoa_lib.preserve.premis import PreservationEvent
 from sohoa_lib.review import decisions
 from sohoa_lib.scan import ocr
 from sohoa_lib.scan.pagecheck import FileCheck, PageCheck
-from sohoa_lib.scan.pages import PageSource, embeddable, list_pages, open_page_reduced
+from sohoa_lib.scan.pages import embeddable, list_pages
 from sohoa_lib.settings import UnitSettings
-
-THUMB_WIDTH = 240
-# Check names in pagecheck, in the order pages.csv shows them.
-CHECK_COLUMNS = {
-    "Độ phân giải": "do_phan_giai", "Màu": "mau", "Tỷ lệ 100%": "ty_le", "Trang trắng": "trang_trang",
-    "Độ nghiêng": "do_nghieng", "Độ sáng": "do_sang", "Đọc được ảnh": "doc_duoc",
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FilePlan:
-    """A scanned file about to be processed: its pages and the checksums of what they came from."""
-
-    ma_ho_so: str
-    folder: Path
-    pages: tuple[PageSource, ...]
-    checksums: dict[str, str]
-    state: Path
-    """The resume record, digitize/files/<mã hồ sơ>.json."""
-    error: str = ""
-    """Why the folder could not be listed (empty, mixed formats); the file then needs rescanning."""
+from sohoa_lib.stages._digitize_rows import (
+    FilePlan,
+    _int,
+    catalog_file,
+    document_metadata,
+    file_metadata,
+    inventory_dates,
+    page_row,
+)
 
 
 @dataclass(frozen=True)
@@ -124,14 +111,16 @@ def finish_file(
     paths: UnitPaths,
     *,
     timings: dict[int, dict] | None = None,
+    as_of: dt.date | None = None,
 ) -> FileOutcome:
     """Split into documents, build the PDF/A files, record the outcome (runs in a worker).
 
     `timings`: each page's timing columns by page number, added to its row in pages.csv.
+    `as_of`: the date the figures are for; a document dated after it is flagged (default today).
     """
     ma = plan.ma_ho_so
     timings = timings or {}
-    page_rows = [_page_row(ma, pc, results.get(_key(ma, pc.page.number)), paths)
+    page_rows = [page_row(ma, pc, results.get(_key(ma, pc.page.number)), paths)
                  | timings.get(pc.page.number, {}) for pc in (check.pages if check else ())]  # fmt: skip
     base = {"ma_ho_so": ma, "tieu_de": row.get("tieu_de"), "so_trang_muc_luc": _int(row.get("so_trang")),
             "so_trang_quet": len(plan.pages)}  # fmt: skip
@@ -140,7 +129,7 @@ def finish_file(
         outcome = FileOutcome(
             file_row=base | {"trang_thai": "cần quét lại", "so_van_ban": 0, "ly_do": "; ".join(reasons)},
             page_rows=page_rows, document_rows=[], pdfs=[],
-            catalog_file=_catalog_file(row, plan, 0, "", needs_rescan=True),
+            catalog_file=catalog_file(row, plan, 0, "", needs_rescan=True),
             catalog_documents=[], catalog_pages=[],
         )  # fmt: skip
         _record(plan, settings, outcome)
@@ -166,7 +155,7 @@ def finish_file(
                 ocr_dpi=result.ocr_dpi,
             )
         )
-    found = docs.catalogue(infos, _document_list(settings, ma), _inventory_dates(row))
+    found = docs.catalogue(infos, _document_list(settings, ma), inventory_dates(row), as_of)
     whole = settings.digitize.pdf_per == "file"
     pdf_dir = paths.stage_dir("digitize") / "pdfa"
     document_rows, catalog_documents, pdfs = [], [], []
@@ -176,10 +165,10 @@ def finish_file(
         fields = {k: f.value for k, f in document.fields.items()}
         flagged = ",".join(document.flagged())
         code = docs.ma_dinh_danh(ma, document.seq)
-        doc_meta = _document_metadata(code, ma, document, fields, row)
+        doc_meta = document_metadata(code, ma, document, fields, row)
         if not whole:
             _build(pdf_dir / name, [by_number[n] for n in range(document.first_page, document.last_page + 1)],
-                   results, ma, _file_metadata(row, plan, len(found)), doc_meta, fields.get("trich_yeu") or row.get("tieu_de"))  # fmt: skip
+                   results, ma, file_metadata(row, plan, len(found)), doc_meta, fields.get("trich_yeu") or row.get("tieu_de"))  # fmt: skip
             pdfs.append(name)
         confidence = min((f.confidence for f in document.fields.values()), default=0.0)
         document_rows.append(
@@ -197,7 +186,7 @@ def finish_file(
                                              "flags": _flags(document)})  # fmt: skip
     if whole:
         name = f"{ma}.pdf"
-        _build(pdf_dir / name, list(check.pages), results, ma, _file_metadata(row, plan, len(found)),
+        _build(pdf_dir / name, list(check.pages), results, ma, file_metadata(row, plan, len(found)),
                None, row.get("tieu_de"))  # fmt: skip
         pdfs.append(name)
     seq_of = {n: d.seq for d in found for n in range(d.first_page, d.last_page + 1)}
@@ -217,7 +206,7 @@ def finish_file(
         file_row=base | {"trang_thai": "hoàn thành", "so_van_ban": len(found), "ly_do": ""},
         page_rows=page_rows,
         document_rows=document_rows,
-        catalog_file=_catalog_file(
+        catalog_file=catalog_file(
             row, plan, len(found), pdfs[0] if whole else "", needs_rescan=False
         ),
         catalog_documents=catalog_documents,
@@ -272,7 +261,7 @@ def failed_outcome(plan: FilePlan, row: dict, reason: str) -> FileOutcome:
                   "so_trang_muc_luc": _int(row.get("so_trang")), "so_trang_quet": len(plan.pages),
                   "trang_thai": "lỗi xử lý", "so_van_ban": 0, "ly_do": reason},
         page_rows=[], document_rows=[], pdfs=[],
-        catalog_file=_catalog_file(row, plan, 0, "", needs_rescan=False) | {"status": "lỗi xử lý"},
+        catalog_file=catalog_file(row, plan, 0, "", needs_rescan=False) | {"status": "lỗi xử lý"},
         catalog_documents=[], catalog_pages=[],
     )  # fmt: skip
 
@@ -295,96 +284,6 @@ def _build(out: Path, checks: list[PageCheck], results, ma, file_meta, doc_meta,
     build_pdfa(pages, out, xmp={"file": file_meta, "document": document}, title=title or ma)
 
 
-def _file_metadata(row: dict, plan: FilePlan, documents: int) -> dict:
-    """File-level metadata (SPEC §2 hồ sơ) from the inventory row."""
-    return {
-        "ma_ho_so": plan.ma_ho_so,
-        "tieu_de": row.get("tieu_de"),
-        "thoi_han_bao_quan": row.get("thoi_han_bao_quan"),
-        "che_do_su_dung": row.get("che_do_su_dung"),
-        "ngon_ngu": "01",
-        "thoi_gian_bat_dau": row.get("thoi_gian_bat_dau"),
-        "thoi_gian_ket_thuc": row.get("thoi_gian_ket_thuc"),
-        "tong_so_van_ban": documents,
-        "so_luong_to": _int(row.get("so_to")),
-        "so_luong_trang": len(plan.pages),
-        "tinh_trang_vat_ly": row.get("tinh_trang_vat_ly"),
-        "muc_do_tin_cay": "02",  # digitized from paper (SPEC §2)
-        "ma_ho_so_goc_giay": plan.ma_ho_so,
-    }
-
-
-def _document_metadata(
-    code: str, ma: str, document: docs.Document, fields: dict, row: dict
-) -> dict:
-    """Document-level metadata (SPEC §2 văn bản)."""
-    return {
-        "ma_dinh_danh": code,
-        "ma_ho_so": ma,
-        "so_thu_tu": document.seq,
-        "ten_loai": fields.get("ten_loai"),
-        "so": fields.get("so"),
-        "ky_hieu": fields.get("ky_hieu"),
-        "ngay": fields.get("ngay"),
-        "co_quan_ban_hanh": fields.get("co_quan_ban_hanh"),
-        "trich_yeu": fields.get("trich_yeu"),
-        "ngon_ngu": "01",
-        "so_trang": document.pages,
-        "che_do_su_dung": row.get("che_do_su_dung"),
-        "muc_do_tin_cay": "02",
-        "but_tich": ",".join(map(str, document.but_tich)),
-        "tinh_trang_vat_ly": row.get("tinh_trang_vat_ly"),
-        "nguoi_ky": fields.get("nguoi_ky"),
-        "chuc_vu_nguoi_ky": fields.get("chuc_vu_nguoi_ky"),
-    }
-
-
-def _catalog_file(
-    row: dict, plan: FilePlan, documents: int, pdf: str, *, needs_rescan: bool
-) -> dict:
-    meta = _file_metadata(row, plan, documents)
-    return meta | {"pdf": pdf, "needs_rescan": needs_rescan,
-                   "status": "cần quét lại" if needs_rescan else "hoàn thành"}  # fmt: skip
-
-
-def _page_row(ma: str, pc: PageCheck, result: ocr.PageResult | None, paths: UnitPaths) -> dict:
-    by_name = {c.label: c for c in pc.checks}
-    thumb = "" if pc.passed else _thumbnail(pc.page, ma, paths)
-    return {
-        "ma_ho_so": ma, "trang": pc.page.number, "tep": pc.page.label, "rong_px": pc.width_px,
-        "cao_px": pc.height_px, "che_do_mau": pc.mode, "dpi": pc.dpi and round(pc.dpi, 1),
-        "nguon_dpi": pc.dpi_source, "kho_giay": pc.paper,
-        **{col: _shown(by_name.get(label)) for label, col in CHECK_COLUMNS.items()},
-        "dat": pc.passed, "ly_do": "; ".join(pc.reasons), "canh_bao": "; ".join(pc.warnings),
-        "do_tin_cay_ocr": round(result.mean_confidence, 1) if result else None,
-        "anh_thu_nho": thumb,
-    }  # fmt: skip
-
-
-def _shown(check) -> str:
-    if check is None:
-        return ""
-    value = (
-        "" if check.value is None else f"{check.value}{(' ' + check.unit) if check.unit else ''}"
-    )
-    return f"{'đạt' if check.passed else 'không đạt'}{': ' + value if value else ''}"
-
-
-def _thumbnail(page: PageSource, ma: str, paths: UnitPaths) -> str:
-    """A small JPEG of a failing page for the report; '' when the page cannot be read at all."""
-    try:
-        # A 240-px thumbnail needs about 30 dpi: a JPEG is decoded at an eighth of its size.
-        image, _, _ = open_page_reduced(page, 30)
-    except InputError:
-        return ""
-    image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
-    out = paths.stage_dir("digitize") / "thumbs" / f"{ma}-{page.number:04d}.jpg"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as tmp:
-        image.convert("RGB").save(tmp, format="JPEG", quality=80)
-    return out.relative_to(paths.root).as_posix()
-
-
 def _document_list(settings: UnitSettings, ma: str) -> list[tuple[int, int]] | None:
     path = settings.digitize.document_list
     if path is None:
@@ -399,20 +298,3 @@ def _document_list(settings: UnitSettings, ma: str) -> list[tuple[int, int]] | N
 def _record(plan: FilePlan, settings: UnitSettings, outcome: FileOutcome, events=()) -> None:
     handover.write_file_record(plan.state, inputs=plan.checksums, settings_key=_settings_key(settings),
                                outcome=dataclasses.asdict(outcome), events=events)  # fmt: skip
-
-
-def _inventory_dates(row: dict) -> tuple[dt.date, dt.date] | None:
-    """The file's dates in the inventory, as the days they span; None when either is unreadable
-    (the date check is then not run, which the field's reason does not hide: no range, no check)."""
-    try:
-        start = parse_vn_date(row.get("thoi_gian_bat_dau"))
-        end = parse_vn_date(row.get("thoi_gian_ket_thuc")) or start
-    except ValueError:
-        return None
-    if start is None or end is None:
-        return None
-    return start.first_day(), end.last_day()
-
-
-def _int(value) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)

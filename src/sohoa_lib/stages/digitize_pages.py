@@ -4,12 +4,14 @@ checks pass, then the file's finishing, so checks and OCR of different files ove
 from __future__ import annotations
 
 import concurrent.futures as cf
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sohoa_lib.errors import InputError
+from sohoa_lib.handover.digitize import TIMING_COLUMNS
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.scan import ocr, pagecheck
 from sohoa_lib.scan.pagecheck import PageCheck
@@ -24,17 +26,6 @@ from sohoa_lib.stages.digitize_files import (
 )
 
 log = logging.getLogger(__name__)
-
-TIMING_COLUMNS = {
-    "decode": "giay_giai_ma",
-    "checks": "giay_kiem_tra",
-    "prepare": "giay_chuan_bi",
-    "ocr": "giay_ocr",
-    "pdf": "giay_pdf",
-}
-"""Per-page seconds in pages.csv (appended after the other columns): decoding (for the checks and
-for OCR), the checks, the OCR working copy, Tesseract, and the page's text PDF and ALTO. Empty
-when the step did not run (a file set aside for rescanning is not OCRed)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +85,7 @@ def run_files(
     slots: int,
     *,
     progress: Callable[[str], None] | None = None,
+    as_of: dt.date | None = None,
 ) -> tuple[dict[str, FileOutcome], int]:
     """Every planned file through checks, OCR and finishing on `executor`; outcomes by mã hồ sơ
     and the pages OCRed. A file whose task fails is reported with the reason, the others go on.
@@ -117,7 +109,7 @@ def run_files(
             for pc in (f.check.pages if f.check else ())
         }
         future = executor.submit(finish_file, f.plan, f.row, f.check, f.results, settings, paths,
-                                 timings=timings)  # fmt: skip
+                                 timings=timings, as_of=as_of)  # fmt: skip
         pending[future] = ("finish", f.plan.ma_ho_so, None)
 
     checking = 0  # check tasks queued or running

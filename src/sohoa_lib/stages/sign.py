@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from sohoa_lib import handover
+from sohoa_lib.common.clock import VIETNAM
 from sohoa_lib.common.progress import Progress
 from sohoa_lib.errors import ParamsError, SohoaError
 from sohoa_lib.handover import (
@@ -36,10 +37,13 @@ def run_sign(
     *,
     prompt: Callable[[str], str] | None = None,
     progress: Progress | None = None,
+    as_of: dt.date | None = None,
 ) -> SignStageResult:
     """Sign, verify, package and back up every finished file of the unit.
 
     `progress` counts the files signed (tqdm's bar in the notebook, the terminal's status line).
+    `as_of` is the date the figures are for: a file whose timestamps end within the renewal
+    margin of that day's end is due for renewal (default now). Signing times are always now.
     """
     started = time.perf_counter()
     _check_settings(settings)
@@ -68,7 +72,7 @@ def run_sign(
             progress.finish()
     not_signed = len(failures)  # packaging and backup failures are counted after this
     signed, certificate = archive.signed_rows(settings, archive_dir, files, gate.documents, state,
-                                              now=dt.datetime.now(dt.UTC))  # fmt: skip
+                                              now=_moment(as_of))  # fmt: skip
     packages, copies = archive.package_and_back_up(
         settings, paths, files, _reviewed(gate), state, failures
     )
@@ -129,3 +133,10 @@ def _documents(files: Mapping[str, FinishedFile]) -> dict[str, dict]:
 
 def _reviewed(gate: review_gate.Gate) -> archive.Reviewed:
     return {ma: (gate.documents[ma], gate.events[ma]) for ma in gate.documents}
+
+
+def _moment(as_of: dt.date | None) -> dt.datetime:
+    """The moment renewal is judged at: the end of `as_of` in Vietnam, or now."""
+    if as_of is None:
+        return dt.datetime.now(dt.UTC)
+    return dt.datetime.combine(as_of, dt.time(23, 59, 59), VIETNAM)

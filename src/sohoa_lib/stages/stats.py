@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.errors import ParamsError
 from sohoa_lib.handover import write_summary
+from sohoa_lib.handover.stats import StatisticsResult
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.settings import UnitSettings
 from sohoa_lib.stats.collect import COLUMNS, collect, computed_values
-from sohoa_lib.stats.compile import compile_indicators, period_sort_key
+from sohoa_lib.stats.compile import compile_indicators
 from sohoa_lib.stats.indicators import Definitions, load_definitions
 from sohoa_lib.stats.prepare import (
     compile_definitions,
@@ -26,49 +25,6 @@ from sohoa_lib.stats.prepare import (
     snapshot_period,
 )
 from sohoa_lib.stats.sdmx import publish
-
-
-@dataclass(frozen=True)
-class StatisticsResult:
-    """What stage 4 found for a unit; the same tables are CSV under `<UNIT>/statistics/`."""
-
-    settings: UnitSettings
-    root: Path
-    definitions: Definitions
-    as_of: dt.date
-    period: str
-    """The quarter the programme's own figures are a snapshot of."""
-    values: pd.DataFrame
-    """Every value read (collect's columns), programme figures included."""
-    set_aside: pd.DataFrame
-    problems: pd.DataFrame
-    compiled: pd.DataFrame
-    """compile_indicators' output for this unit (unit and province level; the nation is the
-    national report's)."""
-    pace: dict
-    """The inventory stage's pace estimate (projected finish, days overdue), empty if not run."""
-    seconds: float
-
-    def figures(self) -> dict:
-        v = self.values
-        sector = v[~v["chi_tieu"].isin([i.code for i in self.definitions.indicators if i.computed])]
-        periods = sorted(set(sector["ky"]), key=period_sort_key)
-        return {
-            "unit": self.settings.unit,
-            "as_of": self.as_of.isoformat(),
-            "snapshot_period": self.period,
-            "files": int(sector["tep"].nunique()),
-            "periods": periods,
-            "values": len(v),
-            "programme_values": len(v) - len(sector),
-            "sector_values": len(sector),
-            "set_aside": len(self.set_aside),
-            "problems": len(self.problems),
-            "problems_by_rule": {
-                k: int(n) for k, n in self.problems["quy_tac"].value_counts().items()
-            },
-            "seconds": round(self.seconds, 2),
-        }
 
 
 def definitions_for(settings: UnitSettings) -> Definitions:
