@@ -43,6 +43,9 @@ test: setup data/tessdata-best/vie.traineddata
 	# SoftHSM2 stands in for a USB token or HSM in the PKCS#11 signing test; Chromium (Debian's
 	# package) opens the reports in tests/test_browser.py and prints the December report.
 	bash scripts/system-tools.sh softhsm2 chromium
+	# PostgreSQL (with unaccent, in Debian's server package): the catalogue tests start a
+	# throwaway cluster (tests/pg.py) and fail rather than skip in CI without it.
+	bash scripts/system-tools.sh postgresql
 	$(BIN)/pip install -q pydantic==2.14.3 importlib-resources==5.12.0
 	$(BIN)/pip install -q --no-deps eark-validator==1.1.3
 	$(BIN)/python -m pytest -q
@@ -51,12 +54,15 @@ test: setup data/tessdata-best/vie.traineddata
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
 	bash scripts/system-tools.sh ghostscript
+	# PostgreSQL for the national catalogue's benchmark (34 provinces × 100,000 documents).
+	bash scripts/system-tools.sh postgresql
 	$(BIN)/python bench/bench_inventory.py
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_real_ocr.py
 	$(BIN)/python bench/bench_fields.py
 	$(BIN)/python bench/bench_digitize.py
 	$(BIN)/python bench/bench_sign.py
+	$(BIN)/python bench/bench_national.py
 
 lint: setup
 	$(BIN)/ruff check src tests bench

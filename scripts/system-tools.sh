@@ -31,6 +31,8 @@ fi
 
 # Extra packages named on the command line (`ghostscript` for make bench, `softhsm2 chromium`
 # for make test).
+# `postgresql` (make test and make bench, in a call of its own): Debian 12's server package carries
+# unaccent, which the national catalogue's text search needs.
 for extra in "$@"; do
   dpkg -s "$extra" >/dev/null 2>&1 || missing+=("$extra")
 done

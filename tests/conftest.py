@@ -131,3 +131,23 @@ def write_signing_params(path: Path, organisation: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster for the session (tests/pg.py); removed after."""
+    from pg import start_or_skip
+
+    cluster = start_or_skip()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh catalogue database's URL (no password in it); the password in the environment."""
+    from pg import PASSWORD
+
+    monkeypatch.setenv("SOHOA_DATABASE_PASSWORD", PASSWORD)
+    monkeypatch.delenv("SOHOA_DATABASE_URL", raising=False)
+    return pg_cluster.new_database()

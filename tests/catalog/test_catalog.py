@@ -106,24 +106,26 @@ def test_a_file_that_is_not_a_catalogue_is_refused(tmp_path: Path) -> None:
         catalog.open_catalog(other)
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("so hoa", ["BN.2005.01.01", "BN.2005.02.01"]),  # folded query, accented and plain text
-        ("số hóa", ["BN.2005.01.01"]),  # typed diacritics are respected: not plain "so hoa"
-        ("SỐ HOÁ", ["BN.2005.01.01"]),  # case and old-style tone placement
-        ("don vi", ["BN.2005.01.02", "BN.2005.02.01"]),  # d finds đ
-        ("đơn vị", ["BN.2005.01.02"]),  # đ is a diacritic: not "don vi"
-        ("Bắc Ninh số hóa", ["BN.2005.01.01"]),  # every word must match
-        ("bac ninh hai phong", []),
-        ('"don vi su nghiep"', ["BN.2005.01.02"]),  # a phrase
-        ('"su nghiep don vi"', []),  # the same words in another order are not the phrase
-        ("BHXH-TCCB", ["BN.2005.01.02"]),  # a symbol (a phrase of its parts), from the title
-        ("giam*", ["BN.2005.01.01"]),  # a prefix
-        ('"hồ sơ thu"', ["BN.2005.01.01", "BN.2005.01.02"]),  # the hồ sơ's title
-        ("tuyển dụng", []),
-    ],
-)
+SEARCH_CASES = [
+    ("so hoa", ["BN.2005.01.01", "BN.2005.02.01"]),  # folded query, accented and plain text
+    ("số hóa", ["BN.2005.01.01"]),  # typed diacritics are respected: not plain "so hoa"
+    ("SỐ HOÁ", ["BN.2005.01.01"]),  # case and old-style tone placement
+    ("don vi", ["BN.2005.01.02", "BN.2005.02.01"]),  # d finds đ
+    ("đơn vị", ["BN.2005.01.02"]),  # đ is a diacritic: not "don vi"
+    ("Bắc Ninh số hóa", ["BN.2005.01.01"]),  # every word must match
+    ("bac ninh hai phong", []),
+    ('"don vi su nghiep"', ["BN.2005.01.02"]),  # a phrase
+    ('"su nghiep don vi"', []),  # the same words in another order are not the phrase
+    ("BHXH-TCCB", ["BN.2005.01.02"]),  # a symbol (a phrase of its parts), from the title
+    ("giam*", ["BN.2005.01.01"]),  # a prefix
+    ('"hồ sơ thu"', ["BN.2005.01.01", "BN.2005.01.02"]),  # the hồ sơ's title
+    ("tuyển dụng", []),
+]
+"""Queries on the `db` fixture's catalogue and what they find; test_catalog_pg runs them on
+PostgreSQL too."""
+
+
+@pytest.mark.parametrize(("query", "expected"), SEARCH_CASES)
 def test_search_folds_only_queries_typed_without_diacritics(
     db: sqlite3.Connection, query: str, expected: list[str]
 ) -> None:

@@ -250,3 +250,22 @@ def test_the_notebook_runs_into_a_report(outputs: Path) -> None:
     html = (outputs / "national" / "reports" / "05_national.html").read_text("utf-8")
     assert "Báo cáo toàn Ngành" in html and "BÁO CÁO" in html and "Hải Dương" in html
     assert "run_national_report(" not in html  # outputs, not code
+
+
+def test_progress_by_todays_provinces_rolls_up_plan_1838s_units(result, outputs: Path) -> None:
+    frame = pd.read_csv(outputs / "national" / "progress_provinces.csv", dtype={"units": int})
+    assert len(frame) == 35 and frame["units"].sum() == 64  # TTLT + 34 provinces; 64 of plan 1838
+    assert frame.iloc[0]["current_unit"] == "TTLT"
+    hp = _row(frame, current_unit="HP")  # Hải Dương joined Hải Phòng on 2025-07-01
+    assert hp["historical_units"] == "HD, HP" and hp["units_reported"] == 2
+    assert (hp["selected_pages"], hp["digitized_pages"]) == (700, 550)
+    assert hp["share_digitized"] == pytest.approx(550 / 700) and hp["units_overdue"] == 1
+    bn = _row(frame, current_unit="BN")  # Bắc Giang joined Bắc Ninh; only BG has reported
+    assert bn["historical_units"] == "BG, BN" and bn["units_reported"] == 1
+    assert bn["share_digitized"] == 0
+    silent = frame[frame["units_reported"] == 0]
+    assert len(silent) == 32 and silent["share_digitized"].isna().all()  # unknown, not 0%
+    shown = view.provinces(result).text
+    assert "<td>Thành phố Hải Phòng</td><td>HD, HP</td><td>2/2</td>" in shown
+    assert "<td>Toàn Ngành</td><td></td><td>4/64</td>" in shown and shown.count("<tr") == 37
+    assert "<img" in view.province_chart(result).text

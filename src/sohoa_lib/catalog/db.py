@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sohoa_lib.catalog.flags import FIELD_LABELS, NO_REASON, flag_rows, reviewed_values
-from sohoa_lib.catalog.merge import merge, merge_units
+from sohoa_lib.catalog.merge import merge
 from sohoa_lib.catalog.schema import (
     CATALOG_NAME,
     DOCUMENT_COLUMNS,
@@ -43,7 +43,6 @@ __all__ = [
     "found",
     "found_in_outputs",
     "merge",
-    "merge_units",
     "open_catalog",
     "reviewed_values",
     "search",

@@ -1,17 +1,14 @@
-"""Merging unit catalogues into the national one: every row, under a temporary name, then renamed."""
+"""Merging unit catalogues into a new national one: every row, under a temporary name, then renamed."""
 
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from sohoa_lib.catalog.schema import (
-    CATALOG_NAME,
     DOCUMENT_COLUMNS,
     FILE_COLUMNS,
-    NATIONAL,
     PAGE_COLUMNS,
     TABLES,
     check_current,
@@ -40,41 +37,6 @@ def merge(sources: Sequence[Path], out: Path) -> None:
             conn.close()
 
 
-def merge_units(outputs: Path) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
-    """Merge every unit's catalogue under `outputs` into `national/catalog.sqlite`.
-
-    A catalogue that cannot be merged is left out. Returns the units merged, and (unit, reason)
-    for each catalogue left out.
-    """
-    out = outputs / NATIONAL / CATALOG_NAME
-    sources = sorted(p for p in outputs.glob(f"*/{CATALOG_NAME}") if p.parent.name != NATIONAL)
-    refused: list[tuple[str, str]] = []
-    if sources:
-        try:
-            merge(sources, out)
-            return tuple(p.parent.name for p in sources), refused
-        except InputError:
-            sources = _mergeable(sources, refused)
-    if not sources:
-        out.unlink(missing_ok=True)  # an older national catalogue would answer for units gone
-        return (), refused
-    merge(sources, out)
-    return tuple(p.parent.name for p in sources), refused
-
-
-def _mergeable(sources: list[Path], refused: list[tuple[str, str]]) -> list[Path]:
-    """The catalogues that merge on their own; the others go to `refused` with the reason."""
-    good = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for source in sources:
-            try:
-                merge([source], Path(tmp) / f"{source.parent.name}.sqlite")
-                good.append(source)
-            except InputError as exc:
-                refused.append((source.parent.name, str(exc)))
-    return good
-
-
 def _merge_one(conn: sqlite3.Connection, source: Path) -> None:
     if not source.is_file():
         raise InputError(f"{source}: không có mục lục dữ liệu ở đường dẫn này")
@@ -83,7 +45,7 @@ def _merge_one(conn: sqlite3.Connection, source: Path) -> None:
         try:
             check_current(conn, source, "src")
             with transaction(conn):
-                _copy_rows(conn)
+                copy_rows(conn)
         finally:
             conn.execute("DETACH DATABASE src")
     except sqlite3.IntegrityError as exc:
@@ -94,7 +56,7 @@ def _merge_one(conn: sqlite3.Connection, source: Path) -> None:
         raise InputError(f"{source}: không gộp được: {exc}") from None
 
 
-def _copy_rows(conn: sqlite3.Connection) -> None:
+def copy_rows(conn: sqlite3.Connection) -> None:
     """Copy every row of the attached catalogue `src` into `main`."""
     for table, columns in zip(TABLES, (FILE_COLUMNS, DOCUMENT_COLUMNS, PAGE_COLUMNS), strict=True):
         names = ", ".join(("unit", *columns))

@@ -1,4 +1,4 @@
-"""`sohoa search`: the catalogue searched with or without diacritics, hits printed."""
+"""`sohoa search`: the catalogue (SQLite, or the sector's on PostgreSQL) searched, hits printed."""
 
 from __future__ import annotations
 
@@ -19,7 +19,13 @@ def cmd_search(args: argparse.Namespace) -> int:
         from sohoa_lib.run import runner
 
         outputs = runner.project_root() / "outputs"
-    result = db.found_in_outputs(outputs, args.query, limit=args.limit, unit=args.unit)
+    url = _database_url()
+    if url:
+        from sohoa_lib.catalog import postgres
+
+        result = postgres.found(url, args.query, limit=args.limit, unit=args.unit)
+    else:
+        result = db.found_in_outputs(outputs, args.query, limit=args.limit, unit=args.unit)
     how = "khớp đúng dấu đã gõ" if result.exact else "không phân biệt dấu vì từ khóa gõ không dấu"
     if not result.hits:
         print(f"Không tìm thấy kết quả cho “{args.query}” ({how}).")
@@ -29,3 +35,15 @@ def cmd_search(args: argparse.Namespace) -> int:
     for hit in result.hits:
         print(db.format_hit(hit), end="\n\n")
     return 0
+
+
+def _database_url() -> str | None:
+    """The sector's catalogue database, if one is set: environment, else params/national.yaml."""
+    from sohoa_lib.catalog import postgres
+    from sohoa_lib.run import runner
+
+    try:
+        params = runner.project_root() / "params" / "national.yaml"
+    except ParamsError:
+        params = None  # --outputs outside a project: only the environment can name a database
+    return postgres.database_url(params)

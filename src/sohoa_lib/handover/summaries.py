@@ -48,8 +48,9 @@ SUMMARY_KEYS: dict[str, frozenset[str]] = {
         "sector_values", "set_aside", "problems", "problems_by_rule", "seconds",
     }),
     "national": frozenset({
-        "as_of", "catalogue_units", "digitized_pages", "indicator_values", "periods", "problems",
-        "seconds", "selected_pages", "signed_pages", "units", "units_overdue", "units_reported",
+        "as_of", "catalogue", "catalogue_merged", "catalogue_units", "digitized_pages",
+        "indicator_values", "periods", "problems", "seconds", "selected_pages", "signed_pages",
+        "units", "units_overdue", "units_reported",
     }),
 }  # fmt: skip
 

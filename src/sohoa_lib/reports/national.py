@@ -17,6 +17,10 @@ from sohoa_lib.reports._national_figures import (
     share_of,
     total,
 )
+
+# Section 2's table and chart by today's provinces, shown by the notebook as view.provinces(...).
+from sohoa_lib.reports._national_provinces import province_chart as province_chart
+from sohoa_lib.reports._national_provinces import provinces as provinces
 from sohoa_lib.reports.stats import RULES, indicator_table, series_figures
 from sohoa_lib.stages.national import NationalResult
 from sohoa_lib.stats.analysis import (

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from sohoa_lib.catalog import db
+from sohoa_lib.catalog import national as catalogue
+from sohoa_lib.catalog import postgres
+from sohoa_lib.catalog.schema import CATALOG_NAME
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.handover import write_summary
 from sohoa_lib.stats.compile import NATIONAL, period_sort_key
 from sohoa_lib.stats.indicators import Definitions, load_definitions
 from sohoa_lib.stats.prepare import PROBLEM_COLUMNS, compile_definitions, problem_row
 from sohoa_lib.stats.progress import progress_by_phase, progress_by_unit
+from sohoa_lib.stats.provinces import progress_by_province
 from sohoa_lib.stats.rollup import national_indicators, unit_problems
 from sohoa_lib.stats.sdmx import publish
 
@@ -38,8 +41,12 @@ class NationalResult:
     problems: pd.DataFrame
     """Every unit's data problems (PROBLEM_COLUMNS plus `don_vi`), and the roll-up's own."""
     catalogue_units: tuple[str, ...]
-    """Units whose catalogue is in `national/catalog.sqlite` (empty when none was built)."""
+    """Units whose catalogue is in the national one (empty when none was built)."""
     seconds: float
+    catalogue_merged: tuple[str, ...] = ()
+    """Units merged this run (new or changed); the others were unchanged since the last merge."""
+    catalogue_where: str = f"{NATIONAL}/{CATALOG_NAME}"
+    """Where the national catalogue is: the SQLite file, or the database (no password)."""
 
     def ranking(self) -> pd.DataFrame:
         """Units that reported, furthest along first (share of selected pages digitized)."""
@@ -62,17 +69,25 @@ class NationalResult:
             "periods": sorted(self.coverage, key=period_sort_key),
             "problems": len(self.problems),
             "catalogue_units": list(self.catalogue_units),
+            "catalogue_merged": list(self.catalogue_merged),
+            "catalogue": self.catalogue_where,
             "seconds": round(self.seconds, 2),
         }
 
 
 def run_national_report(
-    outputs: Path, *, as_of: dt.date | None = None, indicators: Path
+    outputs: Path,
+    *,
+    as_of: dt.date | None = None,
+    indicators: Path,
+    settings: Path | None = None,
 ) -> NationalResult:
     """Roll every unit under `outputs` up to the nation and write `outputs/national/`.
 
     A unit that has not run (or not every stage) is shown as not reporting, or with the figures
     it has; a unit whose outputs cannot be read is set aside and named in the problems.
+    `settings` is params/national.yaml: with a database URL there (or in $SOHOA_DATABASE_URL)
+    the national catalogue goes to PostgreSQL instead of `national/catalog.sqlite`.
     """
     clock = time.perf_counter()
     outputs = Path(outputs)
@@ -82,9 +97,10 @@ def run_national_report(
     unit_rows = progress_by_unit(outputs, as_of, problems)
     compiled, coverage = national_indicators(outputs, definitions, problems)
     folder = outputs / NATIONAL
-    merged, refused = db.merge_units(outputs)
-    for unit, reason in refused:
-        problems.append(problem_row(unit, f"{unit}/{db.CATALOG_NAME}", "doc_tep", reason))
+    url = postgres.database_url(settings)
+    merged = catalogue.merge_national(outputs, url)
+    for unit, reason in sorted(merged.failed.items()):
+        problems.append(problem_row(unit, f"{unit}/{CATALOG_NAME}", "doc_tep", reason))
     result = NationalResult(
         outputs=outputs,
         as_of=as_of,
@@ -97,11 +113,14 @@ def run_national_report(
             [unit_problems(outputs), pd.DataFrame(problems, columns=["don_vi", *PROBLEM_COLUMNS])],
             ignore_index=True,
         ),
-        catalogue_units=merged,
+        catalogue_units=merged.units,
         seconds=time.perf_counter() - clock,
+        catalogue_merged=merged.merged,
+        catalogue_where=catalogue.where(url),
     )
     write_csv(folder / "progress_units.csv", result.units)
     write_csv(folder / "progress_phases.csv", result.phases)
+    write_csv(folder / "progress_provinces.csv", progress_by_province(result.units))
     write_csv(folder / "problems.csv", result.problems)
     publish(folder / "statistics", compiled, compile_definitions(definitions))
     write_summary(folder, "national", result.figures())

@@ -1,1 +1,1 @@
-"""Statistics: report tables collected and checked, indicators compiled to provinces and the nation, the programme's progress by unit and phase, analysis sentences, SDMX publication. Imports common, records."""
+"""Statistics: report tables collected and checked, indicators compiled to provinces and the nation, the programme's progress by unit, phase and today's province, analysis sentences, SDMX publication. Imports common, records."""
