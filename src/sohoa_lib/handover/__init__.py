@@ -1,7 +1,7 @@
 """Typed records of what each stage writes and the next reads; read and written here only.
 
 `summaries`: each stage's summary.json figures; `files`: a digitized file's record and status;
-`sign`: stage 3's tables; `inventory`, `digitize`, `stats`: the results each stage's report reads.
+`sign`: stage 3's tables; `inventory`, `digitize`, `stats`, `national`: the results each report reads.
 """
 
 from sohoa_lib.handover.files import (

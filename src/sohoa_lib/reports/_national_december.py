@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sohoa_lib.handover.national import NationalResult
 from sohoa_lib.reports import blocks as r
 from sohoa_lib.reports import december as dec
 from sohoa_lib.reports._national_figures import (
@@ -15,7 +16,6 @@ from sohoa_lib.reports._national_figures import (
     total,
 )
 from sohoa_lib.reports.stats import RULES
-from sohoa_lib.stages.national import NationalResult
 from sohoa_lib.stats.analysis import movement_sentences, period_name, unit_label
 
 DECEMBER_INDICATORS = ("TG02", "TG03", "TG04", "TG05", "TH01", "CH01")

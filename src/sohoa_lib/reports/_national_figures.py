@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sohoa_lib.stages.national import NationalResult
+from sohoa_lib.handover.national import NationalResult
 from sohoa_lib.stats.analysis import deadline_sentences
 from sohoa_lib.stats.compile import NATIONAL, period_sort_key
 from sohoa_lib.stats.prepare import sector_definitions

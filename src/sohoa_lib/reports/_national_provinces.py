@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sohoa_lib.handover.national import NationalResult
 from sohoa_lib.reports import blocks as r
-from sohoa_lib.stages.national import NationalResult
 from sohoa_lib.stats.provinces import SUMS, progress_by_province
 
 

@@ -6,6 +6,7 @@ import html
 
 import numpy as np
 
+from sohoa_lib.handover.national import NationalResult
 from sohoa_lib.reports import blocks as r
 from sohoa_lib.reports import december as dec
 from sohoa_lib.reports._national_december import december_report
@@ -22,7 +23,6 @@ from sohoa_lib.reports._national_figures import (
 from sohoa_lib.reports._national_provinces import province_chart as province_chart
 from sohoa_lib.reports._national_provinces import provinces as provinces
 from sohoa_lib.reports.stats import RULES, indicator_table, series_figures
-from sohoa_lib.stages.national import NationalResult
 from sohoa_lib.stats.analysis import (
     movement_sentences,
     period_name,
