@@ -41,7 +41,7 @@ demo: setup
 # is installed for the tests only, without its pins; it works with the lxml we have.
 test: setup data/tessdata-best/vie.traineddata
 	# SoftHSM2 stands in for a USB token or HSM in the PKCS#11 signing test; Chromium (Debian's
-	# package) opens the reports in tests/test_browser.py and prints the December report.
+	# package) opens the reports in tests/reports/test_browser.py and prints the December report.
 	bash scripts/system-tools.sh softhsm2 chromium
 	# PostgreSQL (with unaccent, in Debian's server package): the catalogue tests start a
 	# throwaway cluster (tests/pg.py) and fail rather than skip in CI without it.
