@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from sohoa_lib.catalog import _match
 from sohoa_lib.catalog.schema import FILE_FIELDS, TITLE_FIELDS, joined
-from sohoa_lib.catalog.search import Found, Hit
+from sohoa_lib.catalog.search import Found, Hit, hit
 
 CONFIG = "sohoa_vi"
 """The text-search configuration (unaccent, then simple) that catalog.postgres creates."""
@@ -125,17 +125,5 @@ def _hit(conn, row: dict, sources, terms, exact: bool) -> Hit:
             (row["unit"], row["ma_dinh_danh"]),
         )
     }
-    return Hit(
-        unit=row["unit"],
-        ma_dinh_danh=row["ma_dinh_danh"],
-        ma_ho_so=row["ma_ho_so"],
-        ten_loai=row["ten_loai"],
-        so_ky_hieu="/".join(str(p) for p in (row["so"], row["ky_hieu"]) if p) or None,
-        trich_yeu=row["trich_yeu"],
-        ngay=row["ngay"],
-        snippet=_match.snippet(sources, terms, exact=exact),
-        score=float(row["rank"]),
-        title_match=bool(row["in_title"]),
-        unreviewed=tuple(f for f in flagged if f not in decided),
-        reviewed=tuple(sorted(decided)),
-    )
+    return hit(row, snippet=_match.snippet(sources, terms, exact=exact), score=float(row["rank"]),
+               flagged=flagged, decided=decided)  # fmt: skip

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sohoa_lib.catalog import _match, _pg_search
+from sohoa_lib.catalog import _pg_search
 from sohoa_lib.catalog._pg_search import CONFIG
 from sohoa_lib.catalog.incremental import MergeReport, merge_units, now
 from sohoa_lib.catalog.schema import (
@@ -25,9 +25,10 @@ from sohoa_lib.catalog.schema import (
     FILE_COLUMNS,
     PAGE_COLUMNS,
     REVIEW_SCHEMA,
+    catalogue_tables,
     check_current,
 )
-from sohoa_lib.catalog.search import Found
+from sohoa_lib.catalog.search import Found, query_terms
 from sohoa_lib.common.config import build, read_yaml
 from sohoa_lib.errors import InputError, ParamsError
 
@@ -128,7 +129,6 @@ def _table(name: str, columns: dict[str, str], constraints: str) -> str:
     return f"CREATE TABLE {name} (\n{body},\n{constraints}\n)"
 
 
-_UNIT = {"unit": "TEXT NOT NULL"}
 _GIN = "CREATE INDEX IF NOT EXISTS documents_tsv ON documents USING gin (tsv)"
 _SCHEMA = (
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -137,23 +137,7 @@ _SCHEMA = (
     f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR asciiword, word, numword,"
     " asciihword, hword, hword_part, hword_asciipart, hword_numpart, numhword"
     " WITH unaccent, simple",
-    _table("files", _UNIT | FILE_COLUMNS, "  PRIMARY KEY (unit, ma_ho_so)"),
-    _table(
-        "documents",
-        {"id": "BIGSERIAL PRIMARY KEY"} | _UNIT | DOCUMENT_COLUMNS | {"tsv": "TSVECTOR NOT NULL"},
-        "  UNIQUE (unit, ma_dinh_danh),\n"
-        "  UNIQUE (unit, ma_ho_so, so_thu_tu),\n"
-        "  FOREIGN KEY (unit, ma_ho_so) REFERENCES files (unit, ma_ho_so) ON DELETE CASCADE",
-    ),
-    _table(
-        "pages",
-        _UNIT | PAGE_COLUMNS,
-        "  PRIMARY KEY (unit, ma_ho_so, so_trang),\n"
-        "  FOREIGN KEY (unit, ma_ho_so) REFERENCES files (unit, ma_ho_so) ON DELETE CASCADE,\n"
-        "  FOREIGN KEY (unit, ma_ho_so, so_thu_tu)"
-        " REFERENCES documents (unit, ma_ho_so, so_thu_tu) ON DELETE CASCADE",
-    ),
-    "CREATE INDEX pages_document ON pages (unit, ma_ho_so, so_thu_tu)",
+    *catalogue_tables(_table, "BIGSERIAL PRIMARY KEY", {"tsv": "TSVECTOR NOT NULL"}),
     _GIN,
     *REVIEW_SCHEMA,
     "CREATE TABLE merged_units (\n  unit TEXT PRIMARY KEY,\n  sha256 TEXT NOT NULL,\n"
@@ -333,10 +317,7 @@ def merge_pg(sources: Sequence[Path], url: str) -> MergeReport:
 
 def found(url_or_conn, query: str, *, limit: int = 20, unit: str | None = None) -> Found:
     """catalog.search.found on the PostgreSQL catalogue: same matching, same order of hits."""
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-    terms = _match.terms(query)
-    exact = _match.has_diacritics(terms)
+    terms, exact = query_terms(query, limit)
     if not terms:
         return Found([], 0, exact)
     if not isinstance(url_or_conn, str):

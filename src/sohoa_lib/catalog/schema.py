@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from sohoa_lib.catalog.flags import flag_rows, write_flags
@@ -108,26 +108,40 @@ REVIEW_SCHEMA = (
 """The review tables: flagged fields with their reasons, and every decision (review.decisions)."""
 
 _UNIT = {"unit": "TEXT NOT NULL"}
+
+
+def catalogue_tables(
+    table: Callable[[str, Mapping[str, str], str], str],
+    document_id: str,
+    document_extra: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """files, documents and pages as both databases hold them: `table` writes a CREATE TABLE in
+    its database's types, `document_id` is its row id, `document_extra` what else it indexes."""
+    return (
+        table("files", _UNIT | FILE_COLUMNS, "  PRIMARY KEY (unit, ma_ho_so)"),
+        table(
+            "documents",
+            {"id": document_id} | _UNIT | DOCUMENT_COLUMNS | dict(document_extra or {}),
+            "  UNIQUE (unit, ma_dinh_danh),\n"
+            "  UNIQUE (unit, ma_ho_so, so_thu_tu),\n"
+            "  FOREIGN KEY (unit, ma_ho_so) REFERENCES files (unit, ma_ho_so) ON DELETE CASCADE",
+        ),
+        table(
+            "pages",
+            _UNIT | PAGE_COLUMNS,
+            "  PRIMARY KEY (unit, ma_ho_so, so_trang),\n"
+            "  FOREIGN KEY (unit, ma_ho_so) REFERENCES files (unit, ma_ho_so) ON DELETE CASCADE,\n"
+            "  FOREIGN KEY (unit, ma_ho_so, so_thu_tu)"
+            " REFERENCES documents (unit, ma_ho_so, so_thu_tu) ON DELETE CASCADE",
+        ),
+        "CREATE INDEX pages_document ON pages (unit, ma_ho_so, so_thu_tu)",
+    )
+
+
 # `unit` leads every key so unit catalogues merge into the national one without collisions;
 # documents.id is local to one database (it is the FTS rowid), (unit, ma_dinh_danh) is stable.
 _SCHEMA = (
-    _table("files", _UNIT | FILE_COLUMNS, "  PRIMARY KEY (unit, ma_ho_so)"),
-    _table(
-        "documents",
-        {"id": "INTEGER PRIMARY KEY"} | _UNIT | DOCUMENT_COLUMNS,
-        "  UNIQUE (unit, ma_dinh_danh),\n"
-        "  UNIQUE (unit, ma_ho_so, so_thu_tu),\n"
-        "  FOREIGN KEY (unit, ma_ho_so) REFERENCES files (unit, ma_ho_so) ON DELETE CASCADE",
-    ),
-    _table(
-        "pages",
-        _UNIT | PAGE_COLUMNS,
-        "  PRIMARY KEY (unit, ma_ho_so, so_trang),\n"
-        "  FOREIGN KEY (unit, ma_ho_so) REFERENCES files (unit, ma_ho_so) ON DELETE CASCADE,\n"
-        "  FOREIGN KEY (unit, ma_ho_so, so_thu_tu)"
-        " REFERENCES documents (unit, ma_ho_so, so_thu_tu) ON DELETE CASCADE",
-    ),
-    "CREATE INDEX pages_document ON pages (unit, ma_ho_so, so_thu_tu)",
+    *catalogue_tables(_table, "INTEGER PRIMARY KEY"),
     # Folded text (no diacritics, đ → d), so one query form matches both spellings; the original
     # text stays in the tables above, for display and snippets.
     "CREATE VIRTUAL TABLE doc_fts USING fts5(title, body, ho_so, tokenize = 'unicode61')",

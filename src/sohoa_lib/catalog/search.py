@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sohoa_lib.catalog import _match
 from sohoa_lib.catalog.flags import FIELD_LABELS
@@ -85,10 +86,7 @@ def found(
     unit: str | None = None,
 ) -> Found:
     """`search`, with the number of matching documents and whether diacritics were matched."""
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-    terms = _match.terms(query)
-    exact = _match.has_diacritics(terms)
+    terms, exact = query_terms(query, limit)
     if not terms:
         return Found([], 0, exact)
     if isinstance(conn_or_path, sqlite3.Connection):
@@ -203,6 +201,29 @@ def _hit(
     terms: list[_match.Term],
     exact: bool,
 ) -> Hit:
+    flagged = [
+        f
+        for (f,) in conn.execute(
+            "SELECT field FROM flags WHERE unit = ? AND ma_dinh_danh = ? ORDER BY rowid",
+            (row["unit"], row["ma_dinh_danh"]),
+        )
+    ]
+    decided = {
+        f
+        for (f,) in conn.execute(
+            "SELECT field FROM reviews WHERE unit = ? AND ma_dinh_danh = ?",
+            (row["unit"], row["ma_dinh_danh"]),
+        )
+    }
+    return hit(row, snippet=_match.snippet(sources, terms, exact=exact), score=-row["rank"],
+               flagged=flagged, decided=decided)  # fmt: skip
+
+
+def hit(
+    row: Mapping[str, Any], *, snippet: str, score: float, flagged: list[str], decided: set[str]
+) -> Hit:
+    """A hit from a matched document row, on either database: `flagged` are the document's
+    flagged fields in order, `decided` those a cataloguer has confirmed or corrected."""
     return Hit(
         unit=row["unit"],
         ma_dinh_danh=row["ma_dinh_danh"],
@@ -211,30 +232,12 @@ def _hit(
         so_ky_hieu="/".join(str(p) for p in (row["so"], row["ky_hieu"]) if p) or None,
         trich_yeu=row["trich_yeu"],
         ngay=row["ngay"],
-        snippet=_match.snippet(sources, terms, exact=exact),
-        score=-row["rank"],
+        snippet=snippet,
+        score=score,
         title_match=bool(row["in_title"]),
-        **_review_state(conn, row["unit"], row["ma_dinh_danh"]),
+        unreviewed=tuple(f for f in flagged if f not in decided),
+        reviewed=tuple(sorted(decided)),
     )
-
-
-def _review_state(conn: sqlite3.Connection, unit: str, code: str) -> dict:
-    """The document's fields still waiting for a cataloguer, and those one has decided."""
-    flagged = [
-        f
-        for (f,) in conn.execute(
-            "SELECT field FROM flags WHERE unit = ? AND ma_dinh_danh = ? ORDER BY rowid",
-            (unit, code),
-        )
-    ]
-    decided = {
-        f
-        for (f,) in conn.execute(
-            "SELECT field FROM reviews WHERE unit = ? AND ma_dinh_danh = ?", (unit, code)
-        )
-    }
-    return {"unreviewed": tuple(f for f in flagged if f not in decided),
-            "reviewed": tuple(sorted(decided))}  # fmt: skip
 
 
 def format_hit(hit: Hit) -> str:
@@ -262,3 +265,11 @@ def _vn_date(iso: str | None) -> str | None:
     if len(parts) in (2, 3) and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
         return "/".join(reversed(parts))
     return iso
+
+
+def query_terms(query: str, limit: int) -> tuple[list[_match.Term], bool]:
+    """A query's terms, and whether diacritics were typed (then they must match exactly)."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    terms = _match.terms(query)
+    return terms, _match.has_diacritics(terms)
