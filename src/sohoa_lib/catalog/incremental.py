@@ -154,7 +154,7 @@ class SqliteStore:
             raise InputError(f"{source}: không mở được mục lục dữ liệu: {exc}") from None
         try:
             check_current(conn, source, "src")
-            _only_unit(conn, unit, source)
+            only_unit(conn, unit, source)
             with transaction(conn):
                 _delete_unit(conn, unit)
                 copy_rows(conn)
@@ -184,12 +184,13 @@ class SqliteStore:
             self.conn.close()
 
 
-def _only_unit(conn: sqlite3.Connection, unit: str, source: Path) -> None:
-    """Refuse a catalogue holding rows of another unit: replacing by unit would mix them."""
+def only_unit(conn: sqlite3.Connection, unit: str, source: Path, files: str = "src.files") -> None:
+    """Refuse a catalogue holding rows of another unit: replacing by unit would mix them.
+    `files` is the source's files table as `conn` sees it (attached as `src`, or its own)."""
     others = [
         u
         for (u,) in conn.execute(
-            "SELECT DISTINCT unit FROM src.files WHERE unit != ? LIMIT 3", (unit,)
+            f"SELECT DISTINCT unit FROM {files} WHERE unit != ? LIMIT 3", (unit,)
         )
     ]
     if others:

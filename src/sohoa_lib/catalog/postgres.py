@@ -19,14 +19,14 @@ from pathlib import Path
 
 from sohoa_lib.catalog import _pg_search
 from sohoa_lib.catalog._pg_search import CONFIG
-from sohoa_lib.catalog.incremental import MergeReport, merge_units, now
+from sohoa_lib.catalog.incremental import MergeReport, merge_units, now, only_unit
 from sohoa_lib.catalog.schema import (
     DOCUMENT_COLUMNS,
     FILE_COLUMNS,
     PAGE_COLUMNS,
     REVIEW_SCHEMA,
     catalogue_tables,
-    check_current,
+    open_readonly,
 )
 from sohoa_lib.catalog.search import Found, query_terms
 from sohoa_lib.common.config import build, read_yaml
@@ -199,19 +199,9 @@ class PgStore:
     def replace_unit(self, unit: str, source: Path, digest: str) -> None:
         import psycopg
 
-        src = _open_source(source)
+        src = open_readonly(source)
         try:
-            others = [
-                u
-                for (u,) in src.execute(
-                    "SELECT DISTINCT unit FROM files WHERE unit != ? LIMIT 3", (unit,)
-                )
-            ]
-            if others:
-                raise InputError(
-                    f"{source}: mục lục dữ liệu của đơn vị {unit} chứa hồ sơ của đơn vị khác "
-                    f"({', '.join(others)}); không gộp"
-                )
+            only_unit(src, unit, source, files="files")
             with self.conn.transaction():
                 self._delete(unit)
                 documents = self._copy(src)
@@ -290,21 +280,6 @@ def _copy_table(cur, table: str, columns: Sequence[str], rows) -> int:
             copy.write_row(row)
             count += 1
     return count
-
-
-def _open_source(source: Path) -> sqlite3.Connection:
-    if not source.is_file():
-        raise InputError(f"{source}: không có mục lục dữ liệu ở đường dẫn này")
-    conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        check_current(conn, source, "main")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise InputError(f"{source}: không dùng được làm mục lục dữ liệu SQLite: {exc}") from None
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 def merge_pg(sources: Sequence[Path], url: str) -> MergeReport:
