@@ -424,8 +424,9 @@ def test_typed_diacritics_are_precise(tmp_path: Path) -> None:
     conn.close()
 
 
-def test_title_matches_rank_before_text_matches(tmp_path: Path) -> None:
-    conn = catalog.open_catalog(tmp_path / "catalog.sqlite")
+def write_title_against_text(conn) -> None:
+    """HD.1999.01 says "nâng bậc lương" many times in its text only, HD.1999.02 once in its text
+    and once in its trích yếu (the title fields)."""
     write(conn, "HD", "HD.1999.01", ["nâng bậc lương " * 30])  # many times, in the text only
     write(conn, "HD", "HD.1999.02", ["Một lần trong văn bản: nâng bậc lương"])
     conn.execute("UPDATE documents SET trich_yeu = 'Về việc nâng bậc lương' WHERE ma_ho_so = ?",
@@ -434,6 +435,11 @@ def test_title_matches_rank_before_text_matches(tmp_path: Path) -> None:
         "UPDATE doc_fts SET title = title || ' ve viec nang bac luong' WHERE rowid = "
         "(SELECT id FROM documents WHERE ma_ho_so = 'HD.1999.02')"
     )
+
+
+def test_title_matches_rank_before_text_matches(tmp_path: Path) -> None:
+    conn = catalog.open_catalog(tmp_path / "catalog.sqlite")
+    write_title_against_text(conn)
     hits = catalog.search(conn, "nâng bậc lương")
     assert [h.ma_dinh_danh for h in hits] == ["HD.1999.02.01", "HD.1999.01.01"]
     assert hits[0].title_match and not hits[1].title_match

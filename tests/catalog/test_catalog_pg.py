@@ -6,7 +6,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_catalog import DECISION, HEADER, LETTER, NOISY, PLAIN, SEARCH_CASES, codes, write
+from test_catalog import (
+    DECISION,
+    HEADER,
+    LETTER,
+    NOISY,
+    PLAIN,
+    SEARCH_CASES,
+    codes,
+    write,
+    write_title_against_text,
+)
 
 from pg import PASSWORD
 from sohoa_lib import cli
@@ -90,14 +100,7 @@ def test_title_matches_rank_first_and_phrases_stay_within_a_column(
 ) -> None:
     path = tmp_path / "HD" / catalog.CATALOG_NAME
     conn = catalog.open_catalog(path)
-    write(conn, "HD", "HD.1999.01", ["nâng bậc lương " * 30])
-    write(conn, "HD", "HD.1999.02", ["Một lần trong văn bản: nâng bậc lương"])
-    conn.execute("UPDATE documents SET trich_yeu = 'Về việc nâng bậc lương' WHERE ma_ho_so = ?",
-                 ("HD.1999.02",))  # fmt: skip
-    conn.execute(
-        "UPDATE doc_fts SET title = title || ' ve viec nang bac luong' WHERE rowid = "
-        "(SELECT id FROM documents WHERE ma_ho_so = 'HD.1999.02')"
-    )
+    write_title_against_text(conn)
     # The title fields end in "HD.1999.03.01"'s code, the text starts with "Ngày": no phrase.
     write(conn, "HD", "HD.1999.03", ["Ngày ký hợp đồng"])
     conn.close()
