@@ -396,9 +396,9 @@ def test_real_scans_no_field_is_silently_wrong(real_fields):
     right = sum(r for s in scores.values() for r, _ in s.values())
     # Measured on the five scans read as the stage reads them (psm 3, Tesseract 5.3), with the
     # regions in doubt read again from the scan and the handwritten numbers and days read from
-    # their blanks: 35 of 40 right before review (28 without the handwriting reader, 21 without
+    # their blanks: 36 of 40 right before review (28 without the handwriting reader, 21 without
     # either); every one of the rest flagged.
-    assert right >= 35, scores
+    assert right >= 36, scores
 
 
 @needs_tesseract
@@ -406,7 +406,7 @@ def test_real_scans_handwritten_values_are_flagged(real_fields):
     """Each number and day the handwriting reader gave on the real scans is flagged: a reading
     of handwriting is checked against the paper, however sure the network is."""
     read = [(d, k) for d, f in real_fields.items() for k in ("so", "ngay") if HAND in f[k].reason]
-    assert len(read) >= 7, read
+    assert len(read) >= 9, read
     for d, k in read:
         assert flagged(real_fields[d][k]), (d, k, real_fields[d][k])
 

@@ -35,11 +35,11 @@ def test_script_digits_never_trained_on_are_read(face, number):
     assert reading.least > 0.9
 
 
-@pytest.mark.parametrize("number", ["22", "06", "15"])
+@pytest.mark.parametrize("number", ["22", "06", "15", "38"])
 def test_digits_written_joined_are_cut_apart(number):
     def draw(im):
-        # Each digit starts inside the one before: one connected mark. (Drawn closer, 4–8 px
-        # more, a 0 and 6 read 05 and a 3 and 8 read 33: why a reading is always flagged.)
+        # Each digit starts inside the one before: one connected mark. (Drawn 4–8 px closer, a 0
+        # and a 6 read 05 at 0.98 and more: why a reading is always flagged.)
         for i, d in enumerate(number):
             cv2.putText(im, d, (40 + 26 * i, 85), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.0, 0, 6)
 
@@ -81,5 +81,5 @@ def test_an_empty_blank_reads_nothing():
 def test_the_shipped_weights_hold_their_measured_accuracy():
     with resources.files("sohoa_lib").joinpath("data/handdigits.npz").open("rb") as fh:
         model = np.load(fh)
-        assert float(model["held_out_accuracy"]) >= 0.98
-        assert model["w1"].shape == (handdigits.SIDE * handdigits.SIDE, 256)
+        assert float(model["test_accuracy"]) >= 0.99
+        assert model["w1"].shape == (16, 1, 5, 5) and model["w4"].shape == (10, 128)
