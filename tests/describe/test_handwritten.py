@@ -52,23 +52,24 @@ def _write(image: Image.Image, lines, after: str, before: str, digits: str) -> N
     image.paste(Image.fromarray(grey))
 
 
-def _scanned(tmp_path, page, number="2807", day="08"):
+def _scanned(tmp_path, page, number="2807", day="08", dpi=300):
     """The page's image with the number and day written by hand, and its PageInfo: the word
     boxes are the printed words only, as OCR that could not read the handwriting gives them."""
-    image = render(page)
-    lines = lines_from_tsv(tsv(page))
+    image = render(page, dpi)
+    lines = lines_from_tsv(tsv(page, dpi))
     _write(image, lines, "Số:", "/QĐ-BHXH", number)
     if day:
         _write(image, lines, "ngày", "tháng", day)
     path = tmp_path / "page.png"
-    image.save(path, dpi=(300, 300))
+    image.save(path, dpi=(dpi, dpi))
     text = "\n".join(ln.text for ln in lines)
-    return PageInfo(1, text, 95.0, lines=lines, size=image.size, image_path=path, dpi=300.0,
-                    ocr_dpi=300.0)  # fmt: skip
+    return PageInfo(1, text, 95.0, lines=lines, size=image.size, image_path=path, dpi=float(dpi),
+                    ocr_dpi=float(dpi))  # fmt: skip
 
 
-def test_a_handwritten_number_and_day_are_read_and_flagged(tmp_path):
-    fields = extract_fields([_scanned(tmp_path, _blank_page())], today=TODAY)
+@pytest.mark.parametrize("dpi", [200, 300, 500])
+def test_a_handwritten_number_and_day_are_read_and_flagged(tmp_path, dpi):
+    fields = extract_fields([_scanned(tmp_path, _blank_page(), dpi=dpi)], today=TODAY)
     assert fields["so"].value == "2807" and fields["ky_hieu"].value == "QĐ-BHXH"
     assert fields["ngay"].value == "2022-07-08"
     for k in ("so", "ngay"):

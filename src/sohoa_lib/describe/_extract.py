@@ -79,7 +79,7 @@ def extract(
         result[k] = _agreed((f, first.words.get(k, ())), (other[k], again.words.get(k, ())))
         if result[k].value is not None and _same(result[k].value, other[k].value):
             words[k] = again.words.get(k, ())
-    result = _handwritten(pages, result, first, inventory_dates, today)
+    result = _handwritten(pages, result, first, inventory_dates, today, checked)
     return _located(result, words, pages, first.signer_page)
 
 
@@ -89,11 +89,12 @@ def _handwritten(
     first: _Reading,
     inventory_dates: tuple[dt.date, dt.date] | None,
     today: dt.date,
+    checked: Mapping[str, Field] | None = None,
 ) -> dict[str, Field]:
-    """`fields` with a doubted number or day read from its blank by the handwriting reader
-    (blanks located on the first reading's lines), a new date checked again against the
-    inventory's dates and the report date."""
-    read = read_handwritten(pages, fields, first.words)
+    """`fields` with a number or day the first reading (`checked`) doubted read from its blank by
+    the handwriting reader (blanks located on the first reading's lines), a new date checked
+    again against the inventory's dates and the report date."""
+    read = read_handwritten(pages, fields, first.words, checked)
     if read["ngay"] != fields["ngay"]:
         read["ngay"] = cross_check(read, {}, None, inventory_dates, today)["ngay"]
     return read

@@ -55,20 +55,28 @@ class _Blank:
 
 
 def read_handwritten(pages: Sequence[PageInfo], fields: Mapping[str, Field],
-                     words: Mapping[str, tuple[Word, ...]]) -> dict[str, Field]:  # fmt: skip
+                     words: Mapping[str, tuple[Word, ...]],
+                     first: Mapping[str, Field] | None = None) -> dict[str, Field]:  # fmt: skip
     """`fields` with the number and the day read from their blanks where the OCR doubted them
-    and the scan is at hand."""
+    (in `fields` or in the `first` reading: a second reading of the region by Tesseract may
+    have read the handwriting, and is no surer for it) and the scan is at hand."""
     out = dict(fields)
+    first = first or fields
     head = next((p for p in pages if p.lines), None)
     if head is None or head.image_path is None or head.dpi <= 0 or head.ocr_dpi <= 0:
         return out
     so, ngay = fields.get("so"), fields.get("ngay")
+    number_tags, day_tags = (NUMBER_HAND, NUMBER_NOISY, NUMBER_UNREAD), (DAY_NOISY, DAY_UNREAD)
     blanks: dict[str, _Blank] = {}
-    if so is not None and _tagged(so, NUMBER_HAND, NUMBER_NOISY, NUMBER_UNREAD):
+    if so is not None and any(_tagged(f, *number_tags) for f in (so, first.get("so", so))):
         blank = _number_blank(head.lines, words.get("ky_hieu", ()))
         if blank:
             blanks["so"] = blank
-    if ngay is not None and _tagged(ngay, DAY_NOISY, DAY_UNREAD) and ngay.value:
+    if (
+        ngay is not None
+        and ngay.value
+        and any(_tagged(f, *day_tags) for f in (ngay, first.get("ngay", ngay)))
+    ):
         blank = _day_blank(head.lines, words.get("ngay", ()))
         if blank:
             blanks["ngay"] = blank
