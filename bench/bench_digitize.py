@@ -23,12 +23,17 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import psutil
 
 from sohoa_lib.scan import ocr, workcopy
+
+# pandas and psutil are imported where used: the pool's spawned workers import this script again
+# (as __mp_main__), and would load them, which the stage's workers do not in a notebook run
+# (whose main module, ipykernel_launcher, imports nothing).
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "bench" / "digitize"
@@ -64,6 +69,8 @@ def make_pages(files: int, pages: int, dpi: int, data: Path) -> tuple[Path, Path
                 png.unlink()
                 table.loc[i, "file"] = Path(row["file"]).with_suffix(".jpg").as_posix()
         table.to_csv(manifest, index=False)
+    import pandas as pd
+
     return scans, truth, pd.read_csv(manifest)
 
 
@@ -72,6 +79,8 @@ class CpuClock:
     (a Dask cluster's, and their children), over a block."""
 
     def __init__(self, others: list[int] = ()) -> None:
+        import psutil
+
         self.others = [psutil.Process(pid) for pid in others]
         self.seconds = 0.0
 
@@ -193,6 +202,8 @@ def truth_text(truth: Path, manifest: pd.DataFrame, ma: str) -> str:
 def run_sohoa(
     scans: Path, truth: Path, manifest: pd.DataFrame, work: Path, *, workers: int, dask: bool
 ) -> dict:
+    import pandas as pd
+
     from sohoa_lib import UnitPaths, load_unit_settings
     from sohoa_lib.stages.digitize import run_digitize
     from sohoa_lib.stages.inventory import run_inventory
