@@ -97,6 +97,26 @@ class CpuClock:
         return self
 
     def __exit__(self, *exc) -> None:
+        import psutil
+
+        # The stage leaves its pool's workers to exit on their own, and a child's CPU is counted
+        # once it is reaped: wait (10 s at most) until the pool has reaped them. Not for the
+        # resource tracker multiprocessing keeps running, nor for a Dask cluster's processes.
+        def workers() -> list:
+            found = []
+            for child in psutil.Process().children():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    # An exited worker stays a zombie until the pool reaps it.
+                    if child.status() == psutil.STATUS_ZOMBIE or "spawn_main" in " ".join(
+                        child.cmdline()
+                    ):
+                        found.append(child)
+            return found
+
+        for _ in range(200):
+            if not workers():
+                break
+            time.sleep(0.05)
         self.seconds = self._now() - self._start
 
 
