@@ -23,12 +23,17 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import psutil
 
 from sohoa_lib.scan import ocr, workcopy
+
+# pandas and psutil are imported where used: the pool's spawned workers import this script again
+# (as __mp_main__), and would load them, which the stage's workers do not in a notebook run
+# (whose main module, ipykernel_launcher, imports nothing).
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "bench" / "digitize"
@@ -64,6 +69,8 @@ def make_pages(files: int, pages: int, dpi: int, data: Path) -> tuple[Path, Path
                 png.unlink()
                 table.loc[i, "file"] = Path(row["file"]).with_suffix(".jpg").as_posix()
         table.to_csv(manifest, index=False)
+    import pandas as pd
+
     return scans, truth, pd.read_csv(manifest)
 
 
@@ -72,6 +79,8 @@ class CpuClock:
     (a Dask cluster's, and their children), over a block."""
 
     def __init__(self, others: list[int] = ()) -> None:
+        import psutil
+
         self.others = [psutil.Process(pid) for pid in others]
         self.seconds = 0.0
 
@@ -88,6 +97,26 @@ class CpuClock:
         return self
 
     def __exit__(self, *exc) -> None:
+        import psutil
+
+        # The stage leaves its pool's workers to exit on their own, and a child's CPU is counted
+        # once it is reaped: wait (10 s at most) until the pool has reaped them. Not for the
+        # resource tracker multiprocessing keeps running, nor for a Dask cluster's processes.
+        def workers() -> list:
+            found = []
+            for child in psutil.Process().children():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    # An exited worker stays a zombie until the pool reaps it.
+                    if child.status() == psutil.STATUS_ZOMBIE or "spawn_main" in " ".join(
+                        child.cmdline()
+                    ):
+                        found.append(child)
+            return found
+
+        for _ in range(200):
+            if not workers():
+                break
+            time.sleep(0.05)
         self.seconds = self._now() - self._start
 
 
@@ -193,6 +222,8 @@ def truth_text(truth: Path, manifest: pd.DataFrame, ma: str) -> str:
 def run_sohoa(
     scans: Path, truth: Path, manifest: pd.DataFrame, work: Path, *, workers: int, dask: bool
 ) -> dict:
+    import pandas as pd
+
     from sohoa_lib import UnitPaths, load_unit_settings
     from sohoa_lib.stages.digitize import run_digitize
     from sohoa_lib.stages.inventory import run_inventory

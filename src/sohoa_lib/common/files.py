@@ -8,10 +8,12 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sohoa_lib.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported where tables are read: page workers never load it
+    import pandas as pd
 
 # Windows-1258 is what Vietnamese Excel on Windows writes when told "CSV" rather than "CSV UTF-8".
 CSV_ENCODINGS = ("utf-8-sig", "cp1258")
@@ -61,6 +63,8 @@ def read_raw_table(path: Path, sheet: str | int = 0) -> pd.DataFrame:
 
     Dates and codes are parsed later by their own rules, so nothing is coerced here.
     """
+    import pandas as pd
+
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):

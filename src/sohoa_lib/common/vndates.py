@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
+from sohoa_lib.common.missing import is_missing
 from sohoa_lib.common.text import fold, nfc
 
 MIN_YEAR = 1800
@@ -137,7 +137,7 @@ def _is_blank(value: object) -> bool:
         return True
     if isinstance(value, str):
         return not value.strip()
-    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+    return is_missing(value)
 
 
 def _from_text(text: str) -> PartialDate | None:

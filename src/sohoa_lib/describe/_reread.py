@@ -9,6 +9,7 @@ block, printed text is black). The caller compares the two readings and flags a 
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,11 +74,20 @@ def reread(
     """The page's lines with those inside each region replaced by the region read again."""
     scale = dpi / ocr_dpi if ocr_dpi > 0 and dpi > 0 else 1.0
     out = list(lines)
-    with open_page(image_path, page_index) as image:
-        page = image.convert("RGB") if image.mode not in ("RGB", "L") else image.copy()
     with tempfile.TemporaryDirectory(prefix="sohoa-reread-") as scratch:
-        for n, region in enumerate(regions):
-            found = _read(page, region, scale, dpi, Path(scratch) / f"r{n}", tessdata_dir)
+        with open_page(image_path, page_index) as image:
+            # Cropped from the open scan: a copy of a 500-dpi page costs as much as a crop's OCR.
+            page = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+            crops = [_crop(page, region, scale, dpi, Path(scratch) / f"r{n}")
+                     for n, region in enumerate(regions)]  # fmt: skip
+        todo = [c for c in crops if c is not None]
+        # Each Tesseract is a process of one thread, so the crops are read at once: the file
+        # finished last in a run is finished while the other workers have nothing left to do.
+        with cf.ThreadPoolExecutor(max(1, len(todo))) as pool:
+            for done in [pool.submit(_ocr, c, tessdata_dir) for c in todo]:
+                done.result()  # the first failure, in the regions' order, is the caller's
+        for region, crop in zip(regions, crops, strict=True):
+            found = None if crop is None else _lines(crop, region)
             if found is None:
                 continue
             out = [ln for ln in out if not _inside(ln, region.box)]
@@ -90,12 +100,28 @@ def _inside(line: Line, box: tuple[float, float, float, float]) -> bool:
     return x0 <= line.centre <= x1 and y0 <= (line.y0 + line.y1) / 2 <= y1
 
 
-def _read(page: Image.Image, region: Region, scale: float, dpi: float, base: Path,
-          tessdata_dir: Path | None) -> tuple[Line, ...] | None:  # fmt: skip
-    """The region's lines, their boxes in working-copy pixels; None when nothing was read.
+@dataclass(frozen=True)
+class _Crop:
+    """A region cut from the scan and written for Tesseract, and how to map its words back."""
+
+    base: Path
+    """The crop is `base.pgm`; Tesseract writes `base.tsv`."""
+    dpi: int
+    """The crop's resolution, as Tesseract is told."""
+    left: int
+    top: int
+    scale: float
+    """Scan pixels per working-copy pixel."""
+    up: float
+    """Crop pixels per scan pixel."""
+    psm: int
+
+
+def _crop(page: Image.Image, region: Region, scale: float, dpi: float, base: Path) -> _Crop | None:
+    """The region cut from the scan, written as `base.pgm`; None when it is too small to read.
 
     The crop is resampled to about 300 dpi, grey by luminance (red seal ink whitened in the
-    signer block), and read with the region's page segmentation mode."""
+    signer block)."""
     (x0, y0, x1, y1), (mx, my) = region.box, region.margin
     left = max(0, round((x0 - mx) * scale))
     top = max(0, round((y0 - my) * scale))
@@ -115,14 +141,22 @@ def _read(page: Image.Image, region: Region, scale: float, dpi: float, base: Pat
     if up != 1.0:
         shrink = cv2.INTER_AREA if up < 1 else cv2.INTER_CUBIC
         grey = cv2.resize(grey, None, fx=up, fy=up, interpolation=shrink)
-    path = base.with_suffix(".pgm")
-    Image.fromarray(grey).save(path)
-    tesseract.run(path, base, dpi=round(dpi * up), psm=region.psm, configs=("tsv",),
-                   tessdata_dir=tessdata_dir)  # fmt: skip
-    found = lines_from_tsv(base.with_suffix(".tsv").read_text(encoding="utf-8"))
+    Image.fromarray(grey).save(base.with_suffix(".pgm"))
+    return _Crop(base, round(dpi * up), left, top, scale, up, region.psm)
+
+
+def _ocr(crop: _Crop, tessdata_dir: Path | None) -> None:
+    tesseract.run(crop.base.with_suffix(".pgm"), crop.base, dpi=crop.dpi, psm=crop.psm,
+                  configs=("tsv",), tessdata_dir=tessdata_dir)  # fmt: skip
+
+
+def _lines(crop: _Crop, region: Region) -> tuple[Line, ...] | None:
+    """The crop's lines, their boxes in working-copy pixels; None when nothing was read."""
+    found = lines_from_tsv(crop.base.with_suffix(".tsv").read_text(encoding="utf-8"))
     if not found:
         return None
-    back = 1 / (up * scale)
+    scale, left, top = crop.scale, crop.left, crop.top
+    back = 1 / (crop.up * scale)
 
     def mapped(w: Word) -> Word:
         return Word(w.text, round(w.x0 * back + left / scale), round(w.y0 * back + top / scale),

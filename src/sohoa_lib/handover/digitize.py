@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.handover import write_summary
@@ -14,6 +13,10 @@ from sohoa_lib.handover.files import STATUS_DONE, STATUS_PENDING, STATUS_RESCAN
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.scan import ocr
 from sohoa_lib.settings import UnitSettings
+
+# pandas is imported where a table is made: page workers import this package, never pandas
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class DigitizeResult:
 
     def figures(self) -> dict:
         """Key figures, as written to summary.json for the statistics stage."""
+        import pandas as pd
+
         pages = self.pages
         checked = len(pages)
         status = self.files["trang_thai"].value_counts()

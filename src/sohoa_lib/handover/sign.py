@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.errors import PreservationError
 from sohoa_lib.handover.summaries import write_summary
 from sohoa_lib.settings import UnitSettings
+
+# pandas is imported where a table is made: page workers import this package, never pandas
+if TYPE_CHECKING:
+    import pandas as pd
 
 SIGNED_COLUMNS = ["ma_ho_so", "tep", "so_trang", "muc", "thoi_diem_ky", "trang_thai", "ly_do",
                   "dau_thoi_gian", "gia_han_truoc", "can_gia_han"]  # fmt: skip
@@ -46,7 +49,7 @@ class SignStageResult:
     seconds: float
     signed_now: int
     """Files signed in this run (the others were already signed from the same source)."""
-    waiting: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WAITING_COLUMNS))
+    waiting: pd.DataFrame = field(default_factory=lambda: _table([], WAITING_COLUMNS))
     """One row per open flag of a hồ sơ with flagged fields nobody has reviewed (chờ biên mục)."""
     signed_unreviewed: tuple[str, ...] = ()
     """Hồ sơ signed with open flags because params say `review.sign_unreviewed: true`."""
@@ -64,6 +67,8 @@ class SignStageResult:
 
     def figures(self) -> dict:
         """Key figures, as written to archive/summary.json for the statistics stage."""
+        import pandas as pd
+
         s = self.signed
         valid = s["trang_thai"] == "valid" if len(s) else pd.Series(dtype=bool)
         held = len(self.waiting) and not self.settings.review.sign_unreviewed
@@ -99,6 +104,12 @@ def write_sign_outputs(result: SignStageResult, archive: Path) -> None:
     write_csv(archive / "signed.csv", result.signed)
     write_csv(archive / "packages.csv", result.packages)
     write_csv(archive / "backups.csv", result.backups)
-    write_csv(archive / "failures.csv", pd.DataFrame(result.failures, columns=FAILURE_COLUMNS))
+    write_csv(archive / "failures.csv", _table(result.failures, FAILURE_COLUMNS))
     write_csv(archive / "waiting_review.csv", result.waiting)
     write_summary(archive, "archive", result.figures() | {"certificate": result.certificate})
+
+
+def _table(rows: list, columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from importlib import resources
 
-import pandas as pd
 import yaml
 
 from sohoa_lib.common.text import key
@@ -51,7 +51,7 @@ def parse_code(field: str, value: object) -> str | None:
 
     The message is Vietnamese: it lands in the rejected-rows table that archivists read.
     """
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -77,13 +77,21 @@ def page_executor(
     tessdata_dir: Path | None,
 ) -> Iterator[PageExecutor]:
     """The local pool (`workers` processes, 0 for one per core) or, with a scheduler address,
-    the Dask cluster's executor after `preflight` has passed every worker."""
+    the Dask cluster's executor after `preflight` has passed every worker.
+
+    The block is left with every task done; the pool's workers then exit on their own, while
+    the caller goes on. Left by an error, the pool is shut down and waited for."""
     if not scheduler:
         pool = local_pool(workers or cores())
         try:
             yield PageExecutor(pool, pool._max_workers, "máy này")
-        finally:
+        except BaseException:
+            # Waited for: once the run has failed, no worker may still be writing its outputs.
             pool.shutdown(cancel_futures=True)
+            raise
+        # Every task is done, so the workers only have to exit (unloading their modules takes
+        # each a few tenths of a second): the stage writes its outputs meanwhile, not after.
+        pool.shutdown(wait=False, cancel_futures=True)
         return
     client = connect(scheduler)
     try:

@@ -6,9 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from sohoa_lib.common.files import atomic_path
+from sohoa_lib.common.missing import is_missing
 from sohoa_lib.common.vndates import parse_vn_date
 from sohoa_lib.describe import documents as docs
 from sohoa_lib.errors import InputError
@@ -120,7 +119,7 @@ def inventory_dates(row: dict) -> tuple[dt.date, dt.date] | None:
 
 
 def _int(value) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
+    return None if is_missing(value) else int(value)
 
 
 THUMB_WIDTH = 240

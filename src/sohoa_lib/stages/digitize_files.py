@@ -7,8 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from sohoa_lib import handover
 from sohoa_lib.common.files import sha256
 from sohoa_lib.describe import boxes, xmp
@@ -288,6 +286,8 @@ def _document_list(settings: UnitSettings, ma: str) -> list[tuple[int, int]] | N
     path = settings.digitize.document_list
     if path is None:
         return None
+    import pandas as pd  # only when a list is given: page workers do without pandas
+
     table = pd.read_csv(path, dtype={"ma_ho_so": str}, encoding="utf-8-sig")
     rows = table[table["ma_ho_so"] == ma].sort_values("trang_dau")
     return [
