@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sohoa_lib.common.text import nfc
-from sohoa_lib.records.arrow import factorize
+from sohoa_lib.records.arrow import arrow_strings, factorize
 
 # "1.234" and "1 234" are how Vietnamese spreadsheets show thousands.
 _THOUSANDS = re.compile(r"^\d{1,3}([. ]\d{3})+$")
@@ -28,15 +28,17 @@ class Distinct:
     codes: np.ndarray
     uniques: np.ndarray
     values: np.ndarray | None = None
+    source: pa.ChunkedArray | None = None
+    """The column's own Arrow text, when it was Arrow text."""
 
     @classmethod
     def of(cls, series: pd.Series) -> Distinct:
         codes_, uniques = factorize(series)
-        return cls(codes_, uniques)
+        return cls(codes_, uniques, source=arrow_strings(series))
 
     def with_values(self, values: np.ndarray) -> Distinct:
         """The same rows, with parsed values standing in for the distinct cells."""
-        return Distinct(self.codes, self.uniques, values)
+        return Distinct(self.codes, self.uniques, values, self.source)
 
     def derive(self, fn) -> np.ndarray:
         """`fn` of each distinct value (of the parsed values when set; None stays None)."""
@@ -66,6 +68,10 @@ class Distinct:
         column, which a table of object strings would otherwise be converted to cell by cell."""
         if pd.api.types.infer_dtype(per_unique, skipna=True) != "string":
             return self.take(per_unique)
+        if self.source is not None and per_unique.tolist() == self.uniques.tolist():
+            # Every value is already as it should be (NFC, trimmed, not blank): the column's
+            # own text is the result, and a million titles are not copied again.
+            return pd.Series(self.source, dtype="str")
         distinct = pa.array(per_unique, type=pa.large_string(), from_pandas=True)
         rows = pa.array(self.codes, mask=self.codes < 0)
         return pd.Series(pc.take(distinct, rows), dtype="str")

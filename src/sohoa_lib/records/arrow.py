@@ -51,8 +51,11 @@ def non_ascii_strings(series: pd.Series) -> list[str]:
     data = arrow_strings(series)
     if data is None:
         return [v for v in pd.unique(series) if isinstance(v, str) and not v.isascii()]
-    distinct = pc.unique(data).drop_null()
-    return distinct.filter(pc.invert(pc.string_is_ascii(distinct))).to_pylist()
+    # ASCII cells dropped first: a column of a million distinct codes is then never hashed.
+    ascii_ = pc.string_is_ascii(data).fill_null(True)
+    if pc.all(ascii_).as_py():
+        return []
+    return pc.unique(data.filter(pc.invert(ascii_))).to_pylist()
 
 
 def is_in(series: pd.Series, values: Iterable[object]) -> np.ndarray:
