@@ -9,6 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sohoa_lib.common import csvwrite
 from sohoa_lib.common.csvwrite import write_table_csv
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.handover.inventory import _FORMULA_START, spreadsheet_safe
@@ -103,6 +104,15 @@ def test_arrow_csv_is_byte_for_byte_what_pandas_writes(tmp_path_factory, cells):
     write_table_csv(folder / "fast.csv", frame)
     write_csv(folder / "pandas.csv", frame)
     assert (folder / "fast.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
+
+
+def test_arrow_csv_written_in_batches_is_the_same_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(csvwrite, "_BATCH_ROWS", 3)
+    cells = CELLS * 2 + ["x"]  # 21 rows: whole batches and a short last one
+    frame = pd.DataFrame({"a": _str_series(cells), "n": np.arange(len(cells), dtype=np.int64)})
+    write_table_csv(tmp_path / "fast.csv", frame)
+    write_csv(tmp_path / "pandas.csv", frame)
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
 
 
 def test_spreadsheet_safe_escapes_formulas_in_arrow_and_object_columns():

@@ -109,7 +109,14 @@ def sort_order(keys: list[tuple[pd.Series, bool]]) -> np.ndarray:
 def labelled(bits: np.ndarray, names: list[str], index: pd.Index) -> pd.Series:
     """Per row, the names of its set bits joined by "; ", as a `str` column; each distinct
     combination is joined once and the rows take it, instead of a string built per row."""
-    combos, rows = np.unique(np.asarray(bits, dtype=np.int64), return_inverse=True)
+    bits = np.asarray(bits, dtype=np.int64).ravel()
+    # np.unique's sorted combinations and inverse, by counting: a handful of small bit patterns
+    # over a million rows need no sort.
+    seen = np.bincount(bits) if len(bits) else np.zeros(0, dtype=np.int64)
+    combos = np.flatnonzero(seen)
+    position = np.zeros(len(seen), dtype=np.intp)
+    position[combos] = np.arange(len(combos))
+    rows = position[bits]
     texts = ["; ".join(n for i, n in enumerate(names) if int(b) >> i & 1) for b in combos]
     taken = pc.take(pa.array(texts, type=pa.large_string()), pa.array(rows.ravel()))
     return pd.Series(taken, index=index, dtype="str")
