@@ -36,6 +36,11 @@ class Distinct:
         codes_, uniques = factorize(series)
         return cls(codes_, uniques, source=arrow_strings(series))
 
+    @classmethod
+    def blank(cls, n: int) -> Distinct:
+        """A column the sheet does not have: `n` blank rows (what `of` gives for all-None)."""
+        return cls(np.full(n, -1, dtype=np.intp), np.array([], dtype=object))
+
     def with_values(self, values: np.ndarray) -> Distinct:
         """The same rows, with parsed values standing in for the distinct cells."""
         return Distinct(self.codes, self.uniques, values, self.source)
@@ -58,6 +63,16 @@ class Distinct:
             except ValueError as exc:
                 errors[i] = str(exc)
         return values, errors
+
+    def take_numbers(self, fn) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: `fn` of the parsed value as int64 (0 where there is none), and where there
+        is one; numbers per distinct value taken by numpy, not as a million Python objects."""
+        numbers = np.zeros(len(self.values) + 1, dtype=np.int64)  # the extra one: blank rows
+        known = np.zeros(len(self.values) + 1, dtype=bool)
+        for i, value in enumerate(self.values):
+            if value is not None:
+                numbers[i], known[i] = fn(value), True
+        return numbers[self.codes], known[self.codes]
 
     def take(self, per_unique: np.ndarray, blank: object = None) -> np.ndarray:
         """Per row: the distinct value's result, or `blank` for a blank cell."""

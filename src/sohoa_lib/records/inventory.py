@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from sohoa_lib.common.flags import parse_flag
@@ -130,7 +131,7 @@ def normalise(
         # values are often all distinct, and factorising them would only add work.
         ascii_text = plain_text(raw[col.name]) if present and col.kind == "text" else None
         cells = (
-            Distinct.of(raw[col.name] if present else pd.Series([None] * n, dtype=object))
+            (Distinct.of(raw[col.name]) if present else Distinct.blank(n))
             if ascii_text is None
             else None
         )
@@ -234,21 +235,37 @@ def normalise(
 def _dates(out: dict, dates: dict, problem, n: int) -> None:
     start, end = dates["thoi_gian_bat_dau"], dates["thoi_gian_ket_thuc"]
     # A blank end means the file was closed in the period it was opened.
-    no_end = pd.isna(end.take(end.derive(_year)))
+    start_year, has_start = start.take_numbers(_year)
+    end_year, no_end = end.take_numbers(_year)
+    no_end = ~no_end
+    # Years as nullable integers, dates as Arrow text: the table is built without turning a
+    # million years and dates into Python objects and back.
+    out["nam_bat_dau"] = pd.arrays.IntegerArray(start_year, ~has_start)
+    out["nam_ket_thuc"] = pd.arrays.IntegerArray(
+        np.where(no_end, start_year, end_year), no_end & ~has_start
+    )
+    out["thoi_gian_bat_dau"] = start.take_text(start.derive(PartialDate.iso))
+    out["thoi_gian_ket_thuc"] = _either(
+        no_end, out["thoi_gian_bat_dau"], end.take_text(end.derive(PartialDate.iso))
+    )
+    first, _ = start.take_numbers(lambda d: d.first_day().toordinal())
+    last = np.where(
+        no_end,
+        start.take_numbers(lambda d: d.last_day().toordinal())[0],
+        end.take_numbers(lambda d: d.last_day().toordinal())[0],
+    )
+    # Known where the start is: a row with an end but no start has no start to compare.
+    problem(has_start & (last < first), "thoi_gian_ket_thuc", "kết thúc trước thời gian bắt đầu")
 
-    def end_rows(fn) -> np.ndarray:
-        return np.where(no_end, start.take(start.derive(fn)), end.take(end.derive(fn)))
 
-    out["nam_bat_dau"] = start.take(start.derive(_year))
-    out["nam_ket_thuc"] = end_rows(_year)
-    out["thoi_gian_bat_dau"] = start.take(start.derive(PartialDate.iso))
-    out["thoi_gian_ket_thuc"] = end_rows(PartialDate.iso)
-    first = start.take(start.derive(lambda d: d.first_day().toordinal()))
-    last = end_rows(lambda d: d.last_day().toordinal())
-    known = ~(pd.isna(first) | pd.isna(last))
-    later = np.zeros(n, dtype=bool)
-    later[known] = last[known].astype(np.int64) < first[known].astype(np.int64)
-    problem(later, "thoi_gian_ket_thuc", "kết thúc trước thời gian bắt đầu")
+def _either(where: np.ndarray, yes, no):
+    """Per row, `yes` where `where` holds and `no` elsewhere (text columns or object arrays)."""
+    yes_text, no_text = arrow_strings(pd.Series(yes)), arrow_strings(pd.Series(no))
+    if yes_text is not None and no_text is not None:
+        return pd.Series(pc.if_else(pa.array(where), yes_text, no_text), dtype="str")
+    rows = np.where(where, pd.Series(yes, dtype=object), pd.Series(no, dtype=object))
+    rows[pd.isna(rows)] = None  # a blank date is None, as the per-value results have it
+    return rows
 
 
 def _duplicates(out: dict, problem, n: int) -> None:
