@@ -51,11 +51,12 @@ def non_ascii_strings(series: pd.Series) -> list[str]:
     data = arrow_strings(series)
     if data is None:
         return [v for v in pd.unique(series) if isinstance(v, str) and not v.isascii()]
-    # ASCII cells dropped first: a column of a million distinct codes is then never hashed.
-    ascii_ = pc.string_is_ascii(data).fill_null(True)
-    if pc.all(ascii_).as_py():
+    # A column of plain ASCII (a million distinct codes) is never hashed; the others are hashed
+    # whole and only their distinct values filtered, rather than a copy of their text.
+    if pc.all(pc.string_is_ascii(data)).as_py() is not False:
         return []
-    return pc.unique(data.filter(pc.invert(ascii_))).to_pylist()
+    distinct = pc.unique(data).drop_null()
+    return distinct.filter(pc.invert(pc.string_is_ascii(distinct))).to_pylist()
 
 
 def is_in(series: pd.Series, values: Iterable[object]) -> np.ndarray:
