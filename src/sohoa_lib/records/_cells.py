@@ -74,6 +74,11 @@ class Distinct:
                 numbers[i], known[i] = fn(value), True
         return numbers[self.codes], known[self.codes]
 
+    def take_bools(self, per_unique: np.ndarray, blank: bool) -> np.ndarray:
+        """Per row, the distinct value's yes/no (`blank` for a blank cell), as a bool array:
+        a million bools rather than a million objects compared one by one afterwards."""
+        return np.append(np.asarray(per_unique, dtype=bool), blank)[self.codes]
+
     def take(self, per_unique: np.ndarray, blank: object = None) -> np.ndarray:
         """Per row: the distinct value's result, or `blank` for a blank cell."""
         return np.append(per_unique.astype(object), np.array([blank], dtype=object))[self.codes]

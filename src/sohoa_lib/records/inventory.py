@@ -96,7 +96,7 @@ def normalise(
     declared: list[str] = []
     composed = identify(raw, source, sheet, facts, header_of, declared)
     n = len(raw)
-    out: dict[str, object] = {"dong": rows}
+    out: dict[str, object] = {"dong": np.array(rows)}  # a copy: the table is built on `out`
     problems: list[pd.DataFrame] = []
 
     def problem(mask: np.ndarray, column: str, message: np.ndarray | str) -> None:
@@ -144,7 +144,7 @@ def normalise(
             if cells is None:
                 blank = ascii_text.isna().to_numpy(dtype=bool)
             else:
-                blank = cells.take(blank_cells(cells.uniques), blank=True)
+                blank = cells.take_bools(blank_cells(cells.uniques), blank=True)
             lacking = "thiếu giá trị bắt buộc"
             if composed and col.name == "ma_ho_so":
                 lacking = "không ghép được mã hồ sơ: thiếu Phông số, Hồ sơ số hoặc năm"
@@ -172,14 +172,15 @@ def normalise(
             words = codes.undetermined(col.codes)
             undetermined = cells.derive(lambda v, words=words: key(str(v)) in words)
             errors[undetermined.astype(bool)] = ""
-        row_errors = cells.take(errors, blank="")
-        problem((row_errors != "").astype(bool), col.name, row_errors)
+        failed = cells.take_bools(errors != "", blank=False)
+        if failed.any():
+            problem(failed, col.name, cells.take(errors, blank=""))
         if col.kind == "date":
             dates[col.name] = cells.with_values(values)
         elif col.kind == "flag":
             # A blank cell in a yes/no column is how archivists write "no"; a missing column is not.
-            flags = cells.take(values, blank=False)
-            out[col.name] = np.where(pd.isna(flags), False, flags).astype(object)
+            values[pd.isna(values)] = False
+            out[col.name] = cells.take(values, blank=False)
         else:
             out[col.name] = cells.take_text(values)
     if "thoi_han_bao_quan" not in raw:
@@ -200,7 +201,9 @@ def normalise(
     problem(pages.eq(0).to_numpy(), "so_trang", "số trang phải lớn hơn 0")
     _duplicates(out, problem, n)
 
-    frame = pd.DataFrame(out)
+    # Every array in `out` was made here for the table: building it without copying them saves
+    # a copy of a million rows of objects (0.3 s, issue 15).
+    frame = pd.DataFrame(out, copy=False)
     rejected = _rejected_table(problems, frame, sheet.bad_rows if sheet is not None else ())
     drop = [p for p in rejected["pos"].unique() if p >= 0]
     good = frame.drop(index=drop) if drop else frame
