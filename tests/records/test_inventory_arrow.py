@@ -77,6 +77,31 @@ def test_sort_order_is_the_stable_pandas_sort_with_blanks_last():
     assert got.tolist() == want.tolist()
 
 
+def test_sort_order_with_descending_text_and_blanks_is_the_stable_pandas_sort():
+    rng = np.random.default_rng(11)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "place": _str_series([None if rng.random() < 0.2 else f"Đ{rng.integers(0, 9)}" for _ in range(n)]),
+            "use": rng.integers(-2, 3, n),
+            "start": _str_series([None if rng.random() < 0.1 else f"19{rng.integers(90, 93)}" for _ in range(n)]),
+            "code": _str_series([f"HS.{rng.integers(0, 40)}" for _ in range(n)]),
+        }
+    )  # fmt: skip
+    want = frame.sort_values(
+        ["place", "use", "start", "code"], ascending=[False, True, False, True], kind="stable"
+    ).index.to_numpy()
+    got = sort_order(
+        [
+            (frame["place"], True),
+            (frame["use"], False),
+            (frame["start"], True),
+            (frame["code"], False),
+        ]
+    )
+    assert got.tolist() == want.tolist()
+
+
 def _escaped_per_cell(frame: pd.DataFrame) -> pd.DataFrame:
     def escape(value):
         return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value

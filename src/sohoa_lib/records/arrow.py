@@ -98,6 +98,12 @@ def sort_order(keys: list[tuple[pd.Series, bool]]) -> np.ndarray:
     """Positions that sort the rows by each (column, descending) in turn, as a stable
     `sort_values(..., kind="stable")` does, blanks last; Arrow compares the text in C."""
     columns, sort_keys = {}, []
+    # The keys before the last become one integer (their ranks in mixed radix), when they can:
+    # Arrow's sort then compares two keys, not four (0.17 s against 0.30 s for the selection's
+    # 600,000 eligible files), and equal integers are exactly rows equal on all of them.
+    ranked = _composite(keys[:-1]) if len(keys) > 2 else None
+    if ranked is not None:
+        keys = [(pd.Series(ranked), False), keys[-1]]
     for i, (column, descending) in enumerate(keys):
         data = arrow_strings(column)
         if data is None:
@@ -105,6 +111,46 @@ def sort_order(keys: list[tuple[pd.Series, bool]]) -> np.ndarray:
         columns[f"k{i}"] = data
         sort_keys.append((f"k{i}", "descending" if descending else "ascending", "at_end"))
     return pc.sort_indices(pa.table(columns), sort_keys=sort_keys).to_numpy()
+
+
+def _composite(keys: list[tuple[pd.Series, bool]]) -> np.ndarray | None:
+    """One int64 per row ordering the rows as `keys` do (blanks last), or None when a key is
+    not an integer, bool or Arrow text column, or the ranks would not fit in 64 bits."""
+    code, size = np.zeros(len(keys[0][0]), dtype=np.int64), 1
+    for column, descending in keys:
+        ranks = _ranks(column, descending)
+        if ranks is None:
+            return None
+        values, count = ranks
+        size *= count
+        if size >= 1 << 62:
+            return None
+        code = code * count + values
+    return code
+
+
+def _ranks(column: pd.Series, descending: bool) -> tuple[np.ndarray, int] | None:
+    """Per row, its rank among the column's values (blanks after all of them), and how many
+    ranks there are; None for a column of any other kind."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biu":
+        values = column.to_numpy().astype(np.int64)
+        if not len(values):
+            return values, 1
+        low, high = int(values.min()), int(values.max())
+        return (high - values if descending else values - low), high - low + 1
+    data = arrow_strings(column)
+    if data is None:
+        return None
+    encoded = pc.dictionary_encode(data).combine_chunks()
+    count = len(encoded.dictionary)
+    order = pc.array_sort_indices(
+        encoded.dictionary, order="descending" if descending else "ascending"
+    ).to_numpy()
+    rank_of = np.empty(count + 1, dtype=np.int64)
+    rank_of[order] = np.arange(count)
+    rank_of[count] = count  # a blank cell: after every value, whichever the direction
+    return rank_of[encoded.indices.fill_null(count).to_numpy()], count + 1
 
 
 def labelled(bits: np.ndarray, names: list[str], index: pd.Index) -> pd.Series:
