@@ -61,15 +61,17 @@ class SelectionSummary:
 
 def eligibility(files: pd.DataFrame, rules: Selection) -> pd.DataFrame:
     """Flag each file with every exclusion reason that applies, and whether it is eligible."""
-    unknown = files[list(_FACTS)].isna().to_numpy()
+    # Column by column on the arrays: the frame-wide isna and Series.eq of these object columns
+    # (True, False or None) cost three times as much over a million rows.
+    unknown = np.column_stack([pd.isna(files[c].to_numpy()) for c in _FACTS])
     flags = {
         "ngoai_thoi_gian": (files["nam_bat_dau"] < rules.year_from)
         | (files["nam_ket_thuc"] > rules.year_to),
-        "chua_chinh_ly": files["da_chinh_ly"].eq(False),
+        "chua_chinh_ly": _equals(files["da_chinh_ly"], False),
         "chua_xac_dinh_thbq": files["thoi_han_bao_quan"].isna(),
-        "mat": files["mat"].eq(True),
-        "qppl": files["qppl"].eq(True),
-        "da_co_dien_tu": files["da_co_dien_tu"].eq(True),
+        "mat": _equals(files["mat"], True),
+        "qppl": _equals(files["qppl"], True),
+        "da_co_dien_tu": _equals(files["da_co_dien_tu"], True),
         "thieu_thong_tin": unknown.any(axis=1),
     }
     reasons = {
@@ -87,6 +89,16 @@ def eligibility(files: pd.DataFrame, rules: Selection) -> pd.DataFrame:
         ly_do_loai=labelled(bits, list(reasons.values()), files.index),
         thong_tin_thieu=labelled(lacking, list(_FACTS.values()), files.index),
     )
+
+
+def _equals(column: pd.Series, value: bool) -> np.ndarray | pd.Series:
+    """`column.eq(value)`; cells that are objects compared by numpy, as a bool array."""
+    if column.dtype == object:
+        try:
+            return np.asarray(column.to_numpy() == value, dtype=bool)
+        except TypeError:  # a cell whose comparison is not a bool (pd.NA): pandas decides
+            pass
+    return column.eq(value)
 
 
 def select(files: pd.DataFrame, target_share: float) -> tuple[pd.DataFrame, SelectionSummary]:
