@@ -181,6 +181,11 @@ def normalise(
             # A blank cell in a yes/no column is how archivists write "no"; a missing column is not.
             values[pd.isna(values)] = False
             out[col.name] = cells.take(values, blank=False)
+        elif col.kind == "count":
+            # Nullable integers straight from the distinct counts: no million Python ints to
+            # compare and convert afterwards.
+            numbers, known = cells.with_values(values).take_numbers(int)
+            out[col.name] = pd.arrays.IntegerArray(numbers, ~known)
         else:
             out[col.name] = cells.take_text(values)
     if "thoi_han_bao_quan" not in raw:
@@ -189,16 +194,16 @@ def normalise(
     bad_code = check_file_codes(pd.Series(out["ma_ho_so"]))
     problem(bad_code != "", "ma_ho_so", bad_code)
     _dates(out, dates, problem, n)
-    pages = pd.Series(out["so_trang"], dtype=object)
     out["trang_uoc_tinh"] = np.zeros(n, dtype=bool)
     if "so_trang" not in raw:
         # A mục lục counts sheets (tờ), not pages: two pages a sheet, stated in the report.
-        sheets = pd.Series(out["so_to"], dtype=object)
-        out["so_trang"] = (sheets * 2).to_numpy()
-        out["trang_uoc_tinh"] = sheets.notna().to_numpy()
-        problem(sheets.isna().to_numpy(), "so_to", "thiếu số tờ: không tính được khối lượng")
-        pages = pd.Series(out["so_trang"], dtype=object)
-    problem(pages.eq(0).to_numpy(), "so_trang", "số trang phải lớn hơn 0")
+        sheets = out["so_to"]
+        out["so_trang"] = sheets * 2
+        out["trang_uoc_tinh"] = ~sheets.isna()
+        problem(sheets.isna(), "so_to", "thiếu số tờ: không tính được khối lượng")
+    problem(
+        (out["so_trang"] == 0).fillna(False).to_numpy(bool), "so_trang", "số trang phải lớn hơn 0"
+    )
     _duplicates(out, problem, n)
 
     # Every array in `out` was made here for the table: building it without copying them saves
