@@ -204,10 +204,23 @@ def _per_value(series: pd.Series, fn) -> np.ndarray:
     return per[codes_]
 
 
-def read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict) -> tuple:
-    """Convert cells typed in TCVN3, VNI or VISCII; list each conversion and each doubtful cell."""
+def read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict, distinct=None) -> tuple:
+    """Convert cells typed in TCVN3, VNI or VISCII; list each conversion and each doubtful cell.
+
+    `distinct` (column → its `Distinct`, when already made) gives those columns' distinct values
+    without hashing them again; a column converted here is dropped from it.
+    """
+    distinct = {} if distinct is None else distinct
     # Legacy encodings put bytes above 0x7F in a cell: an ASCII cell reads the same in all of them.
-    strings = [v for c in raw for v in non_ascii_strings(raw[c])]
+    strings = [
+        v
+        for c in raw
+        for v in (
+            [u for u in distinct[c].uniques if isinstance(u, str) and not u.isascii()]
+            if c in distinct
+            else non_ascii_strings(raw[c])
+        )
+    ]
     readings = read_cells(strings)
     changed = {v: r for v, r in readings.items() if r.encoding or r.doubt}
     parts = []
@@ -232,6 +245,7 @@ def read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict) -> tuple:
             )
         )
         raw[c] = raw[c].map(lambda v: changed[v].text if isinstance(v, str) and v in changed else v)
+        distinct.pop(c, None)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ENCODING_COLUMNS)
     return raw, table.sort_values(["dong", "cot"], kind="stable").reset_index(drop=True)
 

@@ -59,6 +59,12 @@ def non_ascii_strings(series: pd.Series) -> list[str]:
     return distinct.filter(pc.invert(pc.string_is_ascii(distinct))).to_pylist()
 
 
+def non_ascii_text(series: pd.Series) -> bool:
+    """Whether the column is Arrow text with a cell that is not plain ASCII."""
+    data = arrow_strings(series)
+    return data is not None and pc.all(pc.string_is_ascii(data)).as_py() is False
+
+
 def is_in(series: pd.Series, values: Iterable[object]) -> np.ndarray:
     """Per row, whether the cell is one of `values` (a blank cell never is), as a bool array."""
     data = arrow_strings(series)

@@ -30,7 +30,7 @@ from sohoa_lib.records._rows import (
     text_cells,
 )
 from sohoa_lib.records._sheet import Sheet, read_sheet
-from sohoa_lib.records.arrow import arrow_strings, is_in, plain_text
+from sohoa_lib.records.arrow import arrow_strings, is_in, non_ascii_text, plain_text
 
 __all__ = ["Column", "InventoryTable", "columns", "normalise", "read_inventory"]
 
@@ -91,7 +91,10 @@ def normalise(
     raw = raw.set_axis([str(c) for c in raw.columns], axis=1).rename(columns=mapping)
     raw = raw[list(mapping.values())].reset_index(drop=True)
     raw, rows, skipped = drop_non_files(raw, rows)
-    raw, encoding = read_legacy(raw, rows, header_of)
+    # Columns holding text beyond ASCII are factorised once, here: the legacy-encoding check
+    # reads their distinct values, and the column loop below their codes.
+    distinct = {c: Distinct.of(raw[c]) for c in raw if non_ascii_text(raw[c])}
+    raw, encoding = read_legacy(raw, rows, header_of, distinct)
     split_period(raw, header_of)
     declared: list[str] = []
     composed = identify(raw, source, sheet, facts, header_of, declared)
@@ -130,11 +133,10 @@ def normalise(
         # A text column of plain ASCII (codes, numbers) is finished by Arrow, row by row: its
         # values are often all distinct, and factorising them would only add work.
         ascii_text = plain_text(raw[col.name]) if present and col.kind == "text" else None
-        cells = (
-            (Distinct.of(raw[col.name]) if present else Distinct.blank(n))
-            if ascii_text is None
-            else None
-        )
+        cells = None
+        if ascii_text is None:
+            cells = distinct.pop(col.name, None) if present else Distinct.blank(n)
+            cells = cells if cells is not None else Distinct.of(raw[col.name])
         if col.required and not present:
             raise InputError(
                 f"{source}: không có cột {col.label!r} (cần cho điều kiện số hóa); tên cột có thể "
