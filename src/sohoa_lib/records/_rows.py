@@ -107,7 +107,7 @@ def blank_cells(values: np.ndarray) -> np.ndarray:
     return out
 
 
-_PLAIN_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+_PLAIN_CODE = r"^[A-Za-z0-9](?:[A-Za-z0-9_\-]|\.[A-Za-z0-9_\-]|\.$)*$"
 
 
 def check_file_codes(column: pd.Series) -> np.ndarray:
@@ -120,19 +120,20 @@ def check_file_codes(column: pd.Series) -> np.ndarray:
     text = arrow_strings(column)
     if text is not None:
         is_text = column.notna().to_numpy(dtype=bool)
-        text = text.combine_chunks().filter(pa.array(is_text))
+        text = text.combine_chunks()
+        if text.null_count:  # a copy of a million codes only when some cells are blank
+            text = text.filter(pa.array(is_text))
     else:
         values = column.to_numpy(dtype=object)
         is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
         text = pa.array(values[is_text].tolist(), type=pa.large_string())
     if not is_text.any():
         return out
+    # One regex for the characters and no "..": a dot is followed by another allowed character
+    # or ends the code. A matching code is ASCII, so its length in bytes is its length.
     plain = pc.and_(
         pc.match_substring_regex(text, _PLAIN_CODE),
-        pc.and_(
-            pc.less_equal(pc.utf8_length(text), codes.FILE_CODE_MAX),
-            pc.invert(pc.match_substring(text, "..")),
-        ),
+        pc.less_equal(pc.binary_length(text), codes.FILE_CODE_MAX),
     ).to_numpy(zero_copy_only=False)
     where = np.flatnonzero(is_text)[~plain]
     out[where] = [codes.check_file_code(v) for v in column.iloc[where]]
