@@ -245,9 +245,9 @@ def normalise(
 def _dates(out: dict, dates: dict, problem, n: int) -> None:
     start, end = dates["thoi_gian_bat_dau"], dates["thoi_gian_ket_thuc"]
     # A blank end means the file was closed in the period it was opened.
-    start_year, has_start = start.take_numbers(_year)
-    end_year, no_end = end.take_numbers(_year)
-    no_end = ~no_end
+    start_year, first, has_start = start.take_numbers(_year, _first_day)
+    end_year, last, has_end = end.take_numbers(_year, _last_day)
+    no_end = ~has_end
     # Years as nullable integers, dates as Arrow text: the table is built without turning a
     # million years and dates into Python objects and back.
     out["nam_bat_dau"] = pd.arrays.IntegerArray(start_year, ~has_start)
@@ -258,14 +258,18 @@ def _dates(out: dict, dates: dict, problem, n: int) -> None:
     out["thoi_gian_ket_thuc"] = _either(
         no_end, out["thoi_gian_bat_dau"], end.take_text(end.derive(PartialDate.iso))
     )
-    first, _ = start.take_numbers(lambda d: d.first_day().toordinal())
-    last = np.where(
-        no_end,
-        start.take_numbers(lambda d: d.last_day().toordinal())[0],
-        end.take_numbers(lambda d: d.last_day().toordinal())[0],
-    )
-    # Known where the start is: a row with an end but no start has no start to compare.
-    problem(has_start & (last < first), "thoi_gian_ket_thuc", "kết thúc trước thời gian bắt đầu")
+    # Only a row with both ends can end before it starts: without an end, the end is the
+    # start's own last day, never before its first.
+    later = has_start & has_end & (last < first)
+    problem(later, "thoi_gian_ket_thuc", "kết thúc trước thời gian bắt đầu")
+
+
+def _first_day(d: PartialDate) -> int:
+    return d.first_day().toordinal()
+
+
+def _last_day(d: PartialDate) -> int:
+    return d.last_day().toordinal()
 
 
 def _either(where: np.ndarray, yes, no):
