@@ -145,22 +145,29 @@ def drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
     n = len(raw)
     if not n:
         return raw, rows, []
-    filled = np.column_stack([_filled(raw[c]) for c in raw])
-    count = filled.sum(axis=1)
-    ids = [i for i, c in enumerate(raw.columns) if c in ("ma_ho_so", "ho_so_so")]
-    id_blank = ~filled[:, ids].any(axis=1) if ids else np.ones(n, dtype=bool)
+    ids = [c for c in raw.columns if c in ("ma_ho_so", "ho_so_so")]
+    id_blank = np.ones(n, dtype=bool)
+    for c in ids:
+        id_blank &= ~_filled(raw[c])
+    # Only a row without a code can be blank or a group heading, so the other cells are counted
+    # on those rows alone (none in a tidy inventory); a row with a code has a filled cell.
+    count = np.ones(n, dtype=np.int64)
+    candidates = np.flatnonzero(id_blank)
+    if len(candidates):
+        some = raw if len(candidates) == n else raw.iloc[candidates]
+        count[candidates] = np.column_stack([_filled(some[c]) for c in raw]).sum(axis=1)
     total = np.zeros(n, dtype=bool)
-    for i in ids:  # "Tổng cộng" typed in the code column itself
-        total |= _totals(raw.iloc[:, i])
+    for c in ids:  # "Tổng cộng" typed in the code column itself
+        total |= _totals(raw[c])
     for i in np.flatnonzero(id_blank & (count > 0)):  # few rows: no need to be vectorised
         total[i] |= any(_is_total(v) for v in raw.iloc[i] if v is not None)
-    kinds = np.full(n, "", dtype=object)
-    kinds[count == 0] = "dòng trống"
-    kinds[(kinds == "") & total] = "dòng tổng cộng"
-    kinds[(kinds == "") & id_blank & (count == 1)] = "dòng tiêu đề nhóm"
-    keep = kinds == ""
+    blank = count == 0
+    total &= ~blank
+    heading = id_blank & (count == 1) & ~blank & ~total
+    keep = ~(blank | total | heading)
     if keep.all():
         return raw, rows, []
+    kinds = np.where(blank, "dòng trống", np.where(total, "dòng tổng cộng", "dòng tiêu đề nhóm"))
     skipped = list(zip(rows[~keep].tolist(), kinds[~keep].tolist(), strict=True))
     return raw[keep].reset_index(drop=True), rows[keep], skipped
 
