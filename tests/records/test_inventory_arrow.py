@@ -9,6 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sohoa_lib.common import csvwrite
 from sohoa_lib.common.csvwrite import write_table_csv
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.handover.inventory import _FORMULA_START, spreadsheet_safe
@@ -76,6 +77,31 @@ def test_sort_order_is_the_stable_pandas_sort_with_blanks_last():
     assert got.tolist() == want.tolist()
 
 
+def test_sort_order_with_descending_text_and_blanks_is_the_stable_pandas_sort():
+    rng = np.random.default_rng(11)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "place": _str_series([None if rng.random() < 0.2 else f"Đ{rng.integers(0, 9)}" for _ in range(n)]),
+            "use": rng.integers(-2, 3, n),
+            "start": _str_series([None if rng.random() < 0.1 else f"19{rng.integers(90, 93)}" for _ in range(n)]),
+            "code": _str_series([f"HS.{rng.integers(0, 40)}" for _ in range(n)]),
+        }
+    )  # fmt: skip
+    want = frame.sort_values(
+        ["place", "use", "start", "code"], ascending=[False, True, False, True], kind="stable"
+    ).index.to_numpy()
+    got = sort_order(
+        [
+            (frame["place"], True),
+            (frame["use"], False),
+            (frame["start"], True),
+            (frame["code"], False),
+        ]
+    )
+    assert got.tolist() == want.tolist()
+
+
 def _escaped_per_cell(frame: pd.DataFrame) -> pd.DataFrame:
     def escape(value):
         return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
@@ -103,6 +129,15 @@ def test_arrow_csv_is_byte_for_byte_what_pandas_writes(tmp_path_factory, cells):
     write_table_csv(folder / "fast.csv", frame)
     write_csv(folder / "pandas.csv", frame)
     assert (folder / "fast.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
+
+
+def test_arrow_csv_written_in_batches_is_the_same_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(csvwrite, "_BATCH_ROWS", 3)
+    cells = CELLS * 2 + ["x"]  # 21 rows: whole batches and a short last one
+    frame = pd.DataFrame({"a": _str_series(cells), "n": np.arange(len(cells), dtype=np.int64)})
+    write_table_csv(tmp_path / "fast.csv", frame)
+    write_csv(tmp_path / "pandas.csv", frame)
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
 
 
 def test_spreadsheet_safe_escapes_formulas_in_arrow_and_object_columns():

@@ -29,36 +29,52 @@ _LINE_END = pa.scalar("\n", pa.large_string())
 
 def write_table_csv(final: Path, frame: pd.DataFrame) -> Path:
     """Write `frame` as `_io.write_csv` does (UTF-8 with a BOM, no index), faster when it can."""
-    body = _csv_body(frame)
-    if body is None:
+    columns = [frame[name] for name in frame.columns]
+    if len(frame) == 0 or not columns or not all(_formattable(c) for c in columns):
         return write_csv(final, frame)
     header = ",".join(_quoted_text(str(c)) for c in frame.columns) + "\n"
     with atomic_path(final) as tmp, tmp.open("wb") as fh:
         fh.write(codecs.BOM_UTF8)
         fh.write(header.encode("utf-8"))
-        fh.write(body)
+        # A batch of rows at a time: the whole table formatted, then joined into lines, was two
+        # more copies of its text, and the stage's peak memory (issue 15).
+        for start in range(0, len(frame), _BATCH_ROWS):
+            fh.write(_lines([c.iloc[start : start + _BATCH_ROWS] for c in columns]))
     return final
 
 
-def _csv_body(frame: pd.DataFrame) -> memoryview | bytes | None:
-    """The rows as UTF-8 CSV lines, or None when a column is not of a kind formatted here."""
-    if len(frame) == 0 or len(frame.columns) == 0:
-        return None
-    cells = []
-    for name in frame.columns:
-        formatted = _format(frame[name])
-        if formatted is None:
-            return None
-        cells.append(formatted)
+_BATCH_ROWS = 1 << 16
+
+
+def _formattable(column: pd.Series) -> bool:
+    """Whether `_format` writes this column as pandas would (else the table goes to pandas)."""
+    dtype = column.dtype
+    if (isinstance(dtype, np.dtype) and dtype.kind == "b") or pd.api.types.is_integer_dtype(dtype):
+        return True
+    if not pd.api.types.is_string_dtype(dtype):
+        return False
+    if isinstance(getattr(column.array, "_pa_array", None), pa.ChunkedArray):
+        return True
+    return pd.api.types.infer_dtype(column.to_numpy(dtype=object), skipna=True) in (
+        "string",
+        "empty",
+    )
+
+
+def _lines(columns: list[pd.Series]) -> memoryview:
+    """These rows as UTF-8 CSV lines."""
+    cells = [_format(c) for c in columns]
+    # The line end joins the last cell, so that the lines are built in one join, not two.
+    cells[-1] = pc.binary_join_element_wise(cells[-1], _LINE_END, _NONE)
     lines = pc.binary_join_element_wise(*cells, _COMMA)
-    lines = pc.binary_join_element_wise(lines, _NONE, _LINE_END)  # each row and its line end
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset :]
     start, end = int(offsets[0]), int(offsets[len(lines)])
     return memoryview(lines.buffers()[2])[start:end]
 
 
-def _format(column: pd.Series) -> pa.Array | None:
-    """One column's cells as pandas writes them (never null: a blank cell is "")."""
+def _format(column: pd.Series) -> pa.Array:
+    """One column's cells as pandas writes them (never null: a blank cell is ""); the column
+    is one `_formattable` accepts."""
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         values = pa.array(column.to_numpy(dtype=bool))
@@ -73,9 +89,6 @@ def _format(column: pd.Series) -> pa.Array | None:
         data = getattr(column.array, "_pa_array", None)
         if not isinstance(data, pa.ChunkedArray):
             values = column.to_numpy(dtype=object)
-            kinds = pd.api.types.infer_dtype(values, skipna=True)
-            if kinds not in ("string", "empty"):
-                return None
             data = pa.array(values, type=pa.large_string(), from_pandas=True)
         if isinstance(data, pa.ChunkedArray):
             data = data.combine_chunks()
@@ -87,7 +100,7 @@ def _format(column: pd.Series) -> pa.Array | None:
             _QUOTE, pc.replace_substring(data, '"', '""'), _QUOTE, _NONE
         )
         return pc.if_else(quote, quoted, data).fill_null("")
-    return None
+    raise TypeError(f"not a column written here: {dtype}")
 
 
 def _quoted_text(text: str) -> str:

@@ -10,6 +10,8 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 def nfc(value: str) -> str:
     """Return `value` in Unicode NFC, trimmed; decomposed input (common from macOS) is recomposed."""
+    if value.isascii():  # NFC leaves ASCII as it is; the test is far cheaper than normalising
+        return value.strip()
     return unicodedata.normalize("NFC", value).strip()
 
 
@@ -20,6 +22,8 @@ def nfc_raw(value: str) -> str:
 
 def fold(value: str) -> str:
     """Lower-case `value` without diacritics (`Số hóa` → `so hoa`), for matching, never for display."""
+    if value.isascii():  # no diacritics and no đ: folding is lower-casing
+        return value.lower()
     # đ has no decomposition in Unicode, so NFD alone would keep it.
     decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()

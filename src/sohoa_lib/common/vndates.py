@@ -112,6 +112,8 @@ def parse_vn_date(value: object) -> PartialDate | None:
     serials in Excel's 1900 date system, any fraction (the time of day) ignored. In text, a serial
     has five digits ("44750"), so that a stray "7" is an error rather than 1900-01-07.
     """
+    if type(value) is str:  # the usual cell, spared the checks for the other kinds below
+        return _from_text(nfc(value)) if value.strip() else None
     if _is_blank(value):
         return None
     if isinstance(value, bool | np.bool_):

@@ -113,6 +113,8 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         data = arrow_strings(frame[c])
         if data is None:
+            if (frame[c].to_numpy(dtype=object) == None).all():  # noqa: E711 (None cells only)
+                continue  # a column the sheet lacks: nothing to escape, and map() would copy it
             escaped[c] = frame[c].map(escape)
         elif (risky := starts_with_any(data, _FORMULA_START)) is not None:
             # Arrow text: only the few cells that need it are touched, not a million in Python.

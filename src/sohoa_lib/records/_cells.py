@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sohoa_lib.common.text import nfc
-from sohoa_lib.records.arrow import factorize
+from sohoa_lib.records.arrow import arrow_strings, factorize
 
 # "1.234" and "1 234" are how Vietnamese spreadsheets show thousands.
 _THOUSANDS = re.compile(r"^\d{1,3}([. ]\d{3})+$")
@@ -28,15 +28,22 @@ class Distinct:
     codes: np.ndarray
     uniques: np.ndarray
     values: np.ndarray | None = None
+    source: pa.ChunkedArray | None = None
+    """The column's own Arrow text, when it was Arrow text."""
 
     @classmethod
     def of(cls, series: pd.Series) -> Distinct:
         codes_, uniques = factorize(series)
-        return cls(codes_, uniques)
+        return cls(codes_, uniques, source=arrow_strings(series))
+
+    @classmethod
+    def blank(cls, n: int) -> Distinct:
+        """A column the sheet does not have: `n` blank rows (what `of` gives for all-None)."""
+        return cls(np.full(n, -1, dtype=np.intp), np.array([], dtype=object))
 
     def with_values(self, values: np.ndarray) -> Distinct:
         """The same rows, with parsed values standing in for the distinct cells."""
-        return Distinct(self.codes, self.uniques, values)
+        return Distinct(self.codes, self.uniques, values, self.source)
 
     def derive(self, fn) -> np.ndarray:
         """`fn` of each distinct value (of the parsed values when set; None stays None)."""
@@ -57,6 +64,23 @@ class Distinct:
                 errors[i] = str(exc)
         return values, errors
 
+    def take_numbers(self, *fns) -> tuple[np.ndarray, ...]:
+        """Per row: each of `fns` of the parsed value as int64 (0 where there is none), then
+        where there is one; numbers per distinct value, in one pass over them, taken by numpy
+        rather than as a million Python objects."""
+        numbers = np.zeros((len(fns), len(self.values) + 1), dtype=np.int64)  # +1: blank rows
+        known = np.zeros(len(self.values) + 1, dtype=bool)
+        for i, value in enumerate(self.values):
+            if value is not None:
+                numbers[:, i] = [fn(value) for fn in fns]
+                known[i] = True
+        return (*numbers[:, self.codes], known[self.codes])
+
+    def take_bools(self, per_unique: np.ndarray, blank: bool) -> np.ndarray:
+        """Per row, the distinct value's yes/no (`blank` for a blank cell), as a bool array:
+        a million bools rather than a million objects compared one by one afterwards."""
+        return np.append(np.asarray(per_unique, dtype=bool), blank)[self.codes]
+
     def take(self, per_unique: np.ndarray, blank: object = None) -> np.ndarray:
         """Per row: the distinct value's result, or `blank` for a blank cell."""
         return np.append(per_unique.astype(object), np.array([blank], dtype=object))[self.codes]
@@ -66,6 +90,10 @@ class Distinct:
         column, which a table of object strings would otherwise be converted to cell by cell."""
         if pd.api.types.infer_dtype(per_unique, skipna=True) != "string":
             return self.take(per_unique)
+        if self.source is not None and per_unique.tolist() == self.uniques.tolist():
+            # Every value is already as it should be (NFC, trimmed, not blank): the column's
+            # own text is the result, and a million titles are not copied again.
+            return pd.Series(self.source, dtype="str")
         distinct = pa.array(per_unique, type=pa.large_string(), from_pandas=True)
         rows = pa.array(self.codes, mask=self.codes < 0)
         return pd.Series(pc.take(distinct, rows), dtype="str")

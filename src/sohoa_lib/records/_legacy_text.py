@@ -93,6 +93,8 @@ def read_cells(values: list[str]) -> dict[str, Reading]:
     """
     readings: dict[str, Reading] = {}
     open_cells: dict[str, dict[str, str]] = {}
+    # well_formed of the cells already tested, so the last check does not test them again.
+    formed: dict[str, bool] = {}
     for value in values:
         if value in readings or value in open_cells:
             continue
@@ -101,6 +103,7 @@ def read_cells(values: list[str]) -> dict[str, Reading]:
             continue
         good = _candidates(value)
         if not good or good == {"": value}:
+            formed[value] = bool(good)  # {"": value} when well-formed as stored, {} when not
             readings[value] = Reading(unicodedata.normalize("NFC", value))
         else:
             open_cells[value] = good
@@ -141,7 +144,7 @@ def read_cells(values: list[str]) -> dict[str, Reading]:
             reading.encoding is None
             and not reading.doubt
             and _suspect(value)
-            and not well_formed(value)
+            and not (formed[value] if value in formed else well_formed(value))
         ):
             readings[value] = Reading(
                 reading.text,
@@ -226,7 +229,7 @@ def _suspect(text: str) -> bool:
 def well_formed(text: str) -> bool:
     """Whether every word with a non-ASCII letter is a Vietnamese syllable or an abbreviation."""
     text = unicodedata.normalize("NFC", text)
-    for char in text:
+    for char in set(text):  # each character once: a title repeats most of its letters
         odd = not char.isascii() and not char.isalpha() and not char.isspace()
         if odd and char not in "–—‘’“”…₫":
             return False

@@ -107,7 +107,7 @@ def blank_cells(values: np.ndarray) -> np.ndarray:
     return out
 
 
-_PLAIN_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+_PLAIN_CODE = r"^[A-Za-z0-9](?:[A-Za-z0-9_\-]|\.[A-Za-z0-9_\-]|\.$)*$"
 
 
 def check_file_codes(column: pd.Series) -> np.ndarray:
@@ -120,19 +120,20 @@ def check_file_codes(column: pd.Series) -> np.ndarray:
     text = arrow_strings(column)
     if text is not None:
         is_text = column.notna().to_numpy(dtype=bool)
-        text = text.combine_chunks().filter(pa.array(is_text))
+        text = text.combine_chunks()
+        if text.null_count:  # a copy of a million codes only when some cells are blank
+            text = text.filter(pa.array(is_text))
     else:
         values = column.to_numpy(dtype=object)
         is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
         text = pa.array(values[is_text].tolist(), type=pa.large_string())
     if not is_text.any():
         return out
+    # One regex for the characters and no "..": a dot is followed by another allowed character
+    # or ends the code. A matching code is ASCII, so its length in bytes is its length.
     plain = pc.and_(
         pc.match_substring_regex(text, _PLAIN_CODE),
-        pc.and_(
-            pc.less_equal(pc.utf8_length(text), codes.FILE_CODE_MAX),
-            pc.invert(pc.match_substring(text, "..")),
-        ),
+        pc.less_equal(pc.binary_length(text), codes.FILE_CODE_MAX),
     ).to_numpy(zero_copy_only=False)
     where = np.flatnonzero(is_text)[~plain]
     out[where] = [codes.check_file_code(v) for v in column.iloc[where]]
@@ -144,29 +145,43 @@ def drop_non_files(raw: pd.DataFrame, rows: np.ndarray) -> tuple:
     n = len(raw)
     if not n:
         return raw, rows, []
-    filled = np.column_stack([_filled(raw[c]) for c in raw])
-    count = filled.sum(axis=1)
-    ids = [i for i, c in enumerate(raw.columns) if c in ("ma_ho_so", "ho_so_so")]
-    id_blank = ~filled[:, ids].any(axis=1) if ids else np.ones(n, dtype=bool)
+    ids = [c for c in raw.columns if c in ("ma_ho_so", "ho_so_so")]
+    id_blank = np.ones(n, dtype=bool)
+    for c in ids:
+        id_blank &= ~_filled(raw[c])
+    # Only a row without a code can be blank or a group heading, so the other cells are counted
+    # on those rows alone (none in a tidy inventory); a row with a code has a filled cell.
+    count = np.ones(n, dtype=np.int64)
+    candidates = np.flatnonzero(id_blank)
+    if len(candidates):
+        some = raw if len(candidates) == n else raw.iloc[candidates]
+        count[candidates] = np.column_stack([_filled(some[c]) for c in raw]).sum(axis=1)
     total = np.zeros(n, dtype=bool)
-    for i in ids:  # "Tổng cộng" typed in the code column itself
-        total |= _totals(raw.iloc[:, i])
+    for c in ids:  # "Tổng cộng" typed in the code column itself
+        total |= _totals(raw[c])
     for i in np.flatnonzero(id_blank & (count > 0)):  # few rows: no need to be vectorised
         total[i] |= any(_is_total(v) for v in raw.iloc[i] if v is not None)
-    kinds = np.full(n, "", dtype=object)
-    kinds[count == 0] = "dòng trống"
-    kinds[(kinds == "") & total] = "dòng tổng cộng"
-    kinds[(kinds == "") & id_blank & (count == 1)] = "dòng tiêu đề nhóm"
-    keep = kinds == ""
+    blank = count == 0
+    total &= ~blank
+    heading = id_blank & (count == 1) & ~blank & ~total
+    keep = ~(blank | total | heading)
     if keep.all():
         return raw, rows, []
+    kinds = np.where(blank, "dòng trống", np.where(total, "dòng tổng cộng", "dòng tiêu đề nhóm"))
     skipped = list(zip(rows[~keep].tolist(), kinds[~keep].tolist(), strict=True))
     return raw[keep].reset_index(drop=True), rows[keep], skipped
 
 
 def _filled(series: pd.Series) -> np.ndarray:
+    data = arrow_strings(series)
+    if data is not None:
+        # `series.str.strip().ne("")` without building the stripped text: a cell strips to
+        # nothing when it is empty or all whitespace, and utf8_is_space stops at a cell's first
+        # other character (its whitespace is utf8_trim_whitespace's, checked over every code
+        # point, pyarrow 25).
+        blank = pc.or_(pc.utf8_is_space(data), pc.equal(pc.binary_length(data), 0))
+        return pc.invert(blank).fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
     if series.dtype != object and pd.api.types.is_string_dtype(series):
-        # A CSV's compact string column: the string kernels do it without Python objects.
         return (series.notna() & series.str.strip().ne("")).to_numpy(dtype=bool, na_value=False)
     return _per_value(series, lambda v: not (isinstance(v, str) and not v.strip()))
 
@@ -197,10 +212,23 @@ def _per_value(series: pd.Series, fn) -> np.ndarray:
     return per[codes_]
 
 
-def read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict) -> tuple:
-    """Convert cells typed in TCVN3, VNI or VISCII; list each conversion and each doubtful cell."""
+def read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict, distinct=None) -> tuple:
+    """Convert cells typed in TCVN3, VNI or VISCII; list each conversion and each doubtful cell.
+
+    `distinct` (column → its `Distinct`, when already made) gives those columns' distinct values
+    without hashing them again; a column converted here is dropped from it.
+    """
+    distinct = {} if distinct is None else distinct
     # Legacy encodings put bytes above 0x7F in a cell: an ASCII cell reads the same in all of them.
-    strings = [v for c in raw for v in non_ascii_strings(raw[c])]
+    strings = [
+        v
+        for c in raw
+        for v in (
+            [u for u in distinct[c].uniques if isinstance(u, str) and not u.isascii()]
+            if c in distinct
+            else non_ascii_strings(raw[c])
+        )
+    ]
     readings = read_cells(strings)
     changed = {v: r for v, r in readings.items() if r.encoding or r.doubt}
     parts = []
@@ -225,6 +253,7 @@ def read_legacy(raw: pd.DataFrame, rows: np.ndarray, header_of: dict) -> tuple:
             )
         )
         raw[c] = raw[c].map(lambda v: changed[v].text if isinstance(v, str) and v in changed else v)
+        distinct.pop(c, None)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ENCODING_COLUMNS)
     return raw, table.sort_values(["dong", "cot"], kind="stable").reset_index(drop=True)
 

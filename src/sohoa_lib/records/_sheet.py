@@ -8,7 +8,6 @@ import csv
 import dataclasses
 import io
 import re
-import warnings
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 from sohoa_lib.common.text import fold
 from sohoa_lib.errors import InputError
 from sohoa_lib.records._columns import match_header
+from sohoa_lib.records._csvread import read_rows
 from sohoa_lib.records._legacy_text import read_cells
 
 # Title rows seen above the header in real inventories: a few lines of organisation, title,
@@ -202,16 +202,10 @@ def _read_csv(path: Path) -> Sheet:
         raise problem or InputError(f"{path.name}: không tìm thấy dòng tiêu đề cột")
     _, delimiter, layout = best
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            # A line with more cells than the header is set aside (pandas warns with its line
-            # number) and the rest is read: one bad line must not stop the inventory.
-            frame = pd.read_csv(
-                path, sep=delimiter, encoding=encoding, header=None, skiprows=layout.data_start,
-                names=layout.labels, index_col=False, dtype=str, keep_default_na=False,
-                na_values=[""], skip_blank_lines=False, encoding_errors="strict",
-                on_bad_lines="warn",
-            )  # fmt: skip
+        frame, caught = read_rows(
+            path, delimiter=delimiter, encoding=encoding, labels=layout.labels,
+            skip=layout.data_start, sample=sample,
+        )  # fmt: skip
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError(f"{path.name}: không đọc được dạng CSV ({label}, dấu phân cách "
                          f"{delimiter!r}): {exc}") from None  # fmt: skip
