@@ -10,7 +10,9 @@ set -euo pipefail
 
 out=${1:-src/sohoa_lib/data/handdigits.npz}
 FONT_PACKAGES="fonts-dkg-handwriting fonts-breip fonts-bwht fonts-dancingscript fonts-humor-sans fonts-comic-neue"
-TORCH="torch==2.13.0"
+# This workplace keeps a CPU build of torch 2.13.0 on disk, which pip takes; elsewhere PyPI's build
+# of that version comes with CUDA (several GB): set TORCH to a CPU wheel's path or spec to avoid it.
+TORCH=${TORCH:-torch==2.13.0}
 
 command -v npm >/dev/null 2>&1 || { echo "train-handdigits: npm is not installed (apt-get install npm)" >&2; exit 1; }
 [ -x .venv/bin/python ] || { echo "train-handdigits: run make setup first (.venv)" >&2; exit 1; }
