@@ -115,6 +115,20 @@ def cp1258_form(text: str) -> str:
     return "".join(out)
 
 
+def write_digitize_params(path: Path, scans: str | Path = "scans", extra: str = "") -> Path:
+    """The params of a unit taken through inventory and digitization (TTLT): inventory.csv beside
+    `path`, the project's cost norms, every eligible file selected; `extra` adds YAML lines."""
+    path.write_text(
+        "unit: TTLT\nname: Trung tâm Lưu trữ BHXH Việt Nam\nlevel: central\nphase: 1\n"
+        f"deadline: '2023-12-30'\ninventory: inventory.csv\nscans: {scans}\n"
+        f"costs: {ROOT / 'params' / 'costs.yaml'}\n"
+        "capacity: {scanners: 1, staff: 1}\nsigning: {organisation: Trung tâm Lưu trữ}\n"
+        "selection: {target_share: 1.0}\n" + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
 def write_signing_params(path: Path, organisation: str) -> Path:
     """The params of a unit that signs (TTLT): inventory.csv and scans/ beside `path`, the demo PKI
     in pki/ with its timestamp authority, two backup locations. Files flagged for review are signed

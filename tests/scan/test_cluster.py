@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, file_row
+from conftest import ROOT, file_row, write_digitize_params
 from sohoa_lib import UnitPaths, load_unit_settings
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.errors import ClusterError
@@ -113,16 +113,7 @@ def unit(tmp_path_factory) -> Path:
     rows = [file_row(ma, **{"Số lượt khai thác": 30 - i, "Số lượng trang": 2})
             for i, ma in enumerate(FILES)]  # fmt: skip
     pd.DataFrame(rows).to_csv(root / "inventory.csv", index=False, encoding="utf-8-sig")
-    costs = ROOT / "params" / "costs.yaml"
-    params = root / "TTLT.yaml"
-    params.write_text(
-        "unit: TTLT\nname: Trung tâm Lưu trữ BHXH Việt Nam\nlevel: central\nphase: 1\n"
-        f"deadline: '2023-12-30'\ninventory: inventory.csv\nscans: {scans}\ncosts: {costs}\n"
-        "capacity: {scanners: 1, staff: 1}\nsigning: {organisation: Trung tâm Lưu trữ}\n"
-        "selection: {target_share: 1.0}\ndigitize: {workers: 2}\n",
-        encoding="utf-8",
-    )
-    return params
+    return write_digitize_params(root / "TTLT.yaml", scans, extra="digitize: {workers: 2}\n")
 
 
 def _outputs(params: Path, name: str) -> UnitPaths:

@@ -13,7 +13,7 @@ import pandas as pd
 import pikepdf
 import pytest
 
-from conftest import ROOT, file_row
+from conftest import file_row, write_digitize_params
 from sohoa_lib import UnitPaths, load_unit_settings
 from sohoa_lib.catalog import db as cat
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
@@ -44,15 +44,7 @@ def unit(tmp_path_factory) -> tuple[Path, Path]:
         file_row(WAITING, **{"Số lượt khai thác": 10, "Số lượng trang": 4}),
     ]
     pd.DataFrame(rows).to_csv(root / "inventory.csv", index=False, encoding="utf-8-sig")
-    params = root / "TTLT.yaml"
-    costs = ROOT / "params" / "costs.yaml"
-    params.write_text(
-        "unit: TTLT\nname: Trung tâm Lưu trữ BHXH Việt Nam\nlevel: central\nphase: 1\n"
-        f"deadline: '2023-12-30'\ninventory: inventory.csv\nscans: scans\ncosts: {costs}\n"
-        "capacity: {scanners: 1, staff: 1}\nsigning: {organisation: Trung tâm Lưu trữ}\n"
-        "selection: {target_share: 1.0}\n",
-        encoding="utf-8",
-    )
+    params = write_digitize_params(root / "TTLT.yaml")
     settings = load_unit_settings(params)
     paths = UnitPaths(root / "out", "TTLT")
     run_inventory(settings, paths)
@@ -122,15 +114,10 @@ def test_a_blank_title_does_not_fail_the_file(tmp_path) -> None:
     row = file_row(GOOD, **{"Số lượng trang": 1})
     del row["Tiêu đề hồ sơ"]
     pd.DataFrame([row]).to_csv(tmp_path / "inventory.csv", index=False, encoding="utf-8-sig")
-    costs = ROOT / "params" / "costs.yaml"
-    (tmp_path / "p.yaml").write_text(
-        "unit: TTLT\nname: T\nlevel: central\nphase: 1\ndeadline: '2023-12-30'\n"
-        f"inventory: inventory.csv\nscans: scans\ncosts: {costs}\n"
-        "capacity: {scanners: 1, staff: 1}\nsigning: {organisation: T}\n"
-        "selection: {target_share: 1.0}\ndigitize: {pdf_per: file, workers: 1}\n",
-        encoding="utf-8",
+    params = write_digitize_params(
+        tmp_path / "p.yaml", extra="digitize: {pdf_per: file, workers: 1}\n"
     )
-    settings = load_unit_settings(tmp_path / "p.yaml")
+    settings = load_unit_settings(params)
     paths = UnitPaths(tmp_path / "out", "TTLT")
     run_inventory(settings, paths)
     result = run_digitize(settings, paths)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, file_row
+from conftest import ROOT, file_row, write_digitize_params
 from sohoa_lib import UnitPaths, load_unit_settings
 from sohoa_lib.demo._scans import ScanRequest, write_demo_scans
 from sohoa_lib.scan import pagecheck
@@ -78,15 +78,7 @@ def test_a_files_ocr_is_sent_before_later_files_are_checked(tmp_path) -> None:
     write_demo_scans(requests, tmp_path / "scans", tmp_path / "truth", seed=3)
     rows = [file_row(ma, **{"Số lượng trang": 1}) for ma in codes]
     pd.DataFrame(rows).to_csv(tmp_path / "inventory.csv", index=False, encoding="utf-8-sig")
-    costs = ROOT / "params" / "costs.yaml"
-    (tmp_path / "TTLT.yaml").write_text(
-        "unit: TTLT\nname: Trung tâm Lưu trữ BHXH Việt Nam\nlevel: central\nphase: 1\n"
-        f"deadline: '2023-12-30'\ninventory: inventory.csv\nscans: scans\ncosts: {costs}\n"
-        "capacity: {scanners: 1, staff: 1}\nsigning: {organisation: Trung tâm Lưu trữ}\n"
-        "selection: {target_share: 1.0}\n",
-        encoding="utf-8",
-    )
-    settings = load_unit_settings(tmp_path / "TTLT.yaml")
+    settings = load_unit_settings(write_digitize_params(tmp_path / "TTLT.yaml"))
     paths = UnitPaths(tmp_path / "out", "TTLT")
     run_inventory(settings, paths)
     with _Recording() as pool:
