@@ -64,7 +64,7 @@ def extract(
     doubted = {k for k, f in checked.items() if _doubted(f)}
     second = _second_reading(pages, first, doubted)
     if second is None:
-        result = _handwritten(pages, checked, first, inventory_dates, today)
+        result = _handwritten(pages, checked, first, inventory_dates, today, checked)
         return _located(result, first.words, pages, first.signer_page)
     again, covered = second
     other = cross_check(again.fields, again.words, again.signer, inventory_dates, today)
@@ -89,7 +89,7 @@ def _handwritten(
     first: _Reading,
     inventory_dates: tuple[dt.date, dt.date] | None,
     today: dt.date,
-    checked: Mapping[str, Field] | None = None,
+    checked: Mapping[str, Field],
 ) -> dict[str, Field]:
     """`fields` with a number or day the first reading (`checked`) doubted read from its blank by
     the handwriting reader (blanks located on the first reading's lines), a new date checked

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import statistics
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from PIL import Image
 
 from sohoa_lib.common.text import fold
 from sohoa_lib.describe._fields import Field, PageInfo
 from sohoa_lib.describe._fields_layout import (
+    _LABEL,
     DAY_NOISY,
     DAY_UNREAD,
     NUMBER_HAND,
@@ -37,7 +38,6 @@ MNIST's 1,000 held-out digits the network is right on 99.6% of those above 0.8 a
 those below."""
 HAND = "viết tay, đọc bằng mô hình chữ số viết tay"
 """Opens the reason of a value read from handwriting."""
-_LABEL = re.compile(r"\W*so\W*$")
 # The blank is cropped this many line heights above and below the printed line: handwriting
 # rises above and drops below the print it is written between.
 _RISE = 0.6
@@ -56,12 +56,11 @@ class _Blank:
 
 def read_handwritten(pages: Sequence[PageInfo], fields: Mapping[str, Field],
                      words: Mapping[str, tuple[Word, ...]],
-                     first: Mapping[str, Field] | None = None) -> dict[str, Field]:  # fmt: skip
+                     first: Mapping[str, Field]) -> dict[str, Field]:  # fmt: skip
     """`fields` with the number and the day read from their blanks where the OCR doubted them
     (in `fields` or in the `first` reading: a second reading of the region by Tesseract may
     have read the handwriting, and is no surer for it) and the scan is at hand."""
     out = dict(fields)
-    first = first or fields
     head = next((p for p in pages if p.lines), None)
     if head is None or head.image_path is None or head.dpi <= 0 or head.ocr_dpi <= 0:
         return out
@@ -82,14 +81,13 @@ def read_handwritten(pages: Sequence[PageInfo], fields: Mapping[str, Field],
             blanks["ngay"] = blank
     if not blanks:
         return out
+    scale = head.dpi / head.ocr_dpi
     try:
         with open_page(head.image_path, head.page_index) as image:
-            grey = np.asarray(image.convert("L"))
+            readings = {k: _read(image, blank, scale) for k, blank in blanks.items()}
     except (InputError, OSError, ValueError):
         return out  # the scan is gone or unreadable: the OCR's reading stands, flagged
-    scale = head.dpi / head.ocr_dpi
-    for k, blank in blanks.items():
-        reading = _read(grey, blank, scale)
+    for k, reading in readings.items():
         if reading is not None:
             out[k] = _number(fields[k], reading) if k == "so" else _day(fields[k], reading)
     return out
@@ -114,7 +112,8 @@ def _number_blank(lines: Sequence[Line], symbol: tuple[Word, ...]) -> _Blank | N
         return None
     row = _row(lines, symbol[0])
     before = [w for w in row if w.x1 <= symbol[0].x0]
-    label = next((w for w in reversed(before) if _LABEL.match(fold(w.text))), None)
+    # The word is the label alone (`Số:`, OCR's `Sô:`, `S6:`), as the layout reader knows it.
+    label = next((w for w in reversed(before) if _LABEL.fullmatch(fold(w.text))), None)
     if label is None:
         return None
     return _Blank(label.x1, symbol[0].x0, min(label.y0, symbol[0].y0), max(label.y1, symbol[0].y1))
@@ -142,18 +141,20 @@ def _day_blank(lines: Sequence[Line], used: tuple[Word, ...]) -> _Blank | None:
     return _Blank(x0, x1, top, bottom) if x1 > x0 else None
 
 
-def _read(grey: np.ndarray, blank: _Blank, scale: float) -> handdigits.Reading | None:
+def _read(page: Image.Image, blank: _Blank, scale: float) -> handdigits.Reading | None:
     """The blank's digits, from a crop one line height wider on each side (a digit may run
-    over the blank's edge) and `_RISE` line heights higher and lower."""
+    over the blank's edge) and `_RISE` line heights higher and lower. Cropped from the open
+    scan, then made grey: the page itself is neither copied nor converted."""
     height = blank.y1 - blank.y0
     top = max(0, round((blank.y0 - _RISE * height) * scale))
-    bottom = min(grey.shape[0], round((blank.y1 + _RISE * height) * scale))
+    bottom = min(page.height, round((blank.y1 + _RISE * height) * scale))
     left = max(0, round((blank.x0 - height) * scale))
-    right = min(grey.shape[1], round((blank.x1 + height) * scale))
+    right = min(page.width, round((blank.x1 + height) * scale))
     if right - left < 4 or bottom - top < 4:
         return None
+    grey = np.asarray(page.crop((left, top, right, bottom)).convert("L"))
     span = (blank.x0 * scale - left, blank.x1 * scale - left)
-    return handdigits.read_digits(grey[top:bottom, left:right], height * scale, span)
+    return handdigits.read_digits(grey, height * scale, span)
 
 
 def _shown(p: float) -> str:
@@ -166,12 +167,15 @@ def _how(reading: handdigits.Reading) -> str:
     return f"xác suất thấp nhất {_shown(reading.least)}{joined}"
 
 
+def _with_doubt(field: Field, why: str) -> Field:
+    """The OCR's field kept, the unsure reading added to its reasons."""
+    return dataclasses.replace(field, reason="; ".join(r for r in (field.reason, why) if r))
+
+
 def _number(field: Field, reading: handdigits.Reading) -> Field:
     if reading.least < SURE:
-        why = (
-            f"mô hình chữ số viết tay đọc «{reading.digits}», không chắc ({_shown(reading.least)})"
-        )
-        return dataclasses.replace(field, reason="; ".join(r for r in (field.reason, why) if r))
+        return _with_doubt(field, f"mô hình chữ số viết tay đọc «{reading.digits}», "
+                                  f"không chắc ({_shown(reading.least)})")  # fmt: skip
     ocr = field.value or "(không đọc được)"
     why = (f"số {HAND}: «{reading.digits}» ({_how(reading)}); "
            f"OCR đọc «{ocr}»: cần đối chiếu bản giấy")  # fmt: skip
@@ -187,9 +191,8 @@ def _day(field: Field, reading: handdigits.Reading) -> Field:
             value = None  # day 0, 31 in a 30-day month, or no month read
     if reading.least < SURE or value is None:
         doubt = "không chắc" if value is not None else "không phải ngày của tháng đó"
-        why = (f"mô hình chữ số viết tay đọc ngày «{reading.digits}», "
-               f"{doubt} ({_shown(reading.least)})")  # fmt: skip
-        return dataclasses.replace(field, reason="; ".join(r for r in (field.reason, why) if r))
+        return _with_doubt(field, f"mô hình chữ số viết tay đọc ngày «{reading.digits}», "
+                                  f"{doubt} ({_shown(reading.least)})")  # fmt: skip
     why = (f"ngày {HAND}: «{reading.digits}» ({_how(reading)}); "
            f"OCR đọc «{field.value}»: cần đối chiếu bản giấy")  # fmt: skip
     return Field(value.isoformat(), min(field.confidence, 0.5),

@@ -4,8 +4,9 @@ Offices print `Số:      /QĐ-BHXH` and `ngày     tháng 5 năm 2025` and writ
 day by hand when the document is registered. Tesseract's models are trained on print and misread
 these with confidence (299 read 899 at 90). The blank is cut into glyphs by connected components
 and each glyph is classified by a small convolutional network trained on MNIST's handwritten
-digits and handwriting fonts (`handdigits_train`, weights in `data/handdigits.npz`). Nothing here decides on its own: the
-caller keeps a reading flagged for the cataloguer whatever its probability.
+digits and handwriting fonts (`handdigits_train`, weights in `data/handdigits.npz`). Nothing
+here decides on its own: the caller keeps a reading flagged for the cataloguer whatever its
+probability.
 
 No library in the dependencies reads handwritten digits (Tesseract has no handwriting model,
 OpenCV's samples are not an API), and inference is four matrix products, so it is written here
@@ -27,8 +28,8 @@ BOX = 20
 # Components smaller than this share of the line height in both directions are specks, dots of
 # a dotted blank (`Số: ......`) or accents, not digits.
 _SPECK = 0.25
-# A glyph wider than this many times its height holds two digits written joined (`22`): MNIST
-# digits are at most less wide than high.
+# A glyph wider than this many times its height may hold two digits written joined (`22`): a
+# handwritten digit stood upright is less wide than high.
 _JOINED = 0.95
 _MAX_DIGITS = 6
 _TWO = 1.4
@@ -126,8 +127,8 @@ def glyphs(
     The crop reaches past the blank (`span`, its columns, by default the whole crop) so that a
     digit written over the blank's edge is whole; a mark whose middle is outside the blank is a
     letter of the printed words around it and is left out. Strokes of one digit drawn apart (the
-    bar of a 5) are joined by their overlap across; a mark as wide as two digits is cut at its
-    thinnest column."""
+    bar of a 5) are joined by their overlap across, and each mark is stood upright; a mark as
+    wide as two digits is cut apart by `_split`."""
     if grey.size == 0:
         return []
     ink = 255 - grey.astype(np.uint8)
@@ -232,7 +233,7 @@ def read_digits(
     """The digits written in a blank cropped from a scan (grey, paper light), given the printed
     line's height in the crop's pixels; None when the blank holds no digit-sized mark or more
     than a number has."""
-    marks = [g for g in glyphs(grey, line_height, span) if g.shape[0] > 0 and g.shape[1] > 0]
+    marks = glyphs(grey, line_height, span)
     if not marks or len(marks) > _MAX_DIGITS:
         return None
     pieces = [_split(mark) for mark in marks]
