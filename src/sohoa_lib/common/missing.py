@@ -1,4 +1,4 @@
-"""Whether one cell's value is missing (None, NaN, NaT, pandas' NA), without importing pandas."""
+"""Whether one cell's value is missing (None, NaN, NaT, pandas' NA) or blank, without importing pandas."""
 
 from __future__ import annotations
 
@@ -21,3 +21,10 @@ def is_missing(value: object) -> bool:
     if pandas is not None:
         return bool(pandas.api.types.is_scalar(value) and pandas.isna(value))
     return isinstance(value, numbers.Number | np.generic) and bool(value != value)
+
+
+def is_blank(value: object) -> bool:
+    """True for a missing value (`is_missing`) and for text that is empty or only whitespace."""
+    if isinstance(value, str):
+        return not value.strip()
+    return is_missing(value)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sohoa_lib.common.missing import is_missing
+from sohoa_lib.common.missing import is_blank
 from sohoa_lib.common.text import fold, nfc
 
 MIN_YEAR = 1800
@@ -114,7 +114,7 @@ def parse_vn_date(value: object) -> PartialDate | None:
     """
     if type(value) is str:  # the usual cell, spared the checks for the other kinds below
         return _from_text(nfc(value)) if value.strip() else None
-    if _is_blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, bool | np.bool_):
         raise ValueError(f'"{value}" không phải là ngày tháng: {_EXPECTED}')
@@ -132,14 +132,6 @@ def parse_vn_date(value: object) -> PartialDate | None:
     if isinstance(value, numbers.Real):
         return _from_number(float(value), str(value))
     return _from_text(nfc(str(value)))
-
-
-def _is_blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    return is_missing(value)
 
 
 def _from_text(text: str) -> PartialDate | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from lxml import etree
 from pikepdf import Pdf
 from pikepdf.models.metadata import PdfMetadata
 
+from sohoa_lib.common.missing import is_blank
 from sohoa_lib.errors import InputError
 from sohoa_lib.records import codes
 
@@ -138,7 +138,7 @@ def normalise(metadata: Mapping[str, Mapping | None]) -> dict[str, dict]:
             raise InputError(
                 f"siêu dữ liệu XMP: trường {level} không xác định {bad}; các trường hợp lệ: {list(fields)}"
             )
-        merged = {**DEFAULTS, **{k: v for k, v in values.items() if not _blank(v)}}
+        merged = {**DEFAULTS, **{k: v for k, v in values.items() if not is_blank(v)}}
         out[level] = {k: _value(level, k, fields[k], v) for k, v in merged.items()}
     return out
 
@@ -205,15 +205,6 @@ def read(pdf: Pdf) -> dict[str, dict]:
     return out
 
 
-def _blank(value: object) -> bool:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    # pandas' NA and NaT, without importing pandas here
-    return type(value).__name__ in ("NAType", "NaTType")
-
-
 def _value(level: str, name: str, field: Field, value: object) -> str | int | list[str]:
     where = f"siêu dữ liệu XMP: trường {level} {name}"
     if field.kind == "int":
@@ -234,7 +225,7 @@ def _value(level: str, name: str, field: Field, value: object) -> str | int | li
         return value.strip()
     if field.kind == "list":
         items = value.split(";") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-        return [_text(item) for item in items if not _blank(item)]
+        return [_text(item) for item in items if not is_blank(item)]
     if field.kind == "code":
         try:
             return codes.parse_code(name, value) or ""
