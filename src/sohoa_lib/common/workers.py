@@ -1,7 +1,8 @@
-"""Worker processes that die with their parent and take their own children (tesseract) along."""
+"""Workers: processes that die with their parent (and take tesseract along), threads for Arrow."""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import contextlib
 import ctypes
 import os
@@ -9,11 +10,32 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 PR_SET_PDEATHSIG = 1
 """prctl(2) option: the signal the kernel sends this process when its parent thread ends."""
 _POLL_S = 1.0
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's share), not the machine's count."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def in_background(fn: Callable[..., T], *args: object) -> cf.Future[T]:
+    """`fn(*args)` on a thread of its own, for work that leaves the GIL (Arrow, numpy, I/O); the
+    caller takes `.result()` when it needs it."""
+    pool = cf.ThreadPoolExecutor(1)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends once its one task is done
 
 
 def die_with_parent(parent_pid: int) -> None:

@@ -35,13 +35,6 @@ class PageExecutor:
     """`máy này` or the scheduler's address, for messages and the report."""
 
 
-def cores() -> int:
-    """The cores this process may run on (a container's share), not the machine's count."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def local_pool(workers: int) -> cf.ProcessPoolExecutor:
     """The local pool for page work; every page pool in sohoa is made here.
 
@@ -82,7 +75,7 @@ def page_executor(
     The block is left with every task done; the pool's workers then exit on their own, while
     the caller goes on. Left by an error, the pool is shut down and waited for."""
     if not scheduler:
-        pool = local_pool(workers or cores())
+        pool = local_pool(workers or _worker.cores())
         try:
             yield PageExecutor(pool, pool._max_workers, "máy này")
         except BaseException:

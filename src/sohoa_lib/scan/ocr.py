@@ -7,7 +7,6 @@ import csv
 import functools
 import io
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ import pikepdf
 from PIL import Image
 
 from sohoa_lib.common import clock
+from sohoa_lib.common.workers import cores
 from sohoa_lib.errors import InputError, MissingToolError, ParamsError
 from sohoa_lib.pdf import textlayer
 from sohoa_lib.scan import alto, workcopy
@@ -283,7 +283,7 @@ def ocr_pages(
     if executor is None:
         from sohoa_lib.scan.cluster import local_pool  # the one place page-work pools are made
 
-        executor = local_pool(min(_cores(), len(tasks)))
+        executor = local_pool(min(cores(), len(tasks)))
     futures = {executor.submit(ocr_page, task): i for i, task in enumerate(tasks)}
     results: list[PageResult | None] = [None] * len(tasks)
     try:
@@ -300,13 +300,6 @@ def ocr_pages(
         if own:
             executor.shutdown(cancel_futures=True)
     return [r for r in results if r is not None]
-
-
-def _cores() -> int:
-    # The cores this process may run on (a container's share), not the machine's count.
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 # Page images ----------------------------------------------------------------------------------

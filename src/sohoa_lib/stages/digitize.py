@@ -14,6 +14,7 @@ import pandas as pd
 
 from sohoa_lib import handover
 from sohoa_lib.catalog import db
+from sohoa_lib.common import workers
 from sohoa_lib.common.progress import Progress
 from sohoa_lib.handover.digitize import (
     DOCUMENT_COLUMNS,
@@ -79,7 +80,7 @@ def run_digitize(
     with contextlib.ExitStack() as stack:
         if executor is not None:
             pool = cluster.PageExecutor(executor, getattr(executor, "_max_workers", 0) or
-                                        cluster.cores(), "máy này")  # fmt: skip
+                                        workers.cores(), "máy này")  # fmt: skip
         else:
             address = cluster.scheduler_address(scheduler, settings.digitize.scheduler)
             pool = stack.enter_context(
