@@ -67,3 +67,19 @@ def test_arrow_memory_pool_is_malloc_unless_the_user_chose_one() -> None:
     assert kept.stdout.strip() == pa.mimalloc_memory_pool().backend_name
     quiet_memory_pool()  # in this process too: idempotent
     assert quiet_memory_pool() is None
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_page_workers_share_the_cores_among_their_opencv_threads(workers: int) -> None:
+    from sohoa_lib.common.workers import cores
+    from sohoa_lib.scan.cluster import local_pool
+
+    with local_pool(workers) as pool:
+        threads = set(pool.map(_opencv_threads, range(workers * 2)))
+    assert threads == {max(1, cores() // workers)}
+
+
+def _opencv_threads(_: int) -> int:
+    import cv2
+
+    return cv2.getNumThreads()

@@ -46,8 +46,9 @@ def local_pool(workers: int) -> cf.ProcessPoolExecutor:
     return cf.ProcessPoolExecutor(
         max(1, workers),
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker.die_with_parent,  # a killed run's workers must not go on writing
-        initargs=(os.getpid(),),
+        # A killed run's workers must not go on writing; each has its share of the cores.
+        initializer=_worker.start_page_worker,
+        initargs=(os.getpid(), max(1, _worker.cores() // max(1, workers))),
     )
 
 
