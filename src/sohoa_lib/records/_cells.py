@@ -70,10 +70,13 @@ class Distinct:
         rather than as a million Python objects."""
         numbers = np.zeros((len(fns), len(self.values) + 1), dtype=np.int64)  # +1: blank rows
         known = np.zeros(len(self.values) + 1, dtype=bool)
-        for i, value in enumerate(self.values):
-            if value is not None:
-                numbers[:, i] = [fn(value) for fn in fns]
-                known[i] = True
+        present = [i for i, value in enumerate(self.values) if value is not None]
+        values = [self.values[i] for i in present]
+        known[present] = True
+        for row, fn in zip(numbers, fns, strict=True):
+            # One list per function, stored at once: a numpy store per value cost more than
+            # the function (0.1 s for an inventory's 35,000 distinct dates).
+            row[present] = [fn(value) for value in values]
         return (*numbers[:, self.codes], known[self.codes])
 
     def take_bools(self, per_unique: np.ndarray, blank: bool) -> np.ndarray:
