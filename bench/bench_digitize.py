@@ -329,6 +329,11 @@ def run_ocrmypdf(scans: Path, truth: Path, manifest: pd.DataFrame, work: Path) -
     return _measure(seconds, memory.peak, outputs, truth, manifest) | {"cpu": cpu.seconds}
 
 
+def _run(fn, scans: Path, truth: Path, manifest: pd.DataFrame) -> dict | str:
+    with tempfile.TemporaryDirectory() as tmp:
+        return fn(scans, truth, manifest, Path(tmp))
+
+
 def _dpi(path: Path) -> str:
     from PIL import Image
 
@@ -357,6 +362,9 @@ def main() -> int:
     parser.add_argument("--dpi", type=int, default=500, help="scan resolution (a scanner's 500)")
     parser.add_argument("--data", type=Path, default=DATA, help="where the rendered scans are kept")
     parser.add_argument("--only", help="comma-separated variants to run (default: all)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="paired runs of the pool with 1 and 2 workers"
+    )
     args = parser.parse_args()
     scans, truth, manifest = make_pages(args.files, args.pages, args.dpi, args.data)
     input_bytes = sum((scans / f).stat().st_size for f in manifest["file"])
@@ -374,10 +382,19 @@ def main() -> int:
     }
     if args.only:
         variants = {k: v for k, v in variants.items() if k in args.only.split(",")}
-    results = {}
+    results, rounds = {}, []
+    paired = ("sohoa pool 1", POOL)
+    if all(name in variants for name in paired) and args.rounds > 1:
+        # One run of each moved the 1 → 2 scaling between 1.5x and 1.8x on this VM: the pair runs
+        # back to back `rounds` times, order alternating, and the median round is kept.
+        for i in range(args.rounds):
+            order = paired if i % 2 == 0 else paired[::-1]
+            rounds.append({name: _run(variants[name], scans, truth, manifest) for name in order})
+        rounds.sort(key=lambda r: r[POOL]["pages_per_minute"] / r[paired[0]]["pages_per_minute"])
+        results.update(rounds[(len(rounds) - 1) // 2])
     for name, fn in variants.items():
-        with tempfile.TemporaryDirectory() as tmp:
-            results[name] = fn(scans, truth, manifest, Path(tmp))
+        if name not in results:
+            results[name] = _run(fn, scans, truth, manifest)
     print(f"{'variant':<18}{'pages/min':>10}{'s/page':>8}{'CPU use':>9}{'peak MB':>9}"
           f"{'KB/page':>9}{'CER':>8}")  # fmt: skip
     for name, r in results.items():
@@ -403,6 +420,10 @@ def main() -> int:
         )
     print(f"\nscaling 1 → {JOBS} workers: pool {times(POOL, 'sohoa pool 1')}, "
           f"dask {times(DASK, 'sohoa dask 1')} (target ≥ 1.8×)")  # fmt: skip
+    if rounds:
+        each = [r[POOL]["pages_per_minute"] / r["sohoa pool 1"]["pages_per_minute"] for r in rounds]
+        print(f"pool scaling, median of {len(rounds)} paired rounds (shown above): "
+              + ", ".join(f"{x:.2f}×" for x in each))  # fmt: skip
     if POOL in ppm and DASK in ppm:
         overhead = ppm[POOL] / ppm[DASK] - 1
         print(f"Dask cluster against the local pool, {JOBS} workers on the same cores: "
@@ -410,9 +431,13 @@ def main() -> int:
     print(f"sohoa / bare tesseract on the scans: {times(POOL, 'tesseract scans')}; "
           f"on the same 300-dpi working copies: {times(POOL, 'tesseract 300dpi')}; "
           f"sohoa / ocrmypdf: {times(POOL, 'ocrmypdf pdfa')} (pages per minute)")  # fmt: skip
-    if ours is not None and ours["steps"]:
-        print(f"{POOL}, mean seconds a page: " + ", ".join(
-            f"{k.removeprefix('giay_')} {v:.2f}" for k, v in ours["steps"].items()))  # fmt: skip
+    # Both pool runs: a step that takes longer with 2 workers than with 1 is what keeps the
+    # scaling from 2x (memory bandwidth and caches are shared, the cores are not).
+    for name in ("sohoa pool 1", POOL):
+        if isinstance(results.get(name), dict) and results[name]["steps"]:
+            print(f"{name}, mean seconds a page: " + ", ".join(
+                f"{k.removeprefix('giay_')} {v:.2f}" for k, v in results[name]["steps"].items()
+            ))  # fmt: skip
     print(
         "Note: bare tesseract makes a PDF with no PDF/A, no checks, no documents; sohoa writes "
         "PDF/A-2B with the original images, metadata and the catalogue."
