@@ -255,3 +255,21 @@ def test_run_and_batch_take_a_scheduler_address() -> None:
     )
     assert parser.parse_args(["batch", "--scheduler", "tcp://h:8786"]).scheduler == "tcp://h:8786"
     assert parser.parse_args(["run", "BN"]).scheduler is None
+
+
+def test_cluster_workers_share_their_machines_cores_among_opencv_threads(unit, cluster) -> None:
+    from sohoa_lib.common.workers import cores
+    from sohoa_lib.scan.cluster import connect, preflight
+
+    settings = load_unit_settings(unit)
+    workers = [cluster.worker("a"), cluster.worker("b")]
+    cluster.wait_for(2)
+    client = connect(cluster.address)
+    try:
+        preflight(client, scans=settings.scans, outputs=unit.parent, tessdata_dir=None)
+        # Two one-thread workers on this machine: each gets half its cores (at least one).
+        # A lambda travels by value; a function of this module would need it on the workers.
+        found = client.run(lambda: __import__("os").environ.get("OPENCV_FOR_THREADS_NUM"))
+    finally:
+        client.close()
+    assert found == {w: str(max(1, cores() // 2)) for w in workers}

@@ -145,13 +145,30 @@ def preflight(client, *, scans: Path | None, outputs: Path, tessdata_dir: Path |
             f"cụm Dask {client.scheduler.address} chưa sẵn sàng cho việc số hóa:\n  "
             + "\n  ".join(problems)
         )
+    share_cores(client, threads, {a: r["cores"] for a, r in found.items()})
     return sum(threads.values())
+
+
+def share_cores(client, threads: dict[str, int], cores: dict[str, int]) -> dict[str, int]:
+    """Give each worker's OpenCV its share of its machine's cores: the machine's cores over the
+    task threads of every worker on it, as the local pool does (`_worker.start_page_worker`).
+    Returns the share given to each worker."""
+    from distributed.comm import get_address_host
+
+    slots: dict[str, int] = {}
+    for address, count in threads.items():
+        host = get_address_host(address)
+        slots[host] = slots.get(host, 0) + count
+    shares = {a: max(1, cores[a] // slots[get_address_host(a)]) for a in threads}
+    for share in set(shares.values()):
+        client.run(_worker.share_cores, share, workers=[a for a, s in shares.items() if s == share])
+    return shares
 
 
 def probe(scans: str | None, outputs: str, tessdata_dir: str | None) -> dict:
     """What one worker has (runs on the worker): Tesseract's version, the vie model's checksum,
-    and the problems found, in Vietnamese."""
-    problems = []
+    its machine's cores, and the problems found, in Vietnamese."""
+    problems: list[str] = []
     version = tesseract.version()
     model = None
     if version is None:
@@ -176,7 +193,7 @@ def probe(scans: str | None, outputs: str, tessdata_dir: str | None) -> dict:
                 pass
         except OSError as exc:
             problems.append(f"không ghi được vào thư mục kết quả {outputs}: {exc.strerror}")
-    return {"tesseract": version, "model": model, "problems": problems}
+    return {"tesseract": version, "model": model, "problems": problems, "cores": _worker.cores()}
 
 
 def _file_sha256(path: Path) -> str:
