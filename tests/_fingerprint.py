@@ -14,11 +14,12 @@ from pathlib import Path
 
 # Values that differ between two runs of the same code: clocks, durations, tool versions, the
 # bytes of signed or timestamped files (and so their sizes and checksums), the demo PKI's
-# certificate serials (a new key pair per run), machine paths.
+# certificate serials (a new key pair per run), machine paths, and the date a signature must be
+# renewed by (gia_han_truoc: counted from the signing time).
 VOLATILE = re.compile(
     r"(time|thoi_gian|second|giay|duration|elapsed|version|phien_ban|sha|checksum|hash|rate|"
     r"per_min|trang_moi_phut|started|finished|_at$|^at$|created|modified|timestamp|size|bytes|"
-    r"kich_thuoc|serial|path|duong_dan|host|machine|python|date_run|ngay_chay|cpu|workers)",
+    r"kich_thuoc|serial|path|duong_dan|host|machine|python|date_run|ngay_chay|cpu|workers|gia_han_truoc)",
     re.IGNORECASE,
 )
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")

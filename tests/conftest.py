@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+DEMO_AS_OF = "2026-11-30"
+"""The day the demo's recorded outputs (tests/data/demo-outputs.json) are for."""
 
 
 @pytest.fixture
@@ -25,6 +27,7 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Session-wide: the run takes about a minute, and both the report tests and the browser tests
     read its reports (the browser tests only add files: screenshots).
     """
+    from sohoa_lib.common.clock import AS_OF_ENV
     from sohoa_lib.demo import PASSWORD_ENV, write_demo_data
     from sohoa_lib.run import national as national_run
     from sohoa_lib.run import runner
@@ -32,6 +35,9 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("demo")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(PASSWORD_ENV, "demo-pass")
+        # The day tests/data/demo-outputs.json was recorded: overdue days, projected finishes
+        # and the days left are counted from the run's day, so the outputs change every day.
+        mp.setenv(AS_OF_ENV, DEMO_AS_OF)
         write_demo_data(base / "data", params_dir=ROOT / "params")
         outputs = base / "outputs"
         runner.run_unit("HP", params_file=base / "data" / "HP" / "params.yaml",

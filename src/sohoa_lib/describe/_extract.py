@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from sohoa_lib.common import clock
 from sohoa_lib.describe import _fields
 from sohoa_lib.describe._crosscheck import LOW_CONF, cross_check
 from sohoa_lib.describe._fields import (
@@ -56,7 +57,7 @@ def extract(
     carries its reason, and a field read from word boxes its region (`Field.region`, when the
     page's size is known).
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     first = _read(pages)
     if first is None:
         return dict.fromkeys(FIELD_KEYS, MISSING)

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
+from sohoa_lib.common import clock
 from sohoa_lib.common.clock import VIETNAM
 
 # The formatters live in common (statistics sentences use them too); reports call them r.number.
@@ -90,7 +91,7 @@ def as_of_date(value: str | dt.date | None) -> dt.date:
     """The report date from a notebook parameter: ISO text, a date, or blank for today."""
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(value) if value else dt.date.today()
+    return dt.date.fromisoformat(value) if value else clock.today()
 
 
 # --- blocks ------------------------------------------------------------------------------------

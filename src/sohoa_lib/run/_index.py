@@ -9,6 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from sohoa_lib.common import clock
 from sohoa_lib.common.clock import VIETNAM
 from sohoa_lib.common.files import write_text
 from sohoa_lib.errors import UnknownUnitError
@@ -191,7 +192,7 @@ def _headline(outputs: Path) -> str:
     from sohoa_lib.common.vnformat import number, share
     from sohoa_lib.stats.progress import progress_by_unit
 
-    units = progress_by_unit(outputs, dt.date.today(), [])
+    units = progress_by_unit(outputs, clock.today(), [])
     units = units[units["reported"]]
     if units.empty:
         return ""

@@ -14,7 +14,7 @@ import pandas as pd
 
 from sohoa_lib import handover
 from sohoa_lib.catalog import db
-from sohoa_lib.common import workers
+from sohoa_lib.common import clock, workers
 from sohoa_lib.common.progress import Progress
 from sohoa_lib.handover.digitize import (
     DOCUMENT_COLUMNS,
@@ -102,7 +102,7 @@ def run_digitize(
     outcomes |= done
     result = _assemble(settings, selected, folders, outcomes, model, ocr_count, started, paths)
     result = dataclasses.replace(result, where=pool.where)
-    write_outputs(result, paths, as_of or dt.date.today())
+    write_outputs(result, paths, as_of or clock.today())
     _catalogue(result, paths, outcomes)
     return result
 

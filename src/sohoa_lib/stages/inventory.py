@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sohoa_lib.common import clock
 from sohoa_lib.handover.inventory import InventoryResult, write_outputs
 from sohoa_lib.paths import UnitPaths
 from sohoa_lib.records.costing import (
@@ -21,7 +22,7 @@ def run_inventory(
     settings: UnitSettings, paths: UnitPaths, *, as_of: dt.date | None = None
 ) -> InventoryResult:
     """Read the unit's inventory, apply plan 1838, select, estimate, and write the stage's CSVs."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     table = read_inventory(settings.inventory, settings.inventory_facts)
     files = eligibility(table.files, settings.selection)
     selection, summary = select(files, settings.selection.target_share)

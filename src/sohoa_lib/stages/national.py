@@ -39,7 +39,7 @@ def run_national_report(
     """
     clock = time.perf_counter()
     outputs = Path(outputs)
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     definitions = load_definitions(indicators)
     problems: list[dict] = []
     unit_rows = progress_by_unit(outputs, as_of, problems)

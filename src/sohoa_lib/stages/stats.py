@@ -46,7 +46,7 @@ def run_statistics(
     outputs already written); the report then says no report tables were given.
     """
     clock = time.perf_counter()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     definitions = definitions_for(settings)
     if settings.statistics is not None:
         collected, problems = collect(settings.statistics, settings.unit, definitions)
