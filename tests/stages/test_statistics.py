@@ -177,3 +177,11 @@ def test_the_notebook_runs_into_a_report(unit, tmp_path: Path) -> None:
     html = (paths.reports / "04_statistics.html").read_text("utf-8")
     assert "Chỉ tiêu thống kê" in html and "so với cùng kỳ năm trước" in html
     assert "run_statistics(" not in html  # outputs, not code
+
+
+def test_without_a_day_the_stage_counts_as_of_the_runs_day(unit, monkeypatch) -> None:
+    from sohoa_lib.common.clock import AS_OF_ENV
+
+    settings, paths, _ = unit
+    monkeypatch.setenv(AS_OF_ENV, "2025-06-30")
+    assert run_statistics(settings, paths).as_of == dt.date(2025, 6, 30)

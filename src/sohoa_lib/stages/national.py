@@ -11,6 +11,7 @@ import pandas as pd
 from sohoa_lib.catalog import national as catalogue
 from sohoa_lib.catalog import postgres
 from sohoa_lib.catalog.schema import CATALOG_NAME
+from sohoa_lib.common import clock
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.handover import write_summary
 from sohoa_lib.handover.national import NationalResult
@@ -37,7 +38,7 @@ def run_national_report(
     `settings` is params/national.yaml: with a database URL there (or in $SOHOA_DATABASE_URL)
     the national catalogue goes to PostgreSQL instead of `national/catalog.sqlite`.
     """
-    clock = time.perf_counter()
+    started = time.perf_counter()
     outputs = Path(outputs)
     as_of = as_of or clock.today()
     definitions = load_definitions(indicators)
@@ -62,7 +63,7 @@ def run_national_report(
             ignore_index=True,
         ),
         catalogue_units=merged.units,
-        seconds=time.perf_counter() - clock,
+        seconds=time.perf_counter() - started,
         catalogue_merged=merged.merged,
         catalogue_where=catalogue.where(url),
     )

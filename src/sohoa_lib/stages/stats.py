@@ -7,6 +7,7 @@ import time
 
 import pandas as pd
 
+from sohoa_lib.common import clock
 from sohoa_lib.common.files import write_csv
 from sohoa_lib.errors import ParamsError
 from sohoa_lib.handover import write_summary
@@ -45,7 +46,7 @@ def run_statistics(
     A unit without a statistics folder still gets its programme indicators (from the stage
     outputs already written); the report then says no report tables were given.
     """
-    clock = time.perf_counter()
+    started = time.perf_counter()
     as_of = as_of or clock.today()
     definitions = definitions_for(settings)
     if settings.statistics is not None:
@@ -73,7 +74,7 @@ def run_statistics(
         problems=problems_frame(problems),
         compiled=compiled,
         pace=read_pace(paths.root),
-        seconds=time.perf_counter() - clock,
+        seconds=time.perf_counter() - started,
     )
     _write(result, paths)
     return result
