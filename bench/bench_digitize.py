@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from _rounds import median_round, paired_rounds
 from sohoa_lib.scan import ocr, workcopy
 
 # pandas and psutil are imported where used: the pool's spawned workers import this script again
@@ -329,6 +330,10 @@ def run_ocrmypdf(scans: Path, truth: Path, manifest: pd.DataFrame, work: Path) -
     return _measure(seconds, memory.peak, outputs, truth, manifest) | {"cpu": cpu.seconds}
 
 
+def _scaling(round_: dict) -> float:
+    return round_[POOL]["pages_per_minute"] / round_["sohoa pool 1"]["pages_per_minute"]
+
+
 def _run(fn, scans: Path, truth: Path, manifest: pd.DataFrame) -> dict | str:
     with tempfile.TemporaryDirectory() as tmp:
         return fn(scans, truth, manifest, Path(tmp))
@@ -385,13 +390,11 @@ def main() -> int:
     results, rounds = {}, []
     paired = ("sohoa pool 1", POOL)
     if all(name in variants for name in paired) and args.rounds > 1:
-        # One run of each moved the 1 → 2 scaling between 1.5x and 1.8x on this VM: the pair runs
-        # back to back `rounds` times, order alternating, and the median round is kept.
-        for i in range(args.rounds):
-            order = paired if i % 2 == 0 else paired[::-1]
-            rounds.append({name: _run(variants[name], scans, truth, manifest) for name in order})
-        rounds.sort(key=lambda r: r[POOL]["pages_per_minute"] / r[paired[0]]["pages_per_minute"])
-        results.update(rounds[(len(rounds) - 1) // 2])
+        # One run of each moved the 1 → 2 scaling between 1.5x and 1.8x on this VM.
+        rounds = paired_rounds(
+            lambda name: _run(variants[name], scans, truth, manifest), paired, args.rounds
+        )
+        results.update(median_round(rounds, _scaling))
     for name, fn in variants.items():
         if name not in results:
             results[name] = _run(fn, scans, truth, manifest)
@@ -421,9 +424,8 @@ def main() -> int:
     print(f"\nscaling 1 → {JOBS} workers: pool {times(POOL, 'sohoa pool 1')}, "
           f"dask {times(DASK, 'sohoa dask 1')} (target ≥ 1.8×)")  # fmt: skip
     if rounds:
-        each = [r[POOL]["pages_per_minute"] / r["sohoa pool 1"]["pages_per_minute"] for r in rounds]
-        print(f"pool scaling, median of {len(rounds)} paired rounds (shown above): "
-              + ", ".join(f"{x:.2f}×" for x in each))  # fmt: skip
+        print(f"pool scaling, median of {len(rounds)} paired rounds (shown above), in order run: "
+              + ", ".join(f"{_scaling(r):.2f}×" for r in rounds))  # fmt: skip
     if POOL in ppm and DASK in ppm:
         overhead = ppm[POOL] / ppm[DASK] - 1
         print(f"Dask cluster against the local pool, {JOBS} workers on the same cores: "

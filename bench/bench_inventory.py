@@ -18,9 +18,12 @@ import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
+
+from _rounds import median_round, paired_rounds
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "bench"
@@ -200,8 +203,9 @@ def main() -> int:
                 variants.append("openpyxl-read")
             measured = {}
             if "pandas-read" in variants:
-                rounds = _paired_rounds(path, args.rounds)
-                measured.update(_median_round(rounds))
+                pair = ("sohoa", "pandas-read")
+                rounds = paired_rounds(partial(run_child, path=path), pair, args.rounds)
+                measured.update(median_round(rounds, _time_ratio))
                 floors.append((rows, rounds))
             for variant in variants:
                 result = measured.get(variant) or run_child(variant, path)
@@ -231,26 +235,6 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def _paired_rounds(path: Path, rounds: int) -> list[dict]:
-    """sohoa and the floor run back to back `rounds` times, which goes first alternating.
-
-    On the 2-core reference VM either one alone moves by a third from one run to the next
-    (the floor read the same file in 2.2-4.4 s minutes apart), so one run of each can land 1.2x
-    or 2.5x apart; runs side by side meet the same conditions, and the median round is reported.
-    """
-    out = []
-    for i in range(rounds):
-        order = ("sohoa", "pandas-read") if i % 2 == 0 else ("pandas-read", "sohoa")
-        out.append({variant: run_child(variant, path) for variant in order})
-    return out
-
-
-def _median_round(rounds: list[dict]) -> dict:
-    """The round whose time ratio is the median one (an actual pair of runs, not a mix)."""
-    ranked = sorted(rounds, key=lambda r: _against_floor(r["sohoa"], r["pandas-read"])[0])
-    return ranked[(len(ranked) - 1) // 2]
-
-
 def run_child(variant: str, path: Path) -> dict:
     """One variant in a fresh process: its times, CPU seconds and peak memory (its own)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -264,6 +248,10 @@ def run_child(variant: str, path: Path) -> dict:
     # move less than wall-clock time when other work competes for the cores.
     result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return result
+
+
+def _time_ratio(round_: dict) -> float:
+    return _against_floor(round_["sohoa"], round_["pandas-read"])[0]
 
 
 def _against_floor(sohoa: dict, floor: dict) -> tuple[float, float, float]:
