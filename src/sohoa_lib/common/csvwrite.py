@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import codecs
-import collections
 import concurrent.futures as cf
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sohoa_lib.common.files import atomic_path, write_csv
-from sohoa_lib.common.workers import cores
+from sohoa_lib.common.workers import cores, in_order
 
 # pandas' `to_csv` turns each Arrow text column back into Python objects and writes cell by cell:
 # 3 s for the 70 MB exclusions.csv and 49 MB selection.csv of a 1,000,000-row inventory (issue 15).
@@ -48,7 +46,7 @@ def write_table_csv(final: Path, frame: pd.DataFrame) -> Path:
     ):
         fh.write(codecs.BOM_UTF8)
         fh.write(header.encode("utf-8"))
-        for lines in _in_order(pool, _lines, batches, ahead=threads):
+        for lines in in_order(pool, _lines, batches, ahead=threads):
             fh.write(lines)
     return final
 
@@ -59,18 +57,6 @@ def write_table_csv(final: Path, frame: pd.DataFrame) -> Path:
 # tables of a million-row inventory.
 _BATCH_ROWS = 1 << 16
 _MAX_THREADS = 4
-
-
-def _in_order(pool: cf.Executor, fn, items: Iterator, ahead: int) -> Iterator:
-    """`fn` of each item, in order, with at most `ahead` of them being worked on at a time
-    (`Executor.map` would start them all, and hold every result until it is written)."""
-    pending: collections.deque[cf.Future] = collections.deque()
-    for item in items:
-        pending.append(pool.submit(fn, item))
-        if len(pending) > ahead:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
 
 
 def _formattable(column: pd.Series) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import contextlib
 import ctypes
@@ -10,7 +11,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,6 +37,23 @@ def in_background(fn: Callable[..., T], *args: object) -> cf.Future[T]:
         return pool.submit(fn, *args)
     finally:
         pool.shutdown(wait=False)  # the thread ends once its one task is done
+
+
+def in_order(pool: cf.Executor, fn: Callable[..., T], items: Iterable, ahead: int) -> Iterator[T]:
+    """`fn` of each item on `pool`, yielded in order, with at most `ahead` of them being worked
+    on at a time (`Executor.map` would start them all, and hold every result until it is used)."""
+    pending: collections.deque[cf.Future[T]] = collections.deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def threads_each(cores: int, slots: int) -> int:
+    """Threads for each of `slots` tasks running at once on `cores` cores (at least one)."""
+    return max(1, cores // max(1, slots))
 
 
 def start_page_worker(parent_pid: int, threads: int) -> None:

@@ -48,7 +48,7 @@ def local_pool(workers: int) -> cf.ProcessPoolExecutor:
         mp_context=multiprocessing.get_context("spawn"),
         # A killed run's workers must not go on writing; each has its share of the cores.
         initializer=_worker.start_page_worker,
-        initargs=(os.getpid(), max(1, _worker.cores() // max(1, workers))),
+        initargs=(os.getpid(), _worker.threads_each(_worker.cores(), workers)),
     )
 
 
@@ -145,24 +145,22 @@ def preflight(client, *, scans: Path | None, outputs: Path, tessdata_dir: Path |
             f"cụm Dask {client.scheduler.address} chưa sẵn sàng cho việc số hóa:\n  "
             + "\n  ".join(problems)
         )
-    share_cores(client, threads, {a: r["cores"] for a, r in found.items()})
+    _share_cores(client, threads, {a: r["cores"] for a, r in found.items()})
     return sum(threads.values())
 
 
-def share_cores(client, threads: dict[str, int], cores: dict[str, int]) -> dict[str, int]:
+def _share_cores(client, threads: dict[str, int], cores: dict[str, int]) -> None:
     """Give each worker's OpenCV its share of its machine's cores: the machine's cores over the
-    task threads of every worker on it, as the local pool does (`_worker.start_page_worker`).
-    Returns the share given to each worker."""
+    task threads of every worker on it, as the local pool does (`_worker.start_page_worker`)."""
     from distributed.comm import get_address_host
 
     slots: dict[str, int] = {}
     for address, count in threads.items():
         host = get_address_host(address)
         slots[host] = slots.get(host, 0) + count
-    shares = {a: max(1, cores[a] // slots[get_address_host(a)]) for a in threads}
+    shares = {a: _worker.threads_each(cores[a], slots[get_address_host(a)]) for a in threads}
     for share in set(shares.values()):
         client.run(_worker.share_cores, share, workers=[a for a, s in shares.items() if s == share])
-    return shares
 
 
 def probe(scans: str | None, outputs: str, tessdata_dir: str | None) -> dict:
